@@ -1,0 +1,1 @@
+"""Operation log (操作ログ): append-only, SHA-256 hash-chained (SPEC NF6)."""

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, departments, login sessions, lockout and login history."""

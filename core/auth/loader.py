@@ -1,0 +1,44 @@
+"""Flask-Login glue: the cookie holds a random token; the login session row decides who is logged in."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+
+from core.db import db, utcnow
+from core.web import is_safe_next
+
+from .services import AuthSettings, load_login_session
+
+EXPIRY_MESSAGES = {
+    "idle_timeout": "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。",
+    "absolute_timeout": "ログインの有効時間が過ぎたため、ログアウトしました。もう一度ログインしてください。",
+    "forced": "システム管理者によりログアウトされました。",
+    "password_changed": "パスワードが変更されたため、ログアウトしました。",
+    "password_reset": "パスワードが再発行されたため、ログアウトしました。",
+    "deactivated": "アカウントが無効になりました。",
+    "inactive": "アカウントが無効になりました。",
+}
+
+
+def auth_settings() -> AuthSettings:
+    return AuthSettings.from_config(current_app.config)
+
+
+def load_user(user_id: str):
+    login_session, reason = load_login_session(db.session, session.get("sid"), settings=auth_settings(),
+                                               now=utcnow())
+    db.session.commit()  # keeps last_seen / expiry; nothing else is pending at this point
+    if login_session is None or str(login_session.user_id) != user_id:
+        g.login_end_reason = reason
+        return None
+    g.login_session = login_session
+    return login_session.user
+
+
+def unauthorized():
+    reason = g.get("login_end_reason")
+    session.pop("sid", None)
+    message = EXPIRY_MESSAGES.get(reason or "", "このページを表示するにはログインしてください。")
+    flash(message, "warning" if reason in EXPIRY_MESSAGES else "info")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target if is_safe_next(target) else None))

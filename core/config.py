@@ -1,0 +1,144 @@
+"""Settings from the environment (prefix ``KEIYAKU_``), validated at start-up (SPEC NF4, NF9).
+
+Every setting has a safe default except the secret key in production, which must be given. A bad value
+stops the app with a message naming the variable, rather than running half-configured.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+ENVIRONMENTS = ("development", "test", "production")
+MIN_AUDIT_RETENTION_DAYS = 180
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} は整数で指定してください（指定値: {raw!r}）。") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} は {minimum} 以上 {maximum} 以下で指定してください（指定値: {value}）。")
+    return value
+
+
+def parse_networks(raw: str, name: str = "KEIYAKU_ADMIN_NETWORKS") -> tuple:
+    """Parse a comma/space separated CIDR list; empty means no restriction."""
+    networks = []
+    for part in raw.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name} に不正なネットワーク指定があります: {part!r}（例: 10.0.0.0/8）") from None
+    return tuple(networks)
+
+
+def parse_rate(raw: str, name: str) -> tuple[int, int]:
+    """Parse ``"attempts/seconds"``, e.g. ``"20/300"``."""
+    try:
+        attempts, seconds = (int(x) for x in raw.split("/"))
+    except ValueError:
+        raise ConfigError(f"{name} は「回数/秒数」の形式で指定してください（例: 20/300、指定値: {raw!r}）。") from None
+    if attempts < 1 or seconds < 1:
+        raise ConfigError(f"{name} の回数と秒数は 1 以上にしてください（指定値: {raw!r}）。")
+    return attempts, seconds
+
+
+def _dev_secret_key() -> str:
+    """A per-installation key for development, kept in instance/ so logins survive a restart."""
+    path = INSTANCE_DIR / "dev_secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    return key
+
+
+def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> dict:
+    """Build the Flask config mapping from ``KEIYAKU_*`` variables plus explicit overrides."""
+    env = dict(os.environ if environ is None else environ)
+    if overrides:
+        env.update({k: str(v) for k, v in overrides.items() if k.startswith("KEIYAKU_")})
+    app_env = env.get("KEIYAKU_ENV", "production").strip() or "production"
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"KEIYAKU_ENV は {' / '.join(ENVIRONMENTS)} のいずれかです（指定値: {app_env!r}）。")
+    production = app_env == "production"
+
+    secret = env.get("KEIYAKU_SECRET_KEY", "").strip()
+    if not secret:
+        if production:
+            raise ConfigError(
+                "本番環境（KEIYAKU_ENV=production）では KEIYAKU_SECRET_KEY の設定が必須です。"
+                "例: python -c \"import secrets; print(secrets.token_urlsafe(48))\" で生成した値を設定してください。"
+                " / KEIYAKU_SECRET_KEY must be set in production."
+            )
+        secret = secrets.token_urlsafe(48) if app_env == "test" else _dev_secret_key()
+    elif production and len(secret) < 32:
+        raise ConfigError("KEIYAKU_SECRET_KEY は 32 文字以上のランダムな値にしてください。")
+
+    default_db = f"sqlite:///{INSTANCE_DIR / 'keiyaku.sqlite3'}"
+    database_url = env.get("KEIYAKU_DATABASE_URL", "").strip() or default_db
+    if app_env == "test":
+        database_url = env.get("TEST_DATABASE_URL", "").strip() or env.get("KEIYAKU_TEST_DATABASE_URL", "") or \
+            "sqlite:///" + str(INSTANCE_DIR / "test.sqlite3")
+    if not database_url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise ConfigError(
+            "KEIYAKU_DATABASE_URL は sqlite:///パス または postgresql+psycopg://ユーザー@ホスト/DB名 の形式で"
+            f"指定してください（指定値: {database_url.split('@')[-1]!r}）。"
+        )
+
+    retention = _int(env, "KEIYAKU_AUDIT_RETENTION_DAYS", 5 * 365 + 1, MIN_AUDIT_RETENTION_DAYS, 36500)
+    idle = _int(env, "KEIYAKU_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)
+    absolute = _int(env, "KEIYAKU_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)
+
+    config = {
+        "KEIYAKU_ENV": app_env,
+        "DEBUG": False,
+        "TESTING": app_env == "test",
+        "SECRET_KEY": secret,
+        "DATABASE_URL": database_url,
+        "ORG_NAME": env.get("KEIYAKU_ORG_NAME", "").strip() or "Keiyaku",
+        "PASSWORD_MIN_LENGTH": _int(env, "KEIYAKU_PASSWORD_MIN_LENGTH", 12, 8, 128),
+        "PASSWORD_MIN_CLASSES": _int(env, "KEIYAKU_PASSWORD_MIN_CLASSES", 3, 1, 4),
+        # Test runs create hundreds of users; a cheaper scrypt cost keeps them fast. Never outside tests.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1" if app_env == "test" else "scrypt",
+        "LOCKOUT_THRESHOLD": _int(env, "KEIYAKU_LOCKOUT_THRESHOLD", 5, 1, 100),
+        "LOCKOUT_MINUTES": _int(env, "KEIYAKU_LOCKOUT_MINUTES", 15, 1, 24 * 60),
+        "LOGIN_RATE_LIMIT": parse_rate(env.get("KEIYAKU_LOGIN_RATE_LIMIT", "30/300"), "KEIYAKU_LOGIN_RATE_LIMIT"),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=idle),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=absolute),
+        "ADMIN_NETWORKS": parse_networks(env.get("KEIYAKU_ADMIN_NETWORKS", "")),
+        "PROXY_COUNT": _int(env, "KEIYAKU_PROXY_COUNT", 0, 0, 5),
+        "AUDIT_RETENTION_DAYS": retention,
+        "PAGE_SIZE": _int(env, "KEIYAKU_PAGE_SIZE", 50, 10, 500),
+        # Cookies: the session cookie holds only a random id pointing at a server-side login session.
+        "SESSION_COOKIE_NAME": "keiyaku_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute),
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # CSRF token lives as long as the login session (idle timeout protects it), so long forms survive.
+        "WTF_CSRF_ENABLED": app_env != "test",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": _int(env, "KEIYAKU_MAX_UPLOAD_MB", 32, 1, 1024) * 1024 * 1024,
+        "CHECK_MIGRATIONS": True,
+    }
+    if overrides:
+        config.update({k: v for k, v in overrides.items() if not k.startswith("KEIYAKU_")})
+    return config

@@ -1,0 +1,106 @@
+"""The composition root: the one place in ``core`` that names the feature packages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core.config import INSTANCE_DIR, PROJECT_ROOT, load_config
+from core.db import Base
+
+FEATURE_PACKAGES = ("registry", "bidding", "grading", "exports")
+
+
+def import_models():
+    """Import every models module so ``Base.metadata`` is complete (used by Alembic too)."""
+    import importlib
+
+    import core.audit.models  # noqa: F401
+    import core.auth.models  # noqa: F401
+
+    for package in FEATURE_PACKAGES:
+        try:
+            importlib.import_module(f"{package}.models")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.models":
+                raise
+    return Base.metadata
+
+
+def _register_menu() -> None:
+    from core import menu
+    from core.auth.roles import ALL_ROLES, Role
+
+    menu.register("メニュー", "ホーム", "main.home", ALL_ROLES)
+    admin = [Role.SYSTEM_ADMIN]
+    menu.register("システム管理", "利用者", "admin.user_list", admin,
+                  ("admin.user_new", "admin.user_detail", "admin.user_edit"))
+    menu.register("システム管理", "部署", "admin.department_list", admin, ("admin.department_new", "admin.department_edit"))
+    menu.register("システム管理", "ログイン履歴", "admin.login_history", admin)
+    menu.register("システム管理", "ログイン中のセッション", "admin.session_list", admin)
+    menu.register("システム管理", "操作ログ", "audit.entry_list", admin, ("audit.entry_detail", "audit.verify"))
+    menu.register("個人設定", "パスワード変更", "auth.change_password", ALL_ROLES)
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app. ``config`` may override settings (``KEIYAKU_*`` names or Flask keys)."""
+    settings = load_config(overrides=config)
+    app = Flask("keiyaku", root_path=str(PROJECT_ROOT), instance_path=str(INSTANCE_DIR),
+                template_folder="templates", static_folder="static")
+    app.config.update(settings)
+    app.config["WTF_I18N_ENABLED"] = False
+    if settings["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"], x_proto=settings["PROXY_COUNT"])
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("keiyaku").setLevel(logging.INFO if settings["KEIYAKU_ENV"] != "test" else logging.WARNING)
+
+    from core.extensions import csrf, db, login_manager
+
+    import_models()
+    db.init_app(app)
+    csrf.init_app(app)
+    _init_login(app, login_manager)
+
+    from core.web import init_web
+
+    init_web(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_menu()
+    return app
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from core.auth.loader import load_user, unauthorized
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from bidding import bp as bidding_bp
+    from core.audit.views import bp as audit_bp
+    from core.auth.admin_views import bp as admin_bp
+    from core.auth.views import bp as auth_bp
+    from core.permissions import public
+    from core.views import bp as main_bp
+    from exports import bp as exports_bp
+    from grading import bp as grading_bp
+    from registry import bp as registry_bp
+
+    for bp in (main_bp, auth_bp, admin_bp, audit_bp, registry_bp, bidding_bp, grading_bp, exports_bp):
+        app.register_blueprint(bp)
+    public(app.view_functions["static"])
+
+
+def _register_cli(app: Flask) -> None:
+    from core.cli import audit_cli, create_admin, demo
+    from core.migrate import db_cli
+
+    for command in (db_cli, audit_cli, create_admin, demo):
+        app.cli.add_command(command)

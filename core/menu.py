@@ -1,0 +1,43 @@
+"""The side menu: items registered by the app factory, filtered by the user's roles (SPEC NF5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import request, url_for
+
+from core.auth.roles import Role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    group: str
+    label: str
+    endpoint: str
+    roles: frozenset[Role]
+    #: Other endpoints under which this item shows as current (detail pages of a list).
+    also_current: tuple[str, ...] = field(default=())
+
+
+_ITEMS: list[MenuItem] = []
+
+
+def register(group: str, label: str, endpoint: str, roles, also_current=()) -> None:
+    if any(item.endpoint == endpoint for item in _ITEMS):
+        return
+    _ITEMS.append(MenuItem(group, label, endpoint, frozenset(roles), tuple(also_current)))
+
+
+def menu_for(user) -> list[tuple[str, list[dict]]]:
+    """Groups in registration order, each with the items the user's roles allow."""
+    groups: dict[str, list[dict]] = {}
+    current = request.endpoint if request else None
+    for item in _ITEMS:
+        if not user.has_role(*item.roles):
+            continue
+        groups.setdefault(item.group, []).append({
+            "label": item.label,
+            "url": url_for(item.endpoint),
+            "current": current == item.endpoint or current in item.also_current,
+        })
+    return list(groups.items())

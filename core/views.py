@@ -1,0 +1,33 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from core.auth.models import LoginHistory
+from core.db import db
+from core.permissions import any_user, public
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@any_user
+def home():
+    """Start page: the user's account, last logins, and the menu as cards."""
+    recent = db.session.scalars(
+        select(LoginHistory).where(LoginHistory.user_id == current_user.id,
+                                   LoginHistory.result.in_(("success", "failure", "locked")))
+        .order_by(LoginHistory.at.desc()).limit(5)
+    ).all()
+    return render_template("core/home.html", recent_logins=recent)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """For the load balancer: answers 200 when the database answers."""
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")

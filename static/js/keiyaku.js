@@ -1,0 +1,85 @@
+/*
+ * Keiyaku 契約管理システム — progressive enhancements.
+ * No framework, no inline handlers, no eval: safe under a strict CSP
+ * (script-src 'self'). Load with <script src="…/keiyaku.js" defer></script>.
+ *
+ * 1. Focus .error-summary (tabindex="-1") on page load.
+ * 2. data-confirm="…" on a <form>, a submit <button>/<input> or a link:
+ *    ask window.confirm() first; cancel = nothing is submitted/followed.
+ * 3. <button type="button" data-print> calls window.print().
+ */
+(function () {
+  "use strict";
+
+  var CONFIRMED = "keiyakuConfirmed";
+
+  function focusErrorSummary() {
+    var summary = document.querySelector(".error-summary");
+    if (!summary) {
+      return;
+    }
+    if (!summary.hasAttribute("tabindex")) {
+      summary.setAttribute("tabindex", "-1");
+    }
+    summary.focus();
+  }
+
+  function closest(target, selector) {
+    if (!target || target.nodeType !== 1) {
+      target = target && target.parentElement;
+    }
+    return target ? target.closest(selector) : null;
+  }
+
+  // Buttons and links carrying their own message (click covers mouse,
+  // keyboard and implicit "Enter in a text field" submission).
+  document.addEventListener("click", function (event) {
+    var printer = closest(event.target, "[data-print]");
+    if (printer) {
+      event.preventDefault();
+      window.print();
+      return;
+    }
+
+    var el = closest(event.target, "a[data-confirm], button[data-confirm], input[data-confirm]");
+    if (!el || el.disabled) {
+      return;
+    }
+    if (!window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopPropagation();
+      return;
+    }
+    // Do not ask a second time if the enclosing form has data-confirm too.
+    // (Cleared on the next tick in case validation stops the submission.)
+    var form = el.form;
+    if (form) {
+      form.dataset[CONFIRMED] = "1";
+      window.setTimeout(function () {
+        delete form.dataset[CONFIRMED];
+      }, 0);
+    }
+  });
+
+  // Forms carrying the message themselves.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+    var already = form.dataset[CONFIRMED] === "1";
+    delete form.dataset[CONFIRMED];
+    if (already || !form.hasAttribute("data-confirm")) {
+      return;
+    }
+    if (!window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusErrorSummary);
+  } else {
+    focusErrorSummary();
+  }
+})();
