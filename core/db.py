@@ -86,7 +86,8 @@ class Database:
     def bind_session(self, app: Flask, **kwargs) -> None:
         """Rebind the app's session factory (tests join an outer transaction this way)."""
         app.extensions["keiyaku_db"]["factory"].configure(**kwargs)
-        app.extensions["keiyaku_db"]["session"].remove()
+        with app.app_context():
+            app.extensions["keiyaku_db"]["session"].remove()
 
     def get(self, model, ident):
         """Fetch by primary key or raise 404."""

@@ -145,17 +145,21 @@ def verify(session: Session, batch_size: int = 2000) -> VerifyResult:
     expected_id = (last_prune.pruned_through_id if last_prune else 0) + 1
     checked = 0
     stmt = select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=batch_size)
-    for entry in session.scalars(stmt):
-        if entry.id != expected_id:
-            missing = expected_id if entry.id > expected_id else entry.id
-            return VerifyResult(False, checked, missing, f"ID {missing} の記録が欠落しているか、順序が不正です。")
-        if entry.prev_hash != expected_prev:
-            return VerifyResult(False, checked, entry.id, f"ID {entry.id} の直前ハッシュが前の記録と一致しません。")
-        if entry_hash(entry) != entry.hash:
-            return VerifyResult(False, checked, entry.id, f"ID {entry.id} の内容が記録時から変更されています。")
-        expected_prev = entry.hash
-        expected_id += 1
-        checked += 1
+    result = session.scalars(stmt)
+    try:
+        for entry in result:
+            if entry.id != expected_id:
+                missing = expected_id if entry.id > expected_id else entry.id
+                return VerifyResult(False, checked, missing, f"ID {missing} の記録が欠落しているか、順序が不正です。")
+            if entry.prev_hash != expected_prev:
+                return VerifyResult(False, checked, entry.id, f"ID {entry.id} の直前ハッシュが前の記録と一致しません。")
+            if entry_hash(entry) != entry.hash:
+                return VerifyResult(False, checked, entry.id, f"ID {entry.id} の内容が記録時から変更されています。")
+            expected_prev = entry.hash
+            expected_id += 1
+            checked += 1
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL when we stop early
     head = session.get(AuditHead, 1)
     last_id = expected_id - 1
     if head is not None and (head.seq != last_id or head.last_hash != expected_prev):
