@@ -11,13 +11,14 @@ import itertools
 import os
 
 import pytest
+from sqlalchemy.orm import Session
 
 from core import create_app
 from core.auth import admin_services
 from core.auth.models import Department, User
 from core.auth.passwords import PasswordPolicy
 from core.auth.roles import Role
-from core.db import db, utcnow
+from core.db import db
 from core.migrate import upgrade_database
 from tests.helpers import TEST_PASSWORD, login
 
@@ -47,7 +48,12 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def db_session(request, app):
-    """Each test runs inside an outer transaction that is rolled back; code under test may commit."""
+    """Each test runs inside an outer transaction that is rolled back; code under test may commit.
+
+    The test's own session and the sessions of requests made by test clients share one connection, so
+    each sees what the other flushed. No application context stays pushed: each request gets its own,
+    as in production (a shared one would also share ``g`` and hide login handling).
+    """
     if request.node.get_closest_marker("e2e"):
         yield None
         return
@@ -55,12 +61,11 @@ def db_session(request, app):
     connection = engine.connect()
     outer = connection.begin()
     db.bind_session(app, bind=connection, join_transaction_mode="create_savepoint")
-    ctx = app.app_context()
-    ctx.push()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
-        yield db.session
+        yield session
     finally:
-        ctx.pop()
+        session.close()
         db.bind_session(app, bind=engine, join_transaction_mode="conservative_savepoint")
         outer.rollback()
         connection.close()

@@ -27,7 +27,7 @@ class AuditContext:
     endpoint: str | None = None
 
 
-_context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=AuditContext())
+_context: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("audit_context", default=None)
 
 
 def set_context(ctx: AuditContext) -> contextvars.Token:
@@ -39,7 +39,7 @@ def reset_context(token: contextvars.Token) -> None:
 
 
 def current_context() -> AuditContext:
-    return _context.get()
+    return _context.get() or AuditContext()
 
 
 def canonical_json(value) -> str:

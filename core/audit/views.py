@@ -6,13 +6,13 @@ import json
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from core.auth.roles import Role
 from core.csvexport import csv_response
 from core.db import db
+from core.formtools import DateInputField, JapaneseForm, choices
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import format_jst
@@ -26,15 +26,15 @@ restrict_to_admin_networks(bp)
 admin_only = roles_required(Role.SYSTEM_ADMIN)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(JapaneseForm):
     class Meta:
         csrf = False
 
     login_id = StringField("利用者（ログインID）", validators=[Optional(), Length(max=64)])
     operation = SelectField("操作", validate_choice=False, default="")
     target_type = SelectField("対象", validate_choice=False, default="")
-    date_from = DateField("期間（開始日）", validators=[Optional()])
-    date_to = DateField("期間（終了日）", validators=[Optional()])
+    date_from = DateInputField("期間（開始日）", validators=[Optional()])
+    date_to = DateInputField("期間（終了日）", validators=[Optional()])
 
 
 @bp.route("/")
@@ -42,8 +42,8 @@ class AuditFilterForm(FlaskForm):
 def entry_list():
     """Operation log with filters and CSV export (UTF-8 with BOM)."""
     filters = AuditFilterForm(request.args)
-    filters.operation.choices = [("", "すべて")] + sorted(queries.OPERATION_LABELS.items(), key=lambda kv: kv[0])
-    filters.target_type.choices = [("", "すべて")] + list(queries.TARGET_LABELS.items())
+    filters.operation.choices = choices([("", "すべて")] + sorted(queries.OPERATION_LABELS.items()))
+    filters.target_type.choices = choices([("", "すべて")] + list(queries.TARGET_LABELS.items()))
     valid = filters.validate()
     stmt = queries.search_entries(filters.login_id.data, filters.operation.data, filters.target_type.data,
                                   date_from=filters.date_from.data if valid else None,

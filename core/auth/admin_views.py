@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from core.csvexport import csv_response
 from core.db import db, utcnow
 from core.errors import ValidationFailed
-from core.formtools import apply_errors
+from core.formtools import apply_errors, choices
 from core.pagination import apply_sort, paginate, parse_page
 from core.permissions import roles_required
-from core.csvexport import csv_response
 from core.timefmt import format_jst
 from core.web import restrict_to_admin_networks
 
@@ -34,8 +34,8 @@ def _department_choices(form) -> None:
 def user_list():
     """List users with filters, sort, pagination and CSV export."""
     filters = UserFilterForm(request.args)
-    filters.department_id.choices = [(0, "すべて")] + [
-        (d.id, f"{d.code} {d.name}") for d in db.session.scalars(queries.departments())]
+    filters.department_id.choices = choices([(0, "すべて")] + [
+        (d.id, f"{d.code} {d.name}") for d in db.session.scalars(queries.departments())])
     filters.validate()
     stmt = queries.search_users(filters.q.data, filters.department_id.data, filters.role.data,
                                 filters.status.data or "active", now=utcnow())
@@ -106,7 +106,7 @@ def user_edit(user_id: int):
         obj=user, department_id=user.department_id or 0, roles=[r.value for r in user.roles])
     _department_choices(form)
     if user.department and not user.department.is_active:
-        form.department_id.choices.append((user.department.id, f"{user.department.code} {user.department.name}（無効）"))
+        form.department_id.choices += choices([(user.department.id, f"{user.department.code} {user.department.name}（無効）")])
     form.login_id.data = user.login_id  # the login id is fixed once issued
     general = []
     if form.validate_on_submit():
@@ -287,7 +287,7 @@ def department_reactivate(department_id: int):
 def login_history():
     """Every login attempt, logout and timeout, filterable, with CSV export."""
     filters = LoginHistoryFilterForm(request.args)
-    filters.result.choices = [("", "すべて")] + list(LOGIN_RESULT_LABELS.items())
+    filters.result.choices = choices([("", "すべて")] + list(LOGIN_RESULT_LABELS.items()))
     valid = filters.validate()
     stmt = queries.login_history(
         filters.login_id.data, filters.result.data, filters.ip.data,

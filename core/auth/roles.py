@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     SYSTEM_ADMIN = "system_admin"
     CONTRACT_STAFF = "contract_staff"
     DEPARTMENT_STAFF = "department_staff"
