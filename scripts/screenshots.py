@@ -1,0 +1,75 @@
+"""Take screenshots of the main pages with headless Chromium, for a human to look at.
+
+Usage: python scripts/screenshots.py OUTPUT_DIR
+Starts the app on a temporary SQLite database with the demo data, logs in as the demo admin and saves
+one PNG per page (1366x768, the common VDI size). Needs Debian's chromium (or CHROMIUM_PATH).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+PAGES = [
+    ("home", "/"),
+    ("users", "/admin/users"),
+    ("user_new", "/admin/users/new"),
+    ("user_detail", "/admin/users/2"),
+    ("departments", "/admin/departments"),
+    ("login_history", "/admin/login-history"),
+    ("sessions", "/admin/sessions"),
+    ("audit", "/admin/audit/"),
+    ("audit_detail", "/admin/audit/3"),
+    ("audit_verify", "/admin/audit/verify"),
+    ("password", "/password"),
+    ("not_found", "/admin/users/9999"),
+]
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp())
+    os.environ.update(KEIYAKU_ENV="development", KEIYAKU_SECRET_KEY="s" * 40,
+                      KEIYAKU_DATABASE_URL=f"sqlite:///{tmp / 'shots.sqlite3'}", KEIYAKU_ORG_NAME="架空市 総務部契約課")
+    from core import create_app
+
+    app = create_app()
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    passwords = dict(re.findall(r"ID: (\S+)\s+パスワード: (\S+)", result.output))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="ja-JP")
+        page.goto(base + "/login")
+        page.screenshot(path=str(out / "login.png"))
+        page.get_by_label("ログインID").fill("admin")
+        page.get_by_label("パスワード").fill("wrong")
+        page.get_by_role("button", name="ログイン").click()
+        page.screenshot(path=str(out / "login_error.png"))
+        page.get_by_label("ログインID").fill("admin")
+        page.get_by_label("パスワード").fill(passwords["admin"])
+        page.get_by_role("button", name="ログイン").click()
+        for name, path in PAGES:
+            page.goto(base + path)
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        page.goto(base + "/admin/users/new")
+        page.get_by_role("button", name="登録する").click()
+        page.screenshot(path=str(out / "user_new_errors.png"), full_page=True)
+        browser.close()
+    server.shutdown()
+    print(f"screenshots in {out}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots"))
