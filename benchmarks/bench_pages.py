@@ -19,6 +19,7 @@ import http.client
 import os
 import random
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ADMIN_PASSWORD = "Bench-Admin-2026!"
+ADMIN_PASSWORD = "Bn-" + secrets.token_urlsafe(12) + "9a"  # random per run: no fixed password anywhere
 
 
 def build_app(database_url: str):

@@ -42,9 +42,10 @@ def create_admin(login_id: str, name: str, reset: bool):
             _fail(f"ログインID「{login_id}」は既に存在します。一時パスワードを再発行するには --reset を付けてください。")
         if Role.SYSTEM_ADMIN not in existing.roles:
             _fail(f"「{login_id}」はシステム管理者ではないため、ここでは再発行できません。管理画面から操作してください。")
+        if not existing.is_active:
+            admin_services.reactivate_user(db.session, None, existing)
         password = admin_services.reset_password(db.session, None, existing, policy=settings.policy, now=utcnow(),
                                                  hash_method=settings.hash_method)
-        existing.is_active = True
         user = existing
     else:
         try:
@@ -88,6 +89,10 @@ def audit_prune(before: datetime | None, dry_run: bool):
 
     from core.audit.models import AuditEntry
 
+    try:
+        audit.check_prune_cutoff(cutoff, retention, now)
+    except ValidationFailed as exc:
+        _fail(" ".join(m for msgs in exc.errors.values() for m in msgs))
     count = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.at < cutoff))
     if dry_run:
         click.echo(f"{cutoff_day:%Y-%m-%d} より前の記録: {count} 件（保存期間 {retention} 日）。削除は行っていません。")

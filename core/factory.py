@@ -55,7 +55,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     if settings["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"], x_proto=settings["PROXY_COUNT"])
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("keiyaku").setLevel(logging.INFO if settings["KEIYAKU_ENV"] != "test" else logging.WARNING)
+    log = logging.getLogger("keiyaku")
+    log.setLevel(logging.INFO if settings["KEIYAKU_ENV"] != "test" else logging.WARNING)
+    if settings["KEIYAKU_ENV"] == "production" and settings["DATABASE_URL"].startswith("sqlite"):
+        log.warning("production is running on SQLite (%s); set KEIYAKU_DATABASE_URL to PostgreSQL",
+                    settings["DATABASE_URL"])
 
     from core.extensions import csrf, db, login_manager
 

@@ -69,14 +69,6 @@ def can_manage_departments(user) -> bool:
     return _is_admin(user)
 
 
-def can_view_login_history(user) -> bool:
-    return _is_admin(user)
-
-
-def can_view_audit_log(user) -> bool:
-    return _is_admin(user)
-
-
 def restrict_to_department(stmt: Select, user, department_column) -> Select:
     """Filter a query to the user's own department unless a role of theirs spans all departments.
 

@@ -125,6 +125,12 @@ def record(
     return entry
 
 
+def record_export(session: Session, actor, what: str, filters: dict) -> AuditEntry:
+    """Log that ``actor`` downloaded ``what`` (exports carry personal data, so they are operations too)."""
+    return record(session, actor, "data.export", f"{what}を CSV 出力",
+                  details={k: v for k, v in filters.items() if k != "format" and v} or None)
+
+
 def changes_between(before: dict, after: dict) -> dict:
     """``{field: [old, new]}`` for the fields whose value differs."""
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
@@ -167,18 +173,25 @@ def verify(session: Session, batch_size: int = 2000) -> VerifyResult:
     return VerifyResult(True, checked, None, f"{checked} 件の記録を検証しました。改ざんは検出されませんでした。")
 
 
+def check_prune_cutoff(cutoff: datetime, retention_days: int, now: datetime) -> None:
+    """Refuse a cutoff inside the retention period (dates in the message are Japan dates)."""
+    from core.timefmt import to_jst
+
+    earliest_allowed = now - timedelta(days=retention_days)
+    if cutoff > earliest_allowed:
+        raise ValidationFailed(
+            {"cutoff": [f"保存期間（{retention_days} 日）内の記録は削除できません。"
+                        f"{to_jst(earliest_allowed):%Y-%m-%d} 以前の日付を指定してください。"]}
+        )
+
+
 def prune(session: Session, actor, cutoff: datetime, retention_days: int, now: datetime) -> AuditPrune | None:
     """Remove entries older than ``cutoff``; refuses a cutoff inside the retention period.
 
     The boundary hash is kept in ``audit_prunes`` so ``verify`` still proves the remaining chain.
     Returns None when nothing is old enough.
     """
-    earliest_allowed = now - timedelta(days=retention_days)
-    if cutoff > earliest_allowed:
-        raise ValidationFailed(
-            {"cutoff": [f"保存期間（{retention_days} 日）内の記録は削除できません。"
-                        f"{earliest_allowed:%Y-%m-%d} 以前の日付を指定してください。"]}
-        )
+    check_prune_cutoff(cutoff, retention_days, now)
     first_kept = session.scalar(select(func.min(AuditEntry.id)).where(AuditEntry.at >= cutoff))
     if first_kept is None:
         first_kept = (session.scalar(select(func.max(AuditEntry.id))) or 0) + 1

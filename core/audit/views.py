@@ -50,8 +50,7 @@ def entry_list():
                                   date_to=filters.date_to.data if valid else None)
     if request.args.get("format") == "csv" and valid:
         # Exporting the log is itself an operation worth logging.
-        services.record(db.session, current_user, "audit.export", "操作ログを CSV 出力",
-                        details={k: v for k, v in request.args.items() if k != "format" and v})
+        services.record_export(db.session, current_user, "操作ログ", request.args.to_dict())
         db.session.commit()
         def rows():  # a generator function, so the query runs while the response streams
             for e in db.session.scalars(stmt.execution_options(yield_per=1000)):

@@ -145,8 +145,10 @@ def deactivate_user(session: Session, actor: User, user: User, *, reason: str, n
     return user
 
 
-def reactivate_user(session: Session, actor: User, user: User) -> User:
-    require(can_manage_users(actor))
+def reactivate_user(session: Session, actor: User | None, user: User) -> User:
+    """Make a deactivated account usable again; ``actor`` None means the command line."""
+    if actor is not None:
+        require(can_manage_users(actor))
     if user.is_active:
         raise ValidationFailed({"": ["このアカウントは既に有効です。"]})
     user.is_active = True

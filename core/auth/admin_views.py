@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from core.audit.services import record_export
 from core.csvexport import csv_response
 from core.db import db, utcnow
 from core.errors import ValidationFailed
@@ -46,6 +47,8 @@ def user_list():
                 yield [u.login_id, u.name, u.department.code if u.department else "",
                        u.department.name if u.department else "", "・".join(u.role_labels), u.email or "",
                        "有効" if u.is_active else "無効", format_jst(u.last_login_at)]
+        record_export(db.session, current_user, "利用者一覧", request.args.to_dict())
+        db.session.commit()
         return csv_response("利用者一覧", ["ログインID", "氏名", "部署コード", "部署名", "役割", "メールアドレス",
                                        "状態", "最終ログイン"], rows())
     page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
@@ -201,6 +204,8 @@ def department_list():
         def rows():
             for d in db.session.scalars(stmt):
                 yield [d.code, d.name, counts.get(d.id, 0), "有効" if d.is_active else "無効"]
+        record_export(db.session, current_user, "部署一覧", request.args.to_dict())
+        db.session.commit()
         return csv_response("部署一覧", ["部署コード", "部署名", "有効な利用者数", "状態"], rows())
     departments = db.session.scalars(stmt).all()
     return render_template("admin/department_list.html", departments=departments, counts=counts, status=show)
@@ -298,6 +303,8 @@ def login_history():
             for h in db.session.scalars(stmt):
                 yield [format_jst(h.at, seconds=True), h.login_id, h.user.name if h.user else "",
                        LOGIN_RESULT_LABELS.get(h.result, h.result), h.ip or "", h.user_agent or ""]
+        record_export(db.session, current_user, "ログイン履歴", request.args.to_dict())
+        db.session.commit()
         return csv_response("ログイン履歴", ["日時", "ログインID", "氏名", "結果", "接続元アドレス", "ブラウザ"], rows())
     page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_template("admin/login_history.html", page=page, filters=filters, labels=LOGIN_RESULT_LABELS)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-SYMBOLS = "!#$%&()*+,-./:;<=>?@[]^_{|}~"
+SYMBOLS = string.punctuation
 # One-time passwords avoid look-alike characters: they are read aloud or copied from a screen.
 _OTP_ALPHABETS = ("ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "#$%&+-=?@")
 

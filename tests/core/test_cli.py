@@ -9,6 +9,7 @@ from core import create_app
 from core.audit import services as audit
 from core.auth.models import User
 from core.auth.passwords import verify_password
+from core.auth.roles import Role
 from core.db import utcnow
 
 
@@ -102,3 +103,24 @@ def test_unmigrated_database_says_so(tmp_path):
     assert response.status_code == 503
     assert "マイグレーション未実行" in response.get_data(as_text=True)
     app.extensions["keiyaku_db"]["engine"].dispose()
+
+
+def test_create_admin_reset_reactivates_with_record(runner, admin, create_user, db_session):
+    create_user(Role.SYSTEM_ADMIN)  # another admin, so this one may be deactivated
+    from core.auth import admin_services
+
+    admin_services.deactivate_user(db_session, create_user(Role.SYSTEM_ADMIN), admin,
+                                   reason="退職", now=utcnow())
+    db_session.flush()
+    result = runner.invoke(args=["create-admin", admin.login_id, "--reset"])
+    assert result.exit_code == 0, result.output
+    db_session.expire_all()
+    assert db_session.get(User, admin.id).is_active
+    operations = [e.operation for e in db_session.scalars(
+        select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(2))]
+    assert operations == ["user.password_reset", "user.reactivate"]
+
+
+def test_audit_prune_dry_run_also_refuses_inside_retention(runner):
+    result = runner.invoke(args=["audit", "prune", "--dry-run", "--before", utcnow().strftime("%Y-%m-%d")])
+    assert result.exit_code == 1 and "保存期間" in result.output

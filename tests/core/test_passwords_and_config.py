@@ -96,3 +96,11 @@ class TestConfig:
     def test_admin_networks_parsed(self):
         config = load_config({"KEIYAKU_ENV": "development", "KEIYAKU_ADMIN_NETWORKS": "10.0.0.0/8 192.168.1.5"})
         assert [str(n) for n in config["ADMIN_NETWORKS"]] == ["10.0.0.0/8", "192.168.1.5/32"]
+
+
+def test_empty_rate_limit_falls_back_to_default():
+    assert load_config({"KEIYAKU_ENV": "development", "KEIYAKU_LOGIN_RATE_LIMIT": " "})["LOGIN_RATE_LIMIT"] == (30, 300)
+
+
+def test_every_ascii_symbol_counts():
+    assert PasswordPolicy(12, 4).problems('Abcdefghij1"') == []
