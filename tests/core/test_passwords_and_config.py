@@ -1,11 +1,13 @@
 """Password policy, one-time passwords and start-up configuration (SPEC NF4, NF5, NF9)."""
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 
 from core.auth.passwords import PasswordPolicy, generate_one_time_password, hash_password, verify_password
-from core.config import ConfigError, load_config
+from core.config import PROJECT_ROOT, ConfigError, load_config
 
 
 class TestPasswordPolicy:
@@ -104,3 +106,12 @@ def test_empty_rate_limit_falls_back_to_default():
 
 def test_every_ascii_symbol_counts():
     assert PasswordPolicy(12, 4).problems('Abcdefghij1"') == []
+
+
+def test_wsgi_refuses_to_start_in_production_without_key():
+    env = {"PATH": "/usr/bin:/bin", "KEIYAKU_ENV": "production"}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1
+    assert "設定エラー" in result.stderr and "KEIYAKU_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
