@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
 
 TEST_PASSWORD = "Test-Passw0rd-2026"
 
@@ -20,3 +24,19 @@ def csrf_token_from(html: str) -> str:
 
 def page_text(response) -> str:
     return response.get_data(as_text=True)
+
+
+@contextmanager
+def scratch_database(base_url: str, prefix: str):
+    """A fresh, empty PostgreSQL database next to ``base_url``'s, dropped afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    server, _ = base_url.rsplit("/", 1)
+    admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

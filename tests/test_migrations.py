@@ -2,16 +2,16 @@
 
 import os
 import re
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 from core.migrate import MIGRATIONS_DIR, alembic_config
+from tests.helpers import scratch_database
 
 
 @pytest.fixture
@@ -21,17 +21,8 @@ def scratch_database_url(tmp_path):
     if not base:
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
-    name = f"keiyaku_mig_{uuid.uuid4().hex[:8]}"
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(base, "keiyaku_mig") as url:
+        yield url
 
 
 def test_single_head():

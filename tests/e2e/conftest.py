@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from core import create_app
 from core.migrate import upgrade_database
+from tests.helpers import scratch_database
 
 
 def _chromium() -> str | None:
@@ -40,16 +39,8 @@ def e2e_database_url(tmp_path_factory):
     if not base:
         yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
         return
-    name = f"keiyaku_e2e_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(base, "keiyaku_e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
