@@ -35,7 +35,8 @@ def _user_snapshot(user: User) -> dict:
 
 
 def _validate_user_fields(session: Session, *, name: str, email: str | None, department_id: int | None,
-                          roles, errors: dict) -> tuple[Department | None, set[Role]]:
+                          roles, errors: dict, keep_department_id: int | None = None) -> tuple[Department | None, set[Role]]:
+    """Check the editable fields; a user may stay in their current department even after it was deactivated."""
     if not name.strip():
         errors.setdefault("name", []).append("氏名を入力してください。")
     elif len(name) > 100:
@@ -52,7 +53,7 @@ def _validate_user_fields(session: Session, *, name: str, email: str | None, dep
     department = None
     if department_id:
         department = session.get(Department, department_id)
-        if department is None or not department.is_active:
+        if department is None or (not department.is_active and department.id != keep_department_id):
             errors.setdefault("department_id", []).append("有効な部署を選んでください。")
     elif role_set & DEPARTMENT_BOUND_ROLES:
         labels = "・".join(ROLE_LABELS[r] for r in sorted(role_set & DEPARTMENT_BOUND_ROLES))
@@ -109,7 +110,7 @@ def update_user(session: Session, actor: User, user: User, *, name: str, departm
     require(can_manage_users(actor))
     errors: dict[str, list[str]] = {}
     department, role_set = _validate_user_fields(session, name=name, email=email, department_id=department_id,
-                                                 roles=roles, errors=errors)
+                                                 roles=roles, errors=errors, keep_department_id=user.department_id)
     if (Role.SYSTEM_ADMIN in user.roles and Role.SYSTEM_ADMIN not in role_set and user.is_active
             and _active_admin_count(session) <= 1):
         errors.setdefault("roles", []).append("有効なシステム管理者が 1 名もいなくなるため、この役割は外せません。")

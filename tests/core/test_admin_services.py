@@ -187,3 +187,12 @@ class TestDepartments:
     def test_non_admin_refused(self, db_session, create_user):
         with pytest.raises(PermissionDenied):
             admin_services.create_department(db_session, create_user(Role.CONTRACT_STAFF), code="Z9", name="x")
+
+
+def test_user_may_stay_in_a_deactivated_department(db_session, admin, create_user, create_department):
+    dept = create_department()
+    user = create_user(Role.DEPARTMENT_STAFF, department=dept)
+    dept.is_active = False
+    admin_services.update_user(db_session, admin, user, name="改名", department_id=dept.id,
+                               roles=[Role.DEPARTMENT_STAFF])
+    assert user.name == "改名" and user.department is dept
