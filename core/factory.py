@@ -21,7 +21,7 @@ def import_models():
     import core.audit.models  # noqa: F401
     import core.auth.models  # noqa: F401
 
-    for package in FEATURE_PACKAGES:
+    for package in ("core.rules", "core.importing", "core.history", *FEATURE_PACKAGES):
         try:
             importlib.import_module(f"{package}.models")
         except ModuleNotFoundError as exc:
@@ -74,7 +74,28 @@ def create_app(config: Mapping | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _register_menu()
+    _init_packages(app)
     return app
+
+
+#: Packages whose optional ``init_app(app)`` registers their own CLI commands, menu items and import kinds.
+#: Core sub-packages first, then the features in dependency order.
+INIT_PACKAGES = ("core.rules", "core.importing", *FEATURE_PACKAGES)
+
+
+def _init_packages(app: Flask) -> None:
+    import importlib
+
+    for name in INIT_PACKAGES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
 
 
 def _init_login(app: Flask, login_manager) -> None:
