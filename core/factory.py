@@ -25,7 +25,7 @@ def import_models():
         try:
             importlib.import_module(f"{package}.models")
         except ModuleNotFoundError as exc:
-            if exc.name != f"{package}.models":
+            if exc.name not in (package, f"{package}.models"):
                 raise
     return Base.metadata
 
