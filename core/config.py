@@ -36,6 +36,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum:
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip() or default
+    if value not in allowed:
+        raise ConfigError(f"{name} は {' / '.join(allowed)} のいずれかです（指定値: {value!r}）。")
+    return value
+
+
 def parse_networks(raw: str, name: str = "KEIYAKU_ADMIN_NETWORKS") -> tuple:
     """Parse a comma/space separated CIDR list; empty means no restriction."""
     networks = []
@@ -127,6 +134,7 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
         "PROXY_COUNT": _int(env, "KEIYAKU_PROXY_COUNT", 0, 0, 5),
         "AUDIT_RETENTION_DAYS": retention,
         "PAGE_SIZE": _int(env, "KEIYAKU_PAGE_SIZE", 50, 10, 500),
+        "DATE_STYLE": _choice(env, "KEIYAKU_DATE_STYLE", "wareki", ("wareki", "wareki_short", "seireki")),
         # Cookies: the session cookie holds only a random id pointing at a server-side login session.
         "SESSION_COOKIE_NAME": "keiyaku_session",
         "SESSION_COOKIE_HTTPONLY": True,
