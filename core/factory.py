@@ -20,8 +20,9 @@ def import_models():
 
     import core.audit.models  # noqa: F401
     import core.auth.models  # noqa: F401
+    import core.history  # noqa: F401
 
-    for package in ("core.rules", "core.importing", "core.history", *FEATURE_PACKAGES):
+    for package in ("core.rules", "core.importing", *FEATURE_PACKAGES):
         try:
             importlib.import_module(f"{package}.models")
         except ModuleNotFoundError as exc:
@@ -37,8 +38,9 @@ def _register_menu() -> None:
     menu.register("メニュー", "ホーム", "main.home", ALL_ROLES)
     admin = [Role.SYSTEM_ADMIN]
     menu.register("システム管理", "利用者", "admin.user_list", admin,
-                  ("admin.user_new", "admin.user_detail", "admin.user_edit"))
-    menu.register("システム管理", "部署", "admin.department_list", admin, ("admin.department_new", "admin.department_edit"))
+                  ("admin.user_new", "admin.user_detail", "admin.user_edit", "admin.user_history"))
+    menu.register("システム管理", "部署", "admin.department_list", admin,
+                  ("admin.department_new", "admin.department_edit", "admin.department_history"))
     menu.register("システム管理", "ログイン履歴", "admin.login_history", admin)
     menu.register("システム管理", "ログイン中のセッション", "admin.session_list", admin)
     menu.register("システム管理", "操作ログ", "audit.entry_list", admin, ("audit.entry_detail", "audit.verify"))

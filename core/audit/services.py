@@ -131,11 +131,6 @@ def record_export(session: Session, actor, what: str, filters: dict) -> AuditEnt
                   details={k: v for k, v in filters.items() if k != "format" and v} or None)
 
 
-def changes_between(before: dict, after: dict) -> dict:
-    """``{field: [old, new]}`` for the fields whose value differs."""
-    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
-
-
 @dataclass
 class VerifyResult:
     ok: bool

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.audit.services import changes_between, record
+from core.audit.services import record
 from core.errors import ValidationFailed, require
+from core.history import record_change, register_fields
 from core.permissions import can_manage_departments, can_manage_users
 
 from .models import Department, LoginSession, User
@@ -17,13 +18,15 @@ from .passwords import PasswordPolicy, generate_one_time_password, hash_password
 from .roles import ROLE_LABELS, Role
 from .services import revoke_sessions
 
+register_fields("users", {}, {"roles": lambda codes: [ROLE_LABELS.get(Role(c), c) for c in codes]})
+
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 DEPARTMENT_CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 #: Roles whose work is tied to one department, so an account with them must belong to one.
 DEPARTMENT_BOUND_ROLES = {Role.DEPARTMENT_STAFF, Role.INSPECTOR}
 
 
-def _user_snapshot(user: User) -> dict:
+def user_snapshot(user: User) -> dict:
     return {
         "login_id": user.login_id,
         "name": user.name,
@@ -31,7 +34,13 @@ def _user_snapshot(user: User) -> dict:
         "department": user.department.name if user.department else None,
         "roles": sorted(r.value for r in user.roles),
         "is_active": user.is_active,
+        "deactivated_reason": user.deactivated_reason,
     }
+
+
+def department_snapshot(department: Department) -> dict:
+    return {"code": department.code, "name": department.name, "is_active": department.is_active,
+            "deactivated_reason": department.deactivated_reason}
 
 
 def _validate_user_fields(session: Session, *, name: str, email: str | None, department_id: int | None,
@@ -99,8 +108,8 @@ def create_user(
     user.set_roles(role_set)
     session.add(user)
     session.flush()
-    record(session, actor, "user.create", f"利用者を登録: {user.login_id}（{user.name}）", target=user,
-           details={"after": _user_snapshot(user)})
+    record_change(session, actor, "user.create", f"利用者を登録: {user.login_id}（{user.name}）", target=user,
+                  before=None, after=user_snapshot(user))
     return user, password
 
 
@@ -116,14 +125,14 @@ def update_user(session: Session, actor: User, user: User, *, name: str, departm
         errors.setdefault("roles", []).append("有効なシステム管理者が 1 名もいなくなるため、この役割は外せません。")
     if errors:
         raise ValidationFailed(errors)
-    before = _user_snapshot(user)
+    before = user_snapshot(user)
     user.name, user.email, user.department = name.strip(), email or None, department
     user.set_roles(role_set)
     session.flush()
-    changes = changes_between(before, _user_snapshot(user))
-    if changes:
-        record(session, actor, "user.update", f"利用者を変更: {user.login_id}（{'・'.join(changes)}）", target=user,
-               details={"changes": changes})
+    after = user_snapshot(user)
+    changed = [k for k in after if after[k] != before[k]]
+    record_change(session, actor, "user.update", f"利用者を変更: {user.login_id}（{'・'.join(changed)}）", target=user,
+                  before=before, after=after)
     return user
 
 
@@ -138,11 +147,12 @@ def deactivate_user(session: Session, actor: User, user: User, *, reason: str, n
         raise ValidationFailed({"reason": ["このアカウントは既に無効です。"]})
     if Role.SYSTEM_ADMIN in user.roles and _active_admin_count(session) <= 1:
         raise ValidationFailed({"reason": ["有効なシステム管理者が 1 名もいなくなるため、無効化できません。"]})
+    before = user_snapshot(user)
     user.is_active = False
     user.deactivated_reason = reason.strip()[:500]
     revoked = revoke_sessions(session, user, "deactivated", now)
-    record(session, actor, "user.deactivate", f"利用者を無効化: {user.login_id}（理由: {user.deactivated_reason}）",
-           target=user, details={"reason": user.deactivated_reason, "sessions_ended": revoked})
+    record_change(session, actor, "user.deactivate", f"利用者を無効化: {user.login_id}（理由: {user.deactivated_reason}）",
+                  target=user, before=before, after=user_snapshot(user), details={"sessions_ended": revoked})
     return user
 
 
@@ -152,9 +162,11 @@ def reactivate_user(session: Session, actor: User | None, user: User) -> User:
         require(can_manage_users(actor))
     if user.is_active:
         raise ValidationFailed({"": ["このアカウントは既に有効です。"]})
+    before = user_snapshot(user)
     user.is_active = True
     user.deactivated_reason = None
-    record(session, actor, "user.reactivate", f"利用者を再有効化: {user.login_id}", target=user)
+    record_change(session, actor, "user.reactivate", f"利用者を再有効化: {user.login_id}", target=user,
+                  before=before, after=user_snapshot(user))
     return user
 
 
@@ -225,8 +237,8 @@ def create_department(session: Session, actor: User | None, *, code: str, name: 
     department = Department(code=code, name=name, is_active=True)
     session.add(department)
     session.flush()
-    record(session, actor, "department.create", f"部署を登録: {code} {name}", target=department,
-           details={"after": {"code": code, "name": name}})
+    record_change(session, actor, "department.create", f"部署を登録: {code} {name}", target=department,
+                  before=None, after=department_snapshot(department))
     return department
 
 
@@ -236,12 +248,10 @@ def update_department(session: Session, actor: User, department: Department, *, 
     errors = _validate_department(session, code, name, department)
     if errors:
         raise ValidationFailed(errors)
-    before = {"code": department.code, "name": department.name}
+    before = department_snapshot(department)
     department.code, department.name = code, name
-    changes = changes_between(before, {"code": code, "name": name})
-    if changes:
-        record(session, actor, "department.update", f"部署を変更: {code} {name}", target=department,
-               details={"changes": changes})
+    record_change(session, actor, "department.update", f"部署を変更: {code} {name}", target=department,
+                  before=before, after=department_snapshot(department))
     return department
 
 
@@ -257,10 +267,11 @@ def deactivate_department(session: Session, actor: User, department: Department,
     if members:
         raise ValidationFailed({"reason": [f"この部署には有効な利用者が {members} 名所属しています。"
                                            "先に異動または無効化してください。"]})
+    before = department_snapshot(department)
     department.is_active = False
     department.deactivated_reason = reason.strip()[:500]
-    record(session, actor, "department.deactivate", f"部署を無効化: {department.code} {department.name}",
-           target=department, details={"reason": department.deactivated_reason})
+    record_change(session, actor, "department.deactivate", f"部署を無効化: {department.code} {department.name}",
+                  target=department, before=before, after=department_snapshot(department))
     return department
 
 
@@ -268,8 +279,9 @@ def reactivate_department(session: Session, actor: User, department: Department)
     require(can_manage_departments(actor))
     if department.is_active:
         raise ValidationFailed({"": ["この部署は既に有効です。"]})
+    before = department_snapshot(department)
     department.is_active = True
     department.deactivated_reason = None
-    record(session, actor, "department.reactivate", f"部署を再有効化: {department.code} {department.name}",
-           target=department)
+    record_change(session, actor, "department.reactivate", f"部署を再有効化: {department.code} {department.name}",
+                  target=department, before=before, after=department_snapshot(department))
     return department

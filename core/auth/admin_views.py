@@ -10,6 +10,7 @@ from core.csvexport import csv_response
 from core.db import db, utcnow
 from core.errors import ValidationFailed
 from core.formtools import apply_errors, choices
+from core.history_views import render_history
 from core.pagination import apply_sort, paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import format_jst
@@ -97,7 +98,23 @@ def user_detail(user_id: int):
     entries = db.session.scalars(search_entries(target_type="users", target_id=str(user.id)).limit(20)).all()
     return render_template("admin/user_detail.html", user=user, sessions=sessions, logins=logins, entries=entries,
                            now=now, reason_form=ReasonForm(), confirm_form=ConfirmForm(),
-                           result_labels=LOGIN_RESULT_LABELS)
+                           result_labels=LOGIN_RESULT_LABELS, tabs=_user_tabs(user, "detail"))
+
+
+def _user_tabs(user: User, current: str) -> list:
+    return [("基本情報", url_for("admin.user_detail", user_id=user.id), current == "detail"),
+            ("履歴", url_for("admin.user_history", user_id=user.id), current == "history")]
+
+
+@bp.route("/users/<int:user_id>/history")
+@admin_only
+def user_history(user_id: int):
+    """The 履歴 tab: every change of the account, and its state on a chosen date."""
+    user = _get_user(user_id)
+    return render_history(db.session, table="users", record_id=user.id, current=admin_services.user_snapshot(user),
+                          title=f"{user.name}（{user.login_id}）", tabs=_user_tabs(user, "history"),
+                          breadcrumb=[("利用者", url_for("admin.user_list")),
+                                      (user.name, url_for("admin.user_detail", user_id=user.id)), ("履歴", None)])
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -244,6 +261,17 @@ def _department_form(department: Department | None):
             flash(f"部署「{department.name}」を保存しました。", "success")
             return redirect(url_for("admin.department_list"))
     return render_template("admin/department_form.html", form=form, department=department, general_errors=general)
+
+
+@bp.route("/departments/<int:department_id>/history")
+@admin_only
+def department_history(department_id: int):
+    """The 履歴 tab of a department."""
+    department = db.get(Department, department_id)
+    return render_history(db.session, table="departments", record_id=department.id,
+                          current=admin_services.department_snapshot(department),
+                          title=f"{department.code} {department.name}", tabs=[],
+                          breadcrumb=[("部署", url_for("admin.department_list")), (department.name, None), ("履歴", None)])
 
 
 @bp.route("/departments/<int:department_id>/deactivate", methods=["GET", "POST"])

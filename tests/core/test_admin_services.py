@@ -36,7 +36,7 @@ class TestCreateUser:
         entry = _last_entry(db_session)
         assert (entry.operation, entry.user_id, entry.target_type, entry.target_id) == \
             ("user.create", admin.id, "users", str(user.id))
-        assert json.loads(entry.details)["after"]["department"] == "建設部 道路課"
+        assert json.loads(entry.details)["changes"]["department"] == [None, "建設部 道路課"]
 
     @pytest.mark.parametrize(("fields", "error_field"), [
         ({"login_id": "ab"}, "login_id"),

@@ -1,0 +1,128 @@
+"""Record history (履歴管理): every audited write to a record keeps the changed fields, before and after.
+
+Services call ``record_change`` instead of ``audit.record`` when they change a business record: it writes
+one ``record_history`` row (kept as long as the record, unlike the operation log, which is pruned after its
+retention period) and the operation-log entry, in the same transaction. ``state_as_of`` rebuilds a
+record's fields at a past moment by undoing the later changes from its current state.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.audit.services import canonical_json, record
+from core.db import Base, utcnow
+
+#: Japanese labels of snapshot fields, per table; feature packages add theirs with ``register_fields``.
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "users": {"login_id": "ログインID", "name": "氏名", "email": "メールアドレス", "department": "所属部署",
+              "roles": "役割", "is_active": "有効", "deactivated_reason": "無効化の理由"},
+    "departments": {"code": "部署コード", "name": "部署名", "is_active": "有効", "deactivated_reason": "無効化の理由"},
+}
+
+
+#: Optional display functions for field values, per (table, field).
+VALUE_FORMATTERS: dict[tuple[str, str], object] = {}
+
+
+def register_fields(table: str, labels: dict[str, str], formatters: dict | None = None) -> None:
+    FIELD_LABELS.setdefault(table, {}).update(labels)
+    for field, fn in (formatters or {}).items():
+        VALUE_FORMATTERS[(table, field)] = fn
+
+
+def display_value(table: str, field: str, value) -> str:
+    """A field value as a person reads it: — for empty, はい/いいえ for booleans, lists joined by ・."""
+    formatter = VALUE_FORMATTERS.get((table, field))
+    if formatter is not None and value is not None:
+        value = formatter(value)
+    if value is None or value == "" or value == []:
+        return "—"
+    if value is True:
+        return "はい"
+    if value is False:
+        return "いいえ"
+    if isinstance(value, list | tuple):
+        return "・".join(str(v) for v in value)
+    return str(value)
+
+
+def field_label(table: str, field: str) -> str:
+    return FIELD_LABELS.get(table, {}).get(field, field)
+
+
+class RecordHistory(Base):
+    __tablename__ = "record_history"
+    __table_args__ = (Index("ix_record_history_target", "target_type", "target_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no FK: history must outlive anything it names
+    login_id: Mapped[str | None] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(String(500))
+    #: ``{"field": [before, after]}``; a creation has ``before`` None for every field.
+    changes: Mapped[str] = mapped_column(Text)
+    #: The operation-log entry written with this change (the log may be pruned later; no FK).
+    audit_entry_id: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def change_map(self) -> dict[str, list]:
+        return json.loads(self.changes)
+
+
+def diff(before: dict, after: dict) -> dict[str, list]:
+    """``{field: [old, new]}`` for every field whose value differs (fields in either snapshot)."""
+    fields = list(after) + [k for k in before if k not in after]
+    return {k: [before.get(k), after.get(k)] for k in fields if before.get(k) != after.get(k)}
+
+
+def record_change(session: Session, actor, operation: str, summary: str, *, target, before: dict | None,
+                  after: dict, details: dict | None = None, at: datetime | None = None) -> RecordHistory | None:
+    """Record a change of ``target`` from snapshot ``before`` (None for a new record) to ``after``.
+
+    Writes the history row and the operation-log entry; does nothing when no field changed.
+    """
+    changes = diff(before or {}, after)
+    if not changes:
+        return None
+    at = at or utcnow()
+    entry = record(session, actor, operation, summary, target=target, at=at,
+                   details={**(details or {}), "changes": changes})
+    row = RecordHistory(at=at, user_id=getattr(actor, "id", None), login_id=entry.login_id,
+                        target_type=entry.target_type, target_id=entry.target_id, operation=operation,
+                        summary=summary[:500], changes=canonical_json(changes), audit_entry_id=entry.id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def history_of(session: Session, target_type: str, target_id) -> list[RecordHistory]:
+    """Changes of one record, oldest first."""
+    return list(session.scalars(
+        select(RecordHistory).where(RecordHistory.target_type == target_type,
+                                    RecordHistory.target_id == str(target_id))
+        .order_by(RecordHistory.at, RecordHistory.id)))
+
+
+def state_as_of(current: dict, history: list[RecordHistory], when: datetime) -> dict | None:
+    """The record's snapshot at ``when``: ``current`` with every later change undone.
+
+    Returns None when the record did not exist yet (its first history row is newer than ``when``).
+    ``history`` is oldest first, as ``history_of`` returns it.
+    """
+    if history and history[0].at > when and all(v[0] is None for v in history[0].change_map.values()):
+        return None
+    state = dict(current)
+    for row in reversed(history):
+        if row.at <= when:
+            break
+        for field, (old, _new) in row.change_map.items():
+            state[field] = old
+    return state
