@@ -147,6 +147,10 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": _int(env, "KEIYAKU_MAX_UPLOAD_MB", 32, 1, 1024) * 1024 * 1024,
         "CHECK_MIGRATIONS": True,
+        # Uploaded files (imports, later attachments) live outside static/, under random or hashed names.
+        "STORAGE_DIR": env.get("KEIYAKU_STORAGE_DIR", "").strip() or str(INSTANCE_DIR / "storage"),
+        # Tests run imports inside the request; servers run them in a background thread with progress.
+        "IMPORT_SYNC": app_env == "test",
     }
     if overrides:
         config.update({k: v for k, v in overrides.items() if not k.startswith("KEIYAKU_")})

@@ -40,8 +40,9 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    application = create_app({"KEIYAKU_ENV": "test", "DATABASE_URL": database_url})
+def app(database_url, tmp_path_factory):
+    application = create_app({"KEIYAKU_ENV": "test", "DATABASE_URL": database_url,
+                              "STORAGE_DIR": str(tmp_path_factory.mktemp("storage"))})
     yield application
     application.extensions["keiyaku_db"]["engine"].dispose()
 

@@ -81,12 +81,13 @@ def _active_admin_count(session: Session) -> int:
 
 def create_user(
     session: Session, actor: User | None, *, login_id: str, name: str, department_id: int | None, roles,
-    email: str | None = None, policy: PasswordPolicy, hash_method: str = "scrypt",
-) -> tuple[User, str]:
+    email: str | None = None, policy: PasswordPolicy, hash_method: str = "scrypt", issue_password: bool = True,
+) -> tuple[User, str | None]:
     """Create an account with a one-time password that must be changed at first login.
 
-    ``actor`` None means the command line (``create-admin``).
-    :returns: the user and the one-time password (shown once, never stored in clear).
+    ``actor`` None means the command line (``create-admin``). With ``issue_password`` False (bulk
+    imports) the account has no usable password until an administrator issues one.
+    :returns: the user and the one-time password (shown once, never stored in clear), or None.
     :raises ValidationFailed: per field.
     """
     if actor is not None:
@@ -101,9 +102,9 @@ def create_user(
                                                  roles=roles, errors=errors)
     if errors:
         raise ValidationFailed(errors)
-    password = generate_one_time_password(policy)
+    password = generate_one_time_password(policy) if issue_password else None
     user = User(login_id=login_id, name=name.strip(), email=email or None, department=department,
-                password_hash=hash_password(password, hash_method), must_change_password=True,
+                password_hash=hash_password(password, hash_method) if password else None, must_change_password=True,
                 is_active=True, failed_login_count=0)
     user.set_roles(role_set)
     session.add(user)
@@ -113,10 +114,14 @@ def create_user(
     return user, password
 
 
-def update_user(session: Session, actor: User, user: User, *, name: str, department_id: int | None, roles,
+def update_user(session: Session, actor: User | None, user: User, *, name: str, department_id: int | None, roles,
                 email: str | None = None) -> User:
-    """Change name, department, roles or e-mail; the operation log keeps before and after."""
-    require(can_manage_users(actor))
+    """Change name, department, roles or e-mail; history and the operation log keep before and after.
+
+    ``actor`` None means the command line (imports run from batch jobs).
+    """
+    if actor is not None:
+        require(can_manage_users(actor))
     errors: dict[str, list[str]] = {}
     department, role_set = _validate_user_fields(session, name=name, email=email, department_id=department_id,
                                                  roles=roles, errors=errors, keep_department_id=user.department_id)
@@ -136,12 +141,13 @@ def update_user(session: Session, actor: User, user: User, *, name: str, departm
     return user
 
 
-def deactivate_user(session: Session, actor: User, user: User, *, reason: str, now: datetime) -> User:
-    """Deactivate (never delete) an account and end its sessions."""
-    require(can_manage_users(actor))
+def deactivate_user(session: Session, actor: User | None, user: User, *, reason: str, now: datetime) -> User:
+    """Deactivate (never delete) an account and end its sessions; ``actor`` None means the command line."""
+    if actor is not None:
+        require(can_manage_users(actor))
     if not reason.strip():
         raise ValidationFailed({"reason": ["無効化の理由を入力してください。"]})
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:
         raise ValidationFailed({"reason": ["自分自身のアカウントは無効化できません。"]})
     if not user.is_active:
         raise ValidationFailed({"reason": ["このアカウントは既に無効です。"]})

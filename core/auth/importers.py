@@ -1,0 +1,148 @@
+"""Import kind ``users``: departments and staff accounts from the personnel system's CSV/Excel.
+
+New accounts get no password: an administrator issues a one-time password to each person (the list
+shows them as パスワード未発行), so no password ever travels in a file. Department codes that do not
+exist yet are registered with the department name given in the row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from core.db import utcnow
+from core.importing.kinds import FieldSpec, ImportKind, RowRejected
+
+from . import admin_services
+from .models import Department, User
+from .passwords import PasswordPolicy
+from .roles import ROLE_LABELS, STAFF_ROLES, Role
+
+ROLE_BY_WORD = {**{r.value: r for r in STAFF_ROLES}, **{ROLE_LABELS[r]: r for r in STAFF_ROLES}}
+ROLE_SEPARATORS = re.compile(r"[・,、;；/／\s]+")
+
+
+def parse_roles(text: str) -> list[Role]:
+    roles = []
+    for word in filter(None, ROLE_SEPARATORS.split(text or "")):
+        if word not in ROLE_BY_WORD:
+            known = "、".join(ROLE_LABELS[r] for r in STAFF_ROLES)
+            raise RowRejected(f"役割「{word}」は不明です（使える役割: {known}）。", "役割")
+        roles.append(ROLE_BY_WORD[word])
+    if not roles:
+        raise RowRejected("役割が空です。", "役割")
+    return sorted(set(roles), key=list(Role).index)
+
+
+@dataclass
+class UsersContext:
+    session: object
+    actor: object
+    hash_method: str
+    users: dict[str, User]
+    departments: dict[str, Department]
+    pending_departments: dict[str, str] = field(default_factory=dict)
+
+
+class UsersImport(ImportKind):
+    name = "users"
+    label = "職員（利用者・部署）"
+    fields = (
+        FieldSpec("login_id", "ログインID", "code", required=True, max_length=64),
+        FieldSpec("name", "氏名", "name", required=True, max_length=100),
+        FieldSpec("department_code", "部署コード", "code", max_length=20),
+        FieldSpec("department_name", "部署名", "name", max_length=100),
+        FieldSpec("roles", "役割", "text", required=True, help="複数は「・」で区切る（例: 契約担当・閲覧者）"),
+        FieldSpec("email", "メールアドレス", "email", max_length=254),
+        FieldSpec("active", "状態", "bool", help="有効 / 無効（省略時は有効）"),
+    )
+    key_fields = ("login_id",)
+    builtin_profiles = {
+        "標準": {
+            "description": "見出し行あり（ログインID・氏名・部署コード・部署名・役割・メールアドレス・状態）、文字コード自動判定",
+            "encoding": "auto", "has_header": True,
+            "columns": {"login_id": "ログインID", "name": "氏名", "department_code": "部署コード",
+                        "department_name": "部署名", "roles": "役割", "email": "メールアドレス", "active": "状態"},
+        },
+    }
+
+    def __init__(self, hash_method: str = "scrypt"):
+        self.hash_method = hash_method
+
+    def can_import(self, actor) -> bool:
+        return actor is None or admin_services.can_manage_users(actor)
+
+    def begin(self, session, actor) -> UsersContext:
+        users = {u.login_id.lower(): u for u in session.scalars(select(User))}
+        departments = {d.code.lower(): d for d in session.scalars(select(Department))}
+        return UsersContext(session, actor, self.hash_method, users, departments)
+
+    def check(self, ctx: UsersContext, values: dict) -> None:
+        if not admin_services.LOGIN_ID_PATTERN.match(values["login_id"]):
+            raise RowRejected(f"ログインID「{values['login_id']}」は半角英数字と . _ - で 3〜64 文字にしてください。",
+                              "ログインID")
+        roles = parse_roles(values["roles"])
+        values["roles"] = roles
+        code = values.get("department_code")
+        if code:
+            if not admin_services.DEPARTMENT_CODE_PATTERN.match(code):
+                raise RowRejected(f"部署コード「{code}」は半角英数字とハイフンで 20 文字以内です。", "部署コード")
+            dept = ctx.departments.get(code.lower())
+            if dept is None and code.lower() not in ctx.pending_departments:
+                if not values.get("department_name"):
+                    raise RowRejected(f"部署コード「{code}」は未登録です。新しい部署として登録するには部署名も入れてください。",
+                                      "部署コード")
+                ctx.pending_departments[code.lower()] = values["department_name"]
+            elif dept is not None and not dept.is_active:
+                raise RowRejected(f"部署コード「{code}」（{dept.name}）は無効になっています。", "部署コード")
+        elif set(roles) & admin_services.DEPARTMENT_BOUND_ROLES:
+            raise RowRejected("工事担当課職員・検査員には部署コードが必要です。", "部署コード")
+        if values.get("active") is None:
+            values["active"] = True
+
+    def compare(self, ctx: UsersContext, values: dict) -> str:
+        user = ctx.users.get(values["login_id"].lower())
+        if user is None:
+            return "new"
+        dept = user.department.code.lower() if user.department else None
+        same = (user.name == values["name"]
+                and (user.email or None) == values.get("email")
+                and dept == ((values.get("department_code") or "").lower() or None)
+                and user.roles == frozenset(values["roles"])
+                and user.is_active == values["active"])
+        return "unchanged" if same else "updated"
+
+    def apply(self, ctx: UsersContext, values: dict, status: str) -> None:
+        session, actor = ctx.session, ctx.actor
+        department_id = None
+        if values.get("department_code"):
+            department_id = self._department(ctx, values["department_code"]).id
+        if status == "new":
+            user, _ = admin_services.create_user(
+                session, actor, login_id=values["login_id"], name=values["name"], department_id=department_id,
+                roles=values["roles"], email=values.get("email"), policy=PasswordPolicy(),
+                hash_method=ctx.hash_method, issue_password=False)
+            ctx.users[user.login_id.lower()] = user
+            if not values["active"]:
+                admin_services.deactivate_user(session, actor, user, reason="取込ファイルで無効と指定", now=utcnow())
+            return
+        user = ctx.users[values["login_id"].lower()]
+        if not values["active"] and user.is_active:
+            admin_services.update_user(session, actor, user, name=values["name"], department_id=department_id,
+                                       roles=values["roles"], email=values.get("email"))
+            admin_services.deactivate_user(session, actor, user, reason="取込ファイルで無効と指定", now=utcnow())
+            return
+        if values["active"] and not user.is_active:
+            admin_services.reactivate_user(session, actor, user)
+        admin_services.update_user(session, actor, user, name=values["name"], department_id=department_id,
+                                   roles=values["roles"], email=values.get("email"))
+
+    def _department(self, ctx: UsersContext, code: str) -> Department:
+        dept = ctx.departments.get(code.lower())
+        if dept is None:
+            dept = admin_services.create_department(ctx.session, ctx.actor, code=code,
+                                                    name=ctx.pending_departments[code.lower()])
+            ctx.departments[code.lower()] = dept
+        return dept

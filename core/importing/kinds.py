@@ -1,0 +1,129 @@
+"""Import kinds: what a kind of file feeds (fields and their types) and how its rows become records.
+
+A feature package defines a subclass of ``ImportKind`` and registers it from its ``init_app``; the
+framework (``runner.py``) does decoding, column mapping, parsing, the dry run, the report and the batch
+record, so a kind only says how to look up, compare and write one row.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+FIELD_TYPES = ("text", "name", "code", "date", "amount", "int", "bool", "email")
+TRUE_WORDS = {"1", "true", "yes", "y", "有効", "はい", "○", "〇", "on"}
+FALSE_WORDS = {"0", "false", "no", "n", "無効", "いいえ", "×", "off"}
+
+
+class RowRejected(ValueError):
+    """A row (or one of its cells) cannot be imported; ``column`` names the field, message is Japanese."""
+
+    def __init__(self, message: str, column: str = ""):
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: str = "text"
+    required: bool = False
+    max_length: int | None = None
+    help: str = ""
+
+    def parse(self, raw: str, profile: dict) -> Any:
+        """Turn the cell text into a value of the field's type; empty → None. Raises RowRejected."""
+        from core import jp
+
+        text = (raw or "").strip()
+        if not text:
+            if self.required:
+                raise RowRejected(f"{self.label}が空です。", self.label)
+            return None
+        try:
+            value = self._convert(text, profile, jp)
+        except jp.JpParseError as exc:
+            raise RowRejected(str(exc), self.label) from None
+        if isinstance(value, str) and self.max_length and len(value) > self.max_length:
+            raise RowRejected(f"{self.label}は {self.max_length} 文字以内です（{len(value)} 文字）。", self.label)
+        return value
+
+    def _convert(self, text: str, profile: dict, jp) -> Any:
+        if self.type == "name":
+            return jp.normalize_name(text)
+        if self.type == "code":
+            return jp.normalize_code(text)
+        if self.type == "date":
+            style = profile.get("date_style", "auto")
+            return jp.parse_date(text, style=None if style == "auto" else style)
+        if self.type == "amount":
+            amount = jp.parse_amount(text)
+            return amount * 1000 if profile.get("number_style") == "thousand_yen" else amount
+        if self.type == "int":
+            normalized = jp.normalize_code(text).replace(",", "")
+            if not normalized.lstrip("-").isdigit():
+                raise RowRejected(f"{self.label}「{text}」は整数ではありません。", self.label)
+            return int(normalized)
+        if self.type == "bool":
+            word = jp.normalize_code(text).lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+            raise RowRejected(f"{self.label}「{text}」は「有効」か「無効」（1/0）で指定してください。", self.label)
+        if self.type == "email":
+            address = jp.normalize_code(text)
+            if "@" not in address or " " in address or address.startswith("@") or "." not in address.split("@")[-1]:
+                raise RowRejected(f"{self.label}「{text}」はメールアドレスの形式ではありません。", self.label)
+            return address
+        return text
+
+
+class ImportKind(ABC):
+    """One kind of file. Subclasses set the class attributes and implement the row hooks."""
+
+    name: str = ""
+    label: str = ""
+    fields: tuple[FieldSpec, ...] = ()
+    key_fields: tuple[str, ...] = ()
+    #: Built-in profiles: name → settings (see ``profiles.validate_settings``).
+    builtin_profiles: dict[str, dict] = {}
+
+    @abstractmethod
+    def can_import(self, actor) -> bool:
+        """Whether ``actor`` may import this kind (None = the command line)."""
+
+    @abstractmethod
+    def begin(self, session, actor) -> Any:
+        """Load what the rows are compared with (e.g. existing records by key); returns a context."""
+
+    def check(self, ctx, values: dict) -> None:  # noqa: B027 (optional hook: most kinds need no extra checks)
+        """Business checks beyond the field types; raise RowRejected naming the column."""
+
+    @abstractmethod
+    def compare(self, ctx, values: dict) -> str:
+        """``new``, ``updated`` or ``unchanged`` for a valid row."""
+
+    @abstractmethod
+    def apply(self, ctx, values: dict, status: str) -> None:
+        """Write one new or updated row through the feature's services (they record history and log)."""
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+
+_KINDS: dict[str, ImportKind] = {}
+
+
+def register_kind(kind: ImportKind) -> None:
+    _KINDS[kind.name] = kind
+
+
+def get_kind(name: str) -> ImportKind | None:
+    return _KINDS.get(name)
+
+
+def all_kinds() -> list[ImportKind]:
+    return list(_KINDS.values())

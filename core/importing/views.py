@@ -1,0 +1,261 @@
+"""Import screens: upload → dry run with progress → report (CSV of rejected rows) → commit; profiles."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from core.audit.services import current_context, record_export
+from core.auth.roles import Role
+from core.csvexport import csv_response
+from core.db import db
+from core.errors import ValidationFailed
+from core.formtools import JapaneseForm, apply_errors, choices
+from core.permissions import roles_required
+from core.web import restrict_to_admin_networks
+
+from . import jobs, profiles
+from .kinds import all_kinds, get_kind
+from .models import ImportBatch, ImportProfile
+from .runner import sha256_of
+
+bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
+restrict_to_admin_networks(bp)
+admin_only = roles_required(Role.SYSTEM_ADMIN)
+
+
+class UploadForm(JapaneseForm):
+    kind = SelectField("取り込むデータ", validate_choice=False)
+    profile = SelectField("取込プロファイル（ファイルの形式）", validate_choice=False)
+    file = FileField("ファイル（CSV または Excel .xlsx）")
+
+
+class CommitForm(JapaneseForm):
+    skip_rejected = BooleanField("不正な行を除いて、正しい行だけを取り込む")
+
+
+class ProfileForm(JapaneseForm):
+    kind = SelectField("取り込むデータ", validate_choice=False)
+    name = StringField("プロファイル名", validators=[Length(max=64)])
+    description = StringField("説明", validators=[Optional(), Length(max=500)])
+    config = TextAreaField("設定（JSON）")
+
+
+def _kinds_for(user):
+    return [k for k in all_kinds() if k.can_import(user)]
+
+
+def _kind_or_404(name: str):
+    kind = get_kind(name)
+    if kind is None or not kind.can_import(current_user):
+        abort(404)
+    return kind
+
+
+@bp.route("/", methods=["GET", "POST"])
+@admin_only
+def upload():
+    """Choose the kind and profile, upload the file: a dry run starts (nothing is written)."""
+    kinds = _kinds_for(current_user)
+    form = UploadForm()
+    form.kind.choices = choices((k.name, k.label) for k in kinds)
+    selected = get_kind(form.kind.data or request.args.get("kind", "")) or (kinds[0] if kinds else None)
+    if selected:
+        form.kind.data = selected.name
+        form.profile.choices = choices((n, f"{n}（{'組み込み' if b else '登録'}）")
+                                       for n, _, b in profiles.list_profiles(db.session, selected))
+    general = []
+    if form.validate_on_submit() and selected:
+        upload_file = request.files.get("file")
+        data = upload_file.read() if upload_file else b""
+        if not data:
+            form.file.errors = ["取り込むファイルを選んでください。"]
+        else:
+            try:
+                profile_name, _ = profiles.get_settings(db.session, selected, form.profile.data)
+            except ValidationFailed as exc:
+                general = apply_errors(form, exc)
+            else:
+                sha = sha256_of(data)
+                jobs.store_upload(current_app, data, sha)
+                batch = ImportBatch(kind=selected.name, profile_name=profile_name,
+                                    file_name=(upload_file.filename or "upload")[:255], file_sha256=sha,
+                                    user_id=current_user.id, login_id=current_user.login_id, status="pending",
+                                    dry_run=True, skip_rejected=False, committed=False)
+                db.session.add(batch)
+                db.session.commit()
+                jobs.start_job(current_app._get_current_object(), batch.id, current_user.id, current_context())
+                return redirect(url_for("imports.batch", batch_id=batch.id))
+    recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
+    return render_template("imports/upload.html", form=form, kinds=kinds, selected=selected, recent=recent,
+                           general_errors=general)
+
+
+@bp.route("/<int:batch_id>")
+@admin_only
+def batch(batch_id: int):
+    """Progress while running (the page refreshes itself), then the report and, after a dry run, commit."""
+    item = db.get(ImportBatch, batch_id)
+    kind = _kind_or_404(item.kind)
+    report = item.report_data
+    can_commit = (item.status == "done" and item.dry_run and jobs.load_upload(current_app, item.file_sha256) is not None
+                  and not _already_committed(item))
+    return render_template("imports/batch.html", batch=item, kind=kind, report=report, form=CommitForm(),
+                           can_commit=can_commit, running=item.status in ("pending", "checking", "writing"))
+
+
+def _already_committed(item: ImportBatch) -> bool:
+    return db.session.scalar(select(ImportBatch.id).where(
+        ImportBatch.file_sha256 == item.file_sha256, ImportBatch.kind == item.kind,
+        ImportBatch.committed.is_(True), ImportBatch.id > item.id)) is not None
+
+
+@bp.route("/<int:batch_id>/commit", methods=["POST"])
+@admin_only
+def commit(batch_id: int):
+    """Import the checked file for real (one transaction; rejected rows block it unless skipped)."""
+    item = db.get(ImportBatch, batch_id)
+    _kind_or_404(item.kind)
+    form = CommitForm()
+    if not form.validate_on_submit() or not item.dry_run or item.status != "done":
+        abort(400)
+    if item.rejected and not form.skip_rejected.data:
+        flash("不正な行があります。修正したファイルをアップロードし直すか、「不正な行を除いて取り込む」を選んでください。",
+              "error")
+        return redirect(url_for("imports.batch", batch_id=item.id))
+    if jobs.load_upload(current_app, item.file_sha256) is None:
+        flash("ファイルの保存期間が過ぎました。もう一度アップロードしてください。", "error")
+        return redirect(url_for("imports.upload"))
+    run = ImportBatch(kind=item.kind, profile_name=item.profile_name, file_name=item.file_name,
+                      file_sha256=item.file_sha256, user_id=current_user.id, login_id=current_user.login_id,
+                      status="pending", dry_run=False, skip_rejected=bool(form.skip_rejected.data), committed=False)
+    db.session.add(run)
+    db.session.commit()
+    jobs.start_job(current_app._get_current_object(), run.id, current_user.id, current_context())
+    return redirect(url_for("imports.batch", batch_id=run.id))
+
+
+@bp.route("/<int:batch_id>/rejections.csv")
+@admin_only
+def rejections(batch_id: int):
+    """The rejected rows of a batch as CSV (row, column, value, reason)."""
+    item = db.get(ImportBatch, batch_id)
+    _kind_or_404(item.kind)
+    record_export(db.session, current_user, f"取込エラー一覧（{item.file_name}）", {"batch": item.id})
+    db.session.commit()
+    rows = ([r["row"], r["column"], r["value"], r["reason"]] for r in item.report_data.get("rejected", []))
+    return csv_response("取込エラー一覧", ["行", "列", "値", "理由"], rows)
+
+
+# --- profiles ---------------------------------------------------------------------------------------
+
+@bp.route("/profiles")
+@admin_only
+def profile_list():
+    """Built-in and registered profiles per kind, with JSON export."""
+    listing = [(kind, profiles.list_profiles(db.session, kind, active_only=False)) for kind in _kinds_for(current_user)]
+    stored = {(p.kind, p.name): p for p in db.session.scalars(select(ImportProfile))}
+    return render_template("imports/profile_list.html", listing=listing, stored=stored)
+
+
+@bp.route("/profiles/new", methods=["GET", "POST"])
+@admin_only
+def profile_new():
+    """Register a profile; starts from a built-in one, or from an uploaded JSON export."""
+    return _profile_form(None)
+
+
+@bp.route("/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
+@admin_only
+def profile_edit(profile_id: int):
+    """Change a registered profile (the history keeps the earlier settings)."""
+    return _profile_form(db.get(ImportProfile, profile_id))
+
+
+def _profile_form(stored: ImportProfile | None):
+    kinds = _kinds_for(current_user)
+    form = ProfileForm(obj=stored)
+    form.kind.choices = choices((k.name, k.label) for k in kinds)
+    general = []
+    if request.method == "GET":
+        kind = get_kind(stored.kind if stored else request.args.get("kind", "")) or kinds[0]
+        form.kind.data = kind.name
+        if stored is None:
+            base_name = request.args.get("from") or next(iter(kind.builtin_profiles))
+            _, settings = profiles.get_settings(db.session, kind, base_name)
+            form.config.data = _pretty(settings)
+        else:
+            form.config.data = _pretty(stored.settings)
+    if form.validate_on_submit():
+        kind = _kind_or_404(stored.kind if stored else form.kind.data)
+        uploaded = request.files.get("json_file")
+        try:
+            text = form.config.data or ""
+            if uploaded and uploaded.filename:
+                exchange = profiles.parse_exchange(uploaded.read().decode("utf-8-sig", errors="replace"))
+                kind = _kind_or_404(exchange["kind"])
+                form.name.data = form.name.data or exchange["name"]
+                form.description.data = form.description.data or exchange.get("description", "")
+                settings = exchange["settings"]
+            else:
+                settings = _json_or_error(text)
+            saved = profiles.save_profile(db.session, current_user, kind, name=stored.name if stored else form.name.data,
+                                          description=form.description.data, settings=settings)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            general = apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"取込プロファイル「{saved.name}」を保存しました。", "success")
+            return redirect(url_for("imports.profile_list"))
+    return render_template("imports/profile_form.html", form=form, stored=stored, general_errors=general,
+                           fields=get_kind(form.kind.data).fields if get_kind(form.kind.data) else ())
+
+
+def _json_or_error(text: str):
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValidationFailed(
+            {"config": [f"設定を JSON として読めません（{exc.lineno} 行目 {exc.colno} 文字目: {exc.msg}）。"]}) from None
+
+
+def _pretty(settings: dict) -> str:
+    return json.dumps(settings, ensure_ascii=False, indent=2)
+
+
+@bp.route("/profiles/<kind_name>/<path:name>.json")
+@admin_only
+def profile_export(kind_name: str, name: str):
+    """Download one profile as JSON (to send to another installation or vendor)."""
+    kind = _kind_or_404(kind_name)
+    try:
+        name, settings = profiles.get_settings(db.session, kind, name)
+    except ValidationFailed:
+        abort(404)
+    description = dict((n, d) for n, d, _ in profiles.list_profiles(db.session, kind)).get(name, "")
+    body = profiles.export_json(kind, name, description, settings)
+    response = Response(body, mimetype="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = (f"attachment; filename=\"profile.json\"; "
+                                               f"filename*=UTF-8''{quote(f'{kind.name}_{name}.json')}")
+    return response
+
+
+@bp.route("/profiles/<int:profile_id>/deactivate", methods=["POST"])
+@admin_only
+def profile_deactivate(profile_id: int):
+    """Stop offering a registered profile (kept, never deleted)."""
+    stored = db.get(ImportProfile, profile_id)
+    _kind_or_404(stored.kind)
+    if not CommitForm().validate_on_submit():
+        abort(400)
+    profiles.deactivate_profile(db.session, current_user, stored)
+    db.session.commit()
+    flash(f"取込プロファイル「{stored.name}」を無効にしました。", "success")
+    return redirect(url_for("imports.profile_list"))
