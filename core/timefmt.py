@@ -23,3 +23,16 @@ def format_jst(value: datetime | None, seconds: bool = False) -> str:
 def jst_day_start_utc(day: date) -> datetime:
     """The naive-UTC instant at which ``day`` begins in Japan (for date-range filters)."""
     return datetime.combine(day, time.min, tzinfo=JST).astimezone(UTC).replace(tzinfo=None)
+
+
+def display_datetime(value: datetime | None, seconds: bool = False) -> str:
+    """A stored timestamp for a screen: the date in the configured style (和暦 or 西暦), then the JST time.
+
+    CSV exports keep ``format_jst`` (ISO-like, sortable in Excel).
+    """
+    from core.jp import format_date
+
+    local = to_jst(value)
+    if local is None:
+        return ""
+    return f"{format_date(local.date())} {local:%H:%M:%S}" if seconds else f"{format_date(local.date())} {local:%H:%M}"

@@ -15,7 +15,7 @@ from core.audit.services import AuditContext, reset_context, set_context
 from core.db import db
 from core.menu import menu_for
 from core.permissions import PUBLIC, declared_access
-from core.timefmt import format_jst
+from core.timefmt import display_datetime
 
 log = logging.getLogger("keiyaku")
 
@@ -146,8 +146,12 @@ def init_web(app: Flask) -> None:
         db.session.rollback()
         return render_error(500)
 
-    app.jinja_env.filters["jst"] = format_jst
-    app.jinja_env.filters["jst_seconds"] = lambda v: format_jst(v, seconds=True)
+    from core.jp import format_date, format_yen
+
+    app.jinja_env.filters["jst"] = display_datetime
+    app.jinja_env.filters["jst_seconds"] = lambda v: display_datetime(v, seconds=True)
+    app.jinja_env.filters["jdate"] = format_date
+    app.jinja_env.filters["yen"] = format_yen
 
     @app.context_processor
     def _globals():

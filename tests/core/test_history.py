@@ -94,3 +94,19 @@ def test_department_history_page(admin_client, db_session, admin):
     db_session.commit()
     html = page_text(admin_client.get(f"/admin/departments/{dept.id}/history"))
     assert "旧課名" in html and "新課名" in html
+
+
+def test_screens_show_dates_in_the_configured_style(app):
+    from datetime import datetime
+
+    from core.timefmt import display_datetime, format_jst
+
+    stamp = datetime(2026, 3, 31, 15, 30)  # UTC: already April 1 in Japan
+    with app.app_context():
+        assert display_datetime(stamp) == "令和8年4月1日 00:30"
+        app.config["DATE_STYLE"] = "seireki"
+        try:
+            assert display_datetime(stamp, seconds=True) == "2026年4月1日 00:30:00"
+        finally:
+            app.config["DATE_STYLE"] = "wareki"
+    assert format_jst(stamp) == "2026-04-01 00:30"  # CSV stays sortable
