@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask import render_template, request
 
 from core.formtools import DateInputField, JapaneseForm
-from core.history import display_value, field_label, history_of, state_as_of
+from core.history import FIELD_LABELS, display_value, field_label, history_of, state_as_of
 from core.timefmt import jst_day_start_utc
 
 
@@ -29,10 +29,11 @@ def render_history(session, *, table: str, record_id, current: dict, title: str,
         state = state_as_of(current, rows, jst_day_start_utc(as_of + timedelta(days=1)) - timedelta(microseconds=1))
         snapshot = None if state is None else [
             (field_label(table, k), display_value(table, k, v)) for k, v in state.items()]
+    order = {name: i for i, name in enumerate(list(current) + list(FIELD_LABELS.get(table, {})))}
     changes = [
         {"at": row.at, "login_id": row.login_id, "summary": row.summary, "operation": row.operation,
          "fields": [(field_label(table, f), display_value(table, f, old), display_value(table, f, new))
-                    for f, (old, new) in row.change_map.items()]}
+                    for f, (old, new) in sorted(row.change_map.items(), key=lambda kv: order.get(kv[0], 999))]}
         for row in rows
     ]
     return render_template(template, title=title, tabs=tabs, breadcrumb=breadcrumb, changes=changes, form=form,

@@ -30,6 +30,10 @@ PAGES = [
     ("audit_detail", "/admin/audit/3"),
     ("audit_verify", "/admin/audit/verify"),
     ("password", "/password"),
+    ("user_history", "/admin/users/2/history?as_of=2020-01-01"),
+    ("imports", "/admin/imports/"),
+    ("import_profiles", "/admin/imports/profiles"),
+    ("import_profile_new", "/admin/imports/profiles/new?kind=users"),
     ("not_found", "/admin/users/9999"),
 ]
 
@@ -66,6 +70,15 @@ def main(out: Path) -> None:
         page.goto(base + "/admin/users/new")
         page.get_by_role("button", name="登録する").click()
         page.screenshot(path=str(out / "user_new_errors.png"), full_page=True)
+        sample = tmp / "staff.csv"
+        sample.write_bytes(("ログインID,氏名,部署コード,部署名,役割,メールアドレス,状態\r\n"
+                            "tanaka.t,田中 太郎,0100,総務部 契約課,契約担当,,有効\r\n"
+                            "x,,0100,,社長,,\r\n").encode("cp932"))
+        page.goto(base + "/admin/imports/")
+        page.get_by_label("ファイル（CSV または Excel .xlsx）").set_input_files(str(sample))
+        page.get_by_role("button", name="アップロードして事前確認").click()
+        page.wait_for_selector("text=結果", timeout=15000)
+        page.screenshot(path=str(out / "import_report.png"), full_page=True)
         browser.close()
     server.shutdown()
     print(f"screenshots in {out}")
