@@ -16,7 +16,10 @@ from core.auth.roles import Role
 from core.auth.services import AuthSettings, find_user
 from core.db import db, utcnow
 from core.errors import ValidationFailed
+from core.rules.registry import mark_applied
 from core.timefmt import jst_day_start_utc
+
+mark_applied("audit_retention_days")  # `audit prune` below enforces the stricter of env and rule
 
 
 def _cli_context(command: str):
@@ -81,7 +84,9 @@ def audit_verify():
 @with_appcontext
 def audit_prune(before: datetime | None, dry_run: bool):
     _cli_context("audit prune")
-    retention = current_app.config["AUDIT_RETENTION_DAYS"]
+    from core.rules.queries import effective_audit_retention_days
+
+    retention = effective_audit_retention_days(db.session, current_app.config)
     now = utcnow()
     cutoff_day: date = before.date() if before else (now + timedelta(hours=9)).date() - timedelta(days=retention)
     cutoff = jst_day_start_utc(cutoff_day)

@@ -80,5 +80,7 @@ def entry_detail(entry_id: int):
 def verify():
     """Check the hash chain now and show the result."""
     result = services.verify(db.session)
+    from core.rules.queries import effective_audit_retention_days
+
     return render_template("admin/audit_verify.html", result=result,
-                           retention_days=current_app.config["AUDIT_RETENTION_DAYS"])
+                           retention_days=effective_audit_retention_days(db.session, current_app.config))

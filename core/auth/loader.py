@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, request, session, url_for
 
 from core.db import db, utcnow
+from core.rules.registry import mark_applied
 from core.web import is_safe_next
 
 from .services import AuthSettings, load_login_session
@@ -21,12 +22,23 @@ EXPIRY_MESSAGES = {
 
 
 def auth_settings() -> AuthSettings:
-    return AuthSettings.from_config(current_app.config)
+    """Settings for login and password screens; the password policy is the stricter of the environment
+    setting and the versioned ``password_policy`` rule in force today."""
+    from dataclasses import replace
+
+    from core.rules.queries import effective_password_policy
+
+    return replace(AuthSettings.from_config(current_app.config),
+                   policy=effective_password_policy(db.session, current_app.config))
+
+
+mark_applied("password_policy")
 
 
 def load_user(user_id: str):
-    login_session, reason = load_login_session(db.session, session.get("sid"), settings=auth_settings(),
-                                               now=utcnow())
+    # timeouts only: no rule lookup on every request
+    login_session, reason = load_login_session(db.session, session.get("sid"),
+                                               settings=AuthSettings.from_config(current_app.config), now=utcnow())
     db.session.commit()  # keeps last_seen / expiry; nothing else is pending at this point
     if login_session is None or str(login_session.user_id) != user_id:
         g.login_end_reason = reason

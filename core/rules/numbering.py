@@ -1,0 +1,84 @@
+"""Numbering patterns (契約番号・案件番号・業者番号): a small placeholder syntax validated on save.
+
+Syntax: literal text plus placeholders in braces.
+
+==============  ===========================================================
+``{fy}``        年度（西暦 4 桁。4 月 1 日から翌年 3 月 31 日までが同じ年度）
+``{era}``       年度の元号の略字（R = 令和、H = 平成）
+``{era_fy}``    年度の和暦の年（令和 8 年度なら 8、令和元年度は 1）
+``{cat}``       区分コード（工事・委託・物品などを表す短いコード。使う側が渡す）
+``{dept}``      部署コード
+``{seq}``       連番（桁をそろえるなら ``{seq:04d}`` = 0 埋め 4 桁、1〜9 桁）
+==============  ===========================================================
+
+Exactly one ``{seq}`` is required (the sequence is what makes a number unique); whether the sequence
+restarts each fiscal year is the numbering module's business (a pattern without ``{fy}`` should not).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+PLACEHOLDERS = {
+    "fy": "年度（西暦 4 桁）",
+    "era": "年度の元号の略字（R・H）",
+    "era_fy": "年度の和暦の年",
+    "cat": "区分コード",
+    "dept": "部署コード",
+    "seq": "連番",
+}
+_TOKEN = re.compile(r"\{([^{}]*)\}")
+_SEQ = re.compile(r"seq(?::0([1-9])d)?")
+FORBIDDEN_LITERAL = re.compile(r"[{}\s/\\]")
+MAX_LENGTH = 40
+
+
+def check_pattern(pattern: str) -> list[str]:
+    """Japanese messages for every problem of ``pattern`` (empty when it is usable)."""
+    problems = []
+    seq_count = 0
+    for name in _TOKEN.findall(pattern):
+        if _SEQ.fullmatch(name):
+            seq_count += 1
+        elif name not in PLACEHOLDERS or name == "seq":
+            problems.append(f"「{{{name}}}」は使えない差し込み項目です（使えるもの: "
+                            + "、".join(f"{{{k}}}" for k in PLACEHOLDERS if k != "seq") + "、{seq}、{seq:04d} など）。")
+    literal = _TOKEN.sub("", pattern)
+    if FORBIDDEN_LITERAL.search(literal):
+        problems.append("波かっこの対応が取れていないか、空白・/・\\ が含まれています。")
+    if seq_count != 1:
+        problems.append("連番 {seq}（または {seq:04d} など）をちょうど 1 つ含めてください。")
+    if not problems and len(format_number(pattern, fiscal_year=2026, seq=1, cat="XX", dept="XXXX")) > MAX_LENGTH:
+        problems.append(f"番号が長すぎます（{MAX_LENGTH} 文字以内）。")
+    return problems
+
+
+def fiscal_year_of(day: date) -> int:
+    """Japanese fiscal year (April to March): 2027-03-31 belongs to 2026."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def era_of_fiscal_year(fiscal_year: int) -> tuple[str, int]:
+    """(era letter, year in era) as cities write fiscal years: FY2019 is 令和元年度, FY1989 is 平成元年度."""
+    if fiscal_year >= 2019:
+        return "R", fiscal_year - 2018
+    if fiscal_year >= 1989:
+        return "H", fiscal_year - 1988
+    raise ValueError(f"fiscal year {fiscal_year} is before 平成")
+
+
+def format_number(pattern: str, *, fiscal_year: int, seq: int, cat: str = "", dept: str = "") -> str:
+    """Fill a (valid) pattern: ``format_number("{fy}-{seq:04d}", fiscal_year=2026, seq=7)`` → ``"2026-0007"``."""
+    era, era_fy = era_of_fiscal_year(fiscal_year)
+    values = {"fy": str(fiscal_year), "era": era, "era_fy": str(era_fy), "cat": cat, "dept": dept}
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        seq_match = _SEQ.fullmatch(name)
+        if seq_match:
+            width = int(seq_match.group(1) or 0)
+            return str(seq).zfill(width)
+        return values[name]
+
+    return _TOKEN.sub(fill, pattern)

@@ -1,0 +1,186 @@
+"""Reads: the version of a rule in force on a day, a rule's history, holidays by year.
+
+Stored versions and the built-in ones (revision 0) form one history. The version in force on a day is the
+one with the greatest effective date not after that day; among versions of that date, the highest revision
+(a stored correction beats the built-in version it corrects).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.errors import DomainError
+from core.timefmt import to_jst
+
+from .models import Holiday, RuleVersion
+from .registry import RuleDefinition, get_definition
+
+
+class RuleNotInForce(DomainError):
+    """No version of the rule applies on the day asked."""
+
+
+@dataclass(frozen=True)
+class ResolvedVersion:
+    definition: RuleDefinition
+    effective_from: date
+    #: 0 for a built-in version, 1.. for stored ones.
+    revision: int
+    values: dict
+    note: str
+    row: RuleVersion | None = None
+    #: A later revision of the same effective date replaces this one.
+    superseded: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.definition.key
+
+    @property
+    def builtin(self) -> bool:
+        return self.row is None
+
+    @property
+    def is_correction(self) -> bool:
+        """Stored over an earlier version of the same date (revision > 1, or revision 1 over a built-in one)."""
+        if self.row is None:
+            return False
+        return self.revision > 1 or any(s.effective_from == self.effective_from for s, _ in self.definition.parsed_seeds)
+
+
+def today() -> date:
+    """Today in Japan (rules take effect on Japan dates)."""
+    return to_jst(utcnow()).date()
+
+
+def _check_day(on_date) -> date:
+    if isinstance(on_date, datetime) or not isinstance(on_date, date):
+        raise TypeError("rules are looked up by a date (the Japan day), not a datetime")
+    return on_date
+
+
+def _from_row(definition: RuleDefinition, row: RuleVersion) -> ResolvedVersion:
+    return ResolvedVersion(definition, row.effective_from, row.revision, definition.load(json.loads(row.value)),
+                           row.note, row)
+
+
+def _from_seed(definition: RuleDefinition, seed, parsed: dict) -> ResolvedVersion:
+    return ResolvedVersion(definition, seed.effective_from, 0, copy.deepcopy(parsed), seed.note)
+
+
+def rule_in_force(session: Session, key: str, on_date: date) -> ResolvedVersion:
+    """The version of ``key`` that applies on ``on_date``.
+
+    :raises RuleNotInForce: no version starts on or before that day.
+    :raises UnknownRule: ``key`` is not defined (a programming error).
+    """
+    definition = get_definition(key)
+    on_date = _check_day(on_date)
+    row = session.scalars(
+        select(RuleVersion).where(RuleVersion.key == key, RuleVersion.effective_from <= on_date)
+        .order_by(RuleVersion.effective_from.desc(), RuleVersion.revision.desc()).limit(1)
+    ).first()
+    seed = next(((s, p) for s, p in reversed(definition.parsed_seeds) if s.effective_from <= on_date), None)
+    if row is not None and (seed is None or row.effective_from >= seed[0].effective_from):
+        return _from_row(definition, row)
+    if seed is not None:
+        return _from_seed(definition, *seed)
+    raise RuleNotInForce(
+        f"「{definition.title}」は {on_date:%Y年%m月%d日}（{on_date:%Y-%m-%d}）時点で適用される版がありません。"
+        "システム管理者が「ルール設定」で、適用開始日がこの日以前の版を登録してください。")
+
+
+def get_rule(session: Session, key: str, on_date: date) -> dict:
+    """The values of ``key`` in force on ``on_date``, typed per the rule's schema (``Decimal`` for rates).
+
+    Example: ``get_rule(db.session, "min_price.works", date(2026, 4, 1))["general_admin_rate"]`` →
+    ``Decimal("68")`` (percent). The dict is the caller's own copy.
+    """
+    return rule_in_force(session, key, on_date).values
+
+
+def rule_history(session: Session, key: str) -> list[ResolvedVersion]:
+    """Every version of ``key``, stored and built-in, newest effective date first, then highest revision."""
+    definition = get_definition(key)
+    rows = session.scalars(select(RuleVersion).where(RuleVersion.key == key)).all()
+    versions = [_from_row(definition, r) for r in rows] + [_from_seed(definition, s, p) for s, p in definition.parsed_seeds]
+    versions.sort(key=lambda v: (v.effective_from, v.revision), reverse=True)
+    latest_by_date: dict[date, int] = {}
+    for v in versions:
+        latest_by_date.setdefault(v.effective_from, v.revision)
+    return [replace(v, superseded=v.revision < latest_by_date[v.effective_from]) for v in versions]
+
+
+def next_version(session: Session, key: str, after: date) -> ResolvedVersion | None:
+    """The first version taking effect after ``after`` (scheduled changes), or None."""
+    later = [v for v in rule_history(session, key) if v.effective_from > after and not v.superseded]
+    return min(later, key=lambda v: v.effective_from) if later else None
+
+
+def versions_at(session: Session, key: str, effective_from: date) -> list[ResolvedVersion]:
+    """Versions (stored and built-in) with exactly this effective date, highest revision first."""
+    return [v for v in rule_history(session, key) if v.effective_from == effective_from]
+
+
+# --- holidays ---------------------------------------------------------------------------------------
+
+def holidays_in_year(year: int, include_inactive: bool = True) -> Select:
+    stmt = select(Holiday).where(Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))
+    if not include_inactive:
+        stmt = stmt.where(Holiday.is_active.is_(True))
+    return stmt.order_by(Holiday.day)
+
+
+def holiday_years(session: Session) -> list[int]:
+    """Years that have at least one holiday row, ascending."""
+    return sorted({d.year for d in session.scalars(select(Holiday.day))})
+
+
+# --- settings whose environment value is the floor ---------------------------------------------------
+
+@dataclass(frozen=True)
+class FloorInfo:
+    label: str
+    env_var: str
+    env_value: int
+    rule_value: int
+    effective: int
+    unit: str
+
+
+def apply_env_floors(definition: RuleDefinition, values: dict, config, applied: bool = True) -> tuple[dict, list[FloorInfo]]:
+    """Values as actually used: for each ``EnvFloor`` field the larger of the rule and the environment, or
+    the environment value alone when no code enforces the rule yet (``applied`` False)."""
+    effective = dict(values)
+    infos = []
+    for floor in definition.env_floors:
+        field = definition.field(floor.field)
+        env_value = int(config[floor.config_key])
+        rule_value = values.get(floor.field)
+        use_rule = applied and rule_value is not None
+        effective[floor.field] = max(env_value, rule_value) if use_rule else env_value
+        infos.append(FloorInfo(field.label, floor.env_var, env_value, rule_value, effective[floor.field], field.unit))
+    return effective, infos
+
+
+def effective_password_policy(session: Session, config, on_date: date | None = None):
+    """The password policy to enforce: the stricter of ``KEIYAKU_PASSWORD_MIN_*`` and the ``password_policy`` rule."""
+    from core.auth.passwords import PasswordPolicy
+
+    definition = get_definition("password_policy")
+    values, _ = apply_env_floors(definition, get_rule(session, "password_policy", on_date or today()), config)
+    return PasswordPolicy(values["min_length"], values["min_classes"])
+
+
+def effective_audit_retention_days(session: Session, config, on_date: date | None = None) -> int:
+    """Days the operation log must be kept: the larger of ``KEIYAKU_AUDIT_RETENTION_DAYS`` and the rule."""
+    definition = get_definition("audit_retention_days")
+    values, _ = apply_env_floors(definition, get_rule(session, "audit_retention_days", on_date or today()), config)
+    return values["days"]
