@@ -8,7 +8,10 @@ record's fields at a past moment by undoing the later changes from its current s
 
 from __future__ import annotations
 
+import contextvars
 import json
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import DateTime, Index, Integer, String, Text, select
@@ -83,23 +86,54 @@ def diff(before: dict, after: dict) -> dict[str, list]:
     return {k: [before.get(k), after.get(k)] for k in fields if before.get(k) != after.get(k)}
 
 
+@dataclass
+class BulkLog:
+    """Counts the record changes made inside ``bulk_changes`` (logged once, by the caller)."""
+
+    changed: int = 0
+
+
+_bulk: contextvars.ContextVar[BulkLog | None] = contextvars.ContextVar("history_bulk", default=None)
+
+
+@contextmanager
+def bulk_changes():
+    """Within this block, record changes keep their history rows but write no operation-log entry each:
+    a bulk operation (an import of thousands of rows) records one entry for the whole batch instead."""
+    log = BulkLog()
+    token = _bulk.set(log)
+    try:
+        yield log
+    finally:
+        _bulk.reset(token)
+
+
 def record_change(session: Session, actor, operation: str, summary: str, *, target, before: dict | None,
                   after: dict, details: dict | None = None, at: datetime | None = None) -> RecordHistory | None:
     """Record a change of ``target`` from snapshot ``before`` (None for a new record) to ``after``.
 
-    Writes the history row and the operation-log entry; does nothing when no field changed.
+    Writes the history row and, outside ``bulk_changes``, the operation-log entry; does nothing when no
+    field changed.
     """
     changes = diff(before or {}, after)
     if not changes:
         return None
     at = at or utcnow()
-    entry = record(session, actor, operation, summary, target=target, at=at,
-                   details={**(details or {}), "changes": changes})
-    row = RecordHistory(at=at, user_id=getattr(actor, "id", None), login_id=entry.login_id,
-                        target_type=entry.target_type, target_id=entry.target_id, operation=operation,
-                        summary=summary[:500], changes=canonical_json(changes), audit_entry_id=entry.id)
+    bulk = _bulk.get()
+    if bulk is not None:
+        bulk.changed += 1
+        if getattr(target, "id", None) is None:
+            session.flush()
+        row = RecordHistory(at=at, user_id=getattr(actor, "id", None), login_id=getattr(actor, "login_id", None),
+                            target_type=target.__tablename__, target_id=str(target.id), operation=operation,
+                            summary=summary[:500], changes=canonical_json(changes), audit_entry_id=None)
+    else:
+        entry = record(session, actor, operation, summary, target=target, at=at,
+                       details={**(details or {}), "changes": changes})
+        row = RecordHistory(at=at, user_id=getattr(actor, "id", None), login_id=entry.login_id,
+                            target_type=entry.target_type, target_id=entry.target_id, operation=operation,
+                            summary=summary[:500], changes=canonical_json(changes), audit_entry_id=entry.id)
     session.add(row)
-    session.flush()
     return row
 
 

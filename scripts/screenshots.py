@@ -34,6 +34,10 @@ PAGES = [
     ("imports", "/admin/imports/"),
     ("import_profiles", "/admin/imports/profiles"),
     ("import_profile_new", "/admin/imports/profiles/new?kind=users"),
+    ("rules", "/admin/rules/"),
+    ("holidays", "/admin/rules/holidays"),
+    ("forms", "/exports/forms"),
+    ("form_users", "/exports/forms/users"),
     ("not_found", "/admin/users/9999"),
 ]
 

@@ -92,11 +92,11 @@ def create_user(
     """
     if actor is not None:
         require(can_manage_users(actor))
-    login_id = login_id.strip()
+    login_id = login_id.strip().lower()  # login ids are case-insensitive: stored lower-case, found by index
     errors: dict[str, list[str]] = {}
     if not LOGIN_ID_PATTERN.match(login_id):
         errors["login_id"] = ["ログインIDは半角英数字と . _ - で 3〜64 文字にしてください（先頭は英数字）。"]
-    elif session.scalar(select(User.id).where(func.lower(User.login_id) == login_id.lower())):
+    elif session.scalar(select(User.id).where(User.login_id == login_id)):
         errors["login_id"] = [f"ログインID「{login_id}」は既に使われています。"]
     department, role_set = _validate_user_fields(session, name=name, email=email, department_id=department_id,
                                                  roles=roles, errors=errors)

@@ -65,7 +65,8 @@ def token_hash(token: str) -> str:
 
 
 def find_user(session: Session, login_id: str) -> User | None:
-    return session.scalar(select(User).where(func.lower(User.login_id) == login_id.strip().lower()))
+    # Ids are stored lower-case (admin_services.create_user), so the unique index serves this lookup.
+    return session.scalar(select(User).where(User.login_id == login_id.strip().lower()))
 
 
 def _history(session, login_id, user, result, ip, user_agent, now):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.audit.services import canonical_json, record
 from core.db import utcnow
 from core.errors import ValidationFailed, require
+from core.history import bulk_changes
 
 from .kinds import ImportKind, RowRejected
 from .models import ImportBatch
@@ -137,18 +138,22 @@ def run_import(
     blocked = report.rejected_rows and not skip_rejected
     if before_write is not None:
         before_write()
+    changed = 0
     if not dry_run and not blocked:
-        for done, (row_no, values, status) in enumerate(accepted, start=1):
-            if status != "unchanged":
-                try:
-                    kind.apply(ctx, values, status)
-                except ValidationFailed as exc:
-                    messages = " ".join(m for msgs in exc.errors.values() for m in msgs)
-                    raise ValidationFailed({"file": [f"{row_no} 行目を書き込めませんでした: {messages}"]}) from None
-            if done % PROGRESS_EVERY == 0:
-                progress("write", done, len(accepted))
+        # Each record keeps its own history rows; the operation log gets one entry for the batch.
+        with bulk_changes() as log:
+            for done, (row_no, values, status) in enumerate(accepted, start=1):
+                if status != "unchanged":
+                    try:
+                        kind.apply(ctx, values, status)
+                    except ValidationFailed as exc:
+                        messages = " ".join(m for msgs in exc.errors.values() for m in msgs)
+                        raise ValidationFailed({"file": [f"{row_no} 行目を書き込めませんでした: {messages}"]}) from None
+                if done % PROGRESS_EVERY == 0:
+                    progress("write", done, len(accepted))
+        changed = log.changed
         report.committed = True
-    _record_batch(session, actor, kind, report, batch, skip_rejected)
+    _record_batch(session, actor, kind, report, batch, skip_rejected, changed)
     return report
 
 
@@ -164,7 +169,8 @@ def _parse_row(kind: ImportKind, cells: list[str], columns: dict[str, int], sett
     return values, errors
 
 
-def _record_batch(session, actor, kind, report: ImportReport, batch: ImportBatch | None, skip_rejected: bool) -> None:
+def _record_batch(session, actor, kind, report: ImportReport, batch: ImportBatch | None, skip_rejected: bool,
+                  changed: int) -> None:
     if batch is None:
         batch = ImportBatch(kind=kind.name, profile_name=report.profile, file_name=report.file_name[:255],
                             file_sha256=report.file_sha256, user_id=getattr(actor, "id", None),
@@ -189,4 +195,4 @@ def _record_batch(session, actor, kind, report: ImportReport, batch: ImportBatch
            f"{kind.label}の{what}: {report.file_name}（新規 {report.new}・更新 {report.updated}・変更なし "
            f"{report.unchanged}・不正 {report.rejected_rows}）",
            target=batch, details={"file_sha256": report.file_sha256, "profile": report.profile,
-                                  "encoding": report.encoding})
+                                  "encoding": report.encoding, "records_changed": changed})

@@ -54,3 +54,16 @@ def nfkc_code(s: str) -> str:
 
 
 WHITESPACE_RE = re.compile(r"\s+")
+# Longest text the date and amount parsers look at: far beyond any real value, and short enough that their
+# regular expressions (several optional spaces in a row) stay fast on hostile input.
+MAX_FIELD_CHARS = 64
+
+
+def prepare_field(kind: str, raw: str) -> str:
+    """``nfkc_code`` + runs of whitespace to one space + trim, rejecting (JpParseError) empty or over-long text."""
+    t = WHITESPACE_RE.sub(" ", nfkc_code(raw)).strip()
+    if not t:
+        raise fail(kind, raw, "入力が空です。")
+    if len(t) > MAX_FIELD_CHARS:
+        raise fail(kind, raw, f"長すぎます（{MAX_FIELD_CHARS}文字まで）。")
+    return t

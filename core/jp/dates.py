@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core.jp._common import JpParseError, fail, nfkc_code, shown
+from core.jp._common import JpParseError, fail, prepare_field, shown
 from core.jp.numerals import KANJI_NUMERAL_CHARS, kanji_to_int
 
 
@@ -167,9 +167,7 @@ def parse_date(text: str | date | None, style: str | None = None) -> date:
     if text is not None and not isinstance(text, str):
         raise TypeError(f"parse_date() には文字列を渡してください: {shown(repr(text))}")
     raw = text or ""
-    t = nfkc_code(raw).strip()
-    if not t:
-        raise fail("日付", raw, "入力が空です。")
+    t = prepare_field("日付", raw)
     found = None
     for kind, patterns in (("wareki", _WAREKI), ("seireki", _SEIREKI)):
         for pattern in patterns:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from core.jp._common import JpParseError, fail, nfkc_code, shown
+from core.jp._common import JpParseError, fail, prepare_field, shown
 
 MAX_AMOUNT = 10**16 - 1  # 9999兆9999億9999万9999円, the largest amount 大字 with 兆 can write
 
@@ -44,9 +44,7 @@ def parse_amount(text: str | int | None) -> int:
     if text is not None and not isinstance(text, str):
         raise TypeError(f"parse_amount() には文字列を渡してください: {shown(repr(text))}")
     raw = text or ""
-    t = nfkc_code(raw).strip()
-    if not t:
-        raise fail("金額", raw, "入力が空です。")
+    t = prepare_field("金額", raw)
     match = _AMOUNT_RE.fullmatch(t)
     if match:
         if match["s1"] and match["s2"]:

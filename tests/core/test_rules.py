@@ -367,7 +367,7 @@ def test_rule_list_and_page(admin_client):
     assert "最低制限価格（建設工事）" in html and "期限の日数と数え方" in html and "パスワードの基準" in html
     assert "一般管理費等 68%／範囲: 予定価格の 75%〜92%" in html
     html = page_text(admin_client.get("/admin/rules/min_price.works?on=2018-01-01"))
-    assert "2018-01-01 に適用される版" in html and "2017-10-01" in html
+    assert "平成30年1月1日 に適用される版" in html and "平成29年10月1日" in html
     assert "直接工事費の算入率: 95 % → 97 %" in html  # history shows what changed
     assert admin_client.get("/admin/rules/no.such.rule").status_code == 404
     html = page_text(admin_client.get("/admin/rules/deadlines?on=2026-12-25"))
@@ -414,7 +414,7 @@ def test_deadline_table_through_the_form(admin_client, db_session):
 
 def test_holiday_screens(admin_client, db_session):
     html = page_text(admin_client.get("/admin/rules/holidays?year=2026"))
-    assert "振替休日" in html and "国民の休日" in html and "2026-09-22" in html
+    assert "振替休日" in html and "国民の休日" in html and "令和8年9月22日" in html
     response = admin_client.post("/admin/rules/holidays/new", data={"day": "2027-06-01", "name": "市制施行記念日"})
     assert response.status_code == 302
     holiday = db_session.scalar(select(Holiday).where(Holiday.day == date(2027, 6, 1)))

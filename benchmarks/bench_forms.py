@@ -1,0 +1,159 @@
+"""Form (帳票) output times (SPEC CM11): a one-page form and a ~20-page list, as PDF and as Excel.
+
+Usage:
+    python benchmarks/bench_forms.py [--database-url URL] [--repeat 15]
+
+Without --database-url a temporary SQLite file is used; a PostgreSQL URL must point at an EMPTY database (it is
+migrated and filled). Data: 760 users in 30 departments and 540 operation-log entries on one day, so that
+one department is one A4 page and the full lists are about 20 pages.
+
+Each case runs the real form definition end to end, as the download view does: parse the parameters, read the
+data through the queries, build the document, render the file. The first call in the process also registers
+the embedded fonts (reported as "cold"); the p50/p95 figures are over ``--repeat`` calls after a warm-up.
+Targets: one page < 100 ms, 20 pages < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+USERS = 760
+DEPARTMENTS = 30
+AUDIT_ENTRIES = 540
+
+
+def build_app(database_url: str):
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
+                      KEIYAKU_ORG_NAME="架空市 総務部契約課")
+    from core import create_app
+
+    return create_app()
+
+
+def fill(app) -> None:
+    from sqlalchemy import insert
+
+    from core.audit.models import AuditEntry, AuditHead
+    from core.audit.services import entry_hash
+    from core.auth import admin_services
+    from core.auth.models import User
+    from core.auth.passwords import hash_password
+    from core.auth.roles import Role
+    from core.db import db, utcnow
+    from core.migrate import upgrade_database
+
+    upgrade_database(app.config["DATABASE_URL"])
+    with app.app_context():
+        s = db.session
+        departments = [admin_services.create_department(s, None, code=f"{i:04d}", name=f"建設部 第{i}課")
+                       for i in range(1, DEPARTMENTS + 1)]
+        roles = [Role.CONTRACT_STAFF, Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.VIEWER]
+        unused = hash_password("unused-Password-1", "scrypt:1024:8:1")
+        now = utcnow()
+        for i in range(USERS):
+            user = User(login_id=f"staff{i:04d}", name=("髙﨑 " if i % 7 == 0 else "山田 ") + f"職員{i:04d}",
+                        department=departments[i % DEPARTMENTS], password_hash=unused, must_change_password=False,
+                        is_active=i % 17 != 0, failed_login_count=0,
+                        last_login_at=now - timedelta(hours=i % 500) if i % 3 else None, role_rows=[])
+            user.set_roles([roles[i % 4]] + ([Role.VIEWER] if i % 5 == 0 else []))
+            s.add(user)
+        s.commit()
+
+        head = s.get(AuditHead, 1)
+        prev, seq = head.last_hash, head.seq
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+        rows = []
+        for n in range(AUDIT_ENTRIES):
+            seq += 1
+            entry = AuditEntry(id=seq, at=start + timedelta(minutes=n), user_id=None, login_id=f"staff{n % USERS:04d}",
+                               ip="10.0.0.1", endpoint="admin.user_edit", operation="user.update", target_type="users",
+                               target_id=str(n % USERS + 1),
+                               summary=f"利用者を変更: staff{n % USERS:04d}（髙﨑 職員{n % USERS:04d}）",
+                               details=None, prev_hash=prev)
+            entry.hash = entry_hash(entry)
+            prev = entry.hash
+            rows.append({c: getattr(entry, c) for c in ("id", "at", "user_id", "login_id", "ip", "endpoint", "operation",
+                                                         "target_type", "target_id", "summary", "details", "prev_hash",
+                                                         "hash")})
+        s.execute(insert(AuditEntry), rows)
+        head.seq, head.last_hash = seq, prev
+        s.commit()
+
+
+def output(app, form: str, fmt: str, args: dict[str, str]) -> tuple[bytes, int, float]:
+    """One output as the download view makes it (without HTTP and the audit entry); also the build time."""
+    from core.db import db
+    from exports import forms
+    from exports.forms.base import jst_today
+    from exports.render import FORMATS
+
+    definition = forms.get(form)
+    with app.app_context():
+        start = time.perf_counter()
+        values = definition.parse(args, db.session)
+        document = definition.produce(db.session, values, None)
+        built = time.perf_counter() - start
+        renderer = FORMATS[fmt][0]
+        data = renderer(document, app.config["ORG_NAME"], jst_today(), date_style=app.config["DATE_STYLE"])
+    return data, len(document.rows), built * 1000
+
+
+def pdf_pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type /Page\b", data))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--repeat", type=int, default=15)
+    options = parser.parse_args()
+    url = options.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_forms.sqlite3'}"
+    app = build_app(url)
+    fill(app)
+
+    from exports.forms.base import jst_today
+
+    today = jst_today()
+    period = {"date_from": str(today - timedelta(days=3)), "date_to": str(today)}
+    cases = [
+        ("利用者一覧 1 部署 (1 page)", "users", {"department": "0001", "status": "all"}),
+        ("利用者一覧 全員 (portrait)", "users", {"status": "all"}),
+        ("操作ログ一覧 全件 (landscape)", "audit_log", period),
+    ]
+    print(f"database: {url.split('@')[-1]}  repeat: {options.repeat}")
+    print(f"{'case':<30} {'fmt':<5} {'rows':>5} {'pages':>5} {'cold':>6} {'p50':>6} {'p95':>6} {'cpu50':>6} "
+          f"{'build':>6} {'KB':>5}")
+    for label, form, args in cases:
+        for fmt in ("pdf", "xlsx"):
+            t = time.perf_counter()
+            output(app, form, fmt, args)
+            cold = (time.perf_counter() - t) * 1000
+            output(app, form, fmt, args)  # warm-up
+            samples, cpu, builds = [], [], []
+            for _ in range(options.repeat):
+                t, c = time.perf_counter(), time.process_time()
+                data, rows, built = output(app, form, fmt, args)
+                samples.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
+                builds.append(built)
+            samples.sort()
+            p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+            pages = str(pdf_pages(data)) if fmt == "pdf" else "-"
+            print(f"{label:<30} {fmt:<5} {rows:>5} {pages:>5} {cold:>6.0f} {statistics.median(samples):>6.0f} "
+                  f"{p95:>6.0f} {statistics.median(cpu):>6.0f} {statistics.median(builds):>6.0f} {len(data) / 1024:>5.0f}")
+    print("ms: cold = first call in the process (font registration included); p50/p95 = wall clock after a warm-up;\n"
+          "cpu50 = this process's CPU time (p50), steadier than wall clock on a busy host; build = query + document.")
+
+
+if __name__ == "__main__":
+    main()

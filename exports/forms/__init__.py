@@ -1,0 +1,77 @@
+"""The registry of forms (帳票). Each module below defines its forms and calls ``register``.
+
+To add a form, write ``exports/forms/<area>.py`` and list it in ``_MODULES``::
+
+    from bidding import queries  # read only through the feature's queries.py
+    from core.auth.roles import Role
+
+    from . import register
+    from .base import Column, Document, FormDefinition, Param, period_check
+
+    def build_contracts(session, params, actor) -> Document:
+        rows = [[c.number, c.contractor_name, c.amount, c.signed_on]
+                for c in session.scalars(queries.search_contracts(date_from=params["date_from"], ...))]
+        return Document("契約一覧", [Column("契約番号"), Column("業者名", width=2.5), Column("契約金額", "yen"),
+                                     Column("契約日", "date")], rows,
+                        conditions=[("期間", (params["date_from"], params["date_to"]))])
+
+    register(FormDefinition(
+        name="contracts", title="契約一覧", build=build_contracts, landscape=True,
+        roles={Role.SYSTEM_ADMIN, Role.CONTRACT_STAFF},
+        params=(Param("date_from", "期間（開始日）", "date", required=True, default=lambda t: t.replace(day=1)),
+                Param("date_to", "期間（終了日）", "date", required=True, default=lambda t: t)),
+        check=period_check("date_from", "date_to", 366)))
+
+The preview page (``/exports/forms/contracts``), the PDF and Excel downloads, ``flask form contracts``, the
+menu entry and the audit entries follow from the definition. Forms for department-bound roles must limit
+their rows with ``core.permissions.restrict_to_department(stmt, actor, column)`` when ``actor`` is a user;
+``actor`` is None on the command line, which only the server's operator can run.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from core.auth.roles import Role
+
+from .base import Column, Document, FormDefinition, Param, period_check
+
+__all__ = ["Column", "Document", "FormDefinition", "Param", "all_forms", "get", "period_check", "register",
+           "roles_in_use", "usable_by"]
+
+_FORMS: dict[str, FormDefinition] = {}
+
+#: Modules holding form definitions, imported once with this package.
+_MODULES = ("exports.forms.admin",)
+
+
+def register(definition: FormDefinition) -> FormDefinition:
+    existing = _FORMS.get(definition.name)
+    if existing is not None and existing is not definition:
+        raise ValueError(f"form {definition.name!r} is already registered")
+    _FORMS[definition.name] = definition
+    return definition
+
+
+def get(name: str) -> FormDefinition | None:
+    return _FORMS.get(name)
+
+
+def all_forms() -> list[FormDefinition]:
+    return list(_FORMS.values())
+
+
+def usable_by(user) -> list[FormDefinition]:
+    return [f for f in _FORMS.values() if f.may_use(user)]
+
+
+def roles_in_use() -> frozenset[Role]:
+    """Every role that may use at least one form: the roles the form routes and the menu admit."""
+    roles: set[Role] = set()
+    for definition in _FORMS.values():
+        roles |= definition.roles
+    return frozenset(roles)
+
+
+for _module in _MODULES:
+    importlib.import_module(_module)

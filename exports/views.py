@@ -1,0 +1,145 @@
+"""Forms (帳票) on screen: the list, the preview page (parameters + inline PDF) and the PDF/Excel downloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectField, StringField
+from wtforms.validators import Optional
+
+from core.audit.services import record
+from core.db import db
+from core.errors import ValidationFailed
+from core.formtools import DateInputField, JapaneseForm, choices
+from core.permissions import roles_required
+from core.timefmt import JST
+from core.web import address_allowed, render_error
+
+from . import bp, forms
+from .forms.base import FormDefinition, jst_today
+from .render import FORMATS
+
+#: The routes admit every role that may use at least one form; each form then checks its own roles.
+form_access = roles_required(*forms.roles_in_use())
+
+
+def _definition(name: str) -> FormDefinition:
+    definition = forms.get(name)
+    if definition is None:
+        abort(404)
+    if not definition.may_use(current_user):
+        abort(403)
+    if definition.admin_network_only and not address_allowed(request.remote_addr, current_app.config["ADMIN_NETWORKS"]):
+        g.error_detail = "管理機能の帳票は許可されたネットワークからのみ利用できます。"
+        abort(403)
+    return definition
+
+
+def _messages(exc: ValidationFailed) -> list[str]:
+    return [m for msgs in exc.errors.values() for m in msgs]
+
+
+@bp.route("/forms")
+@form_access
+def form_list():
+    """The forms the user may print, with their parameters."""
+    return render_template("exports/form_list.html", definitions=forms.usable_by(current_user))
+
+
+@bp.route("/forms/<name>")
+@form_access
+def form_preview(name: str):
+    """Parameters (GET form), the PDF shown inline, and download / print buttons."""
+    definition = _definition(name)
+    given = any(p.name in request.args for p in definition.params)
+    raw = MultiDict(request.args) if given else MultiDict(definition.default_args(jst_today()))
+    form = _parameter_form(definition, raw)
+    general: list[str] = []
+    document = None
+    args: dict[str, str] = {}
+    try:
+        values = definition.parse(raw, db.session)
+        document = definition.produce(db.session, values, current_user)
+        args = definition.args_of(values)
+    except ValidationFailed as exc:
+        for field_name, messages in exc.errors.items():
+            field = getattr(form, field_name, None) if field_name else None
+            if field is None:
+                general.extend(messages)
+            else:
+                field.errors = [*field.errors, *messages]
+    urls = preview_urls(definition, args) if document is not None else None
+    return render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
+                           document=document, urls=urls)
+
+
+@bp.route("/forms/<name>.pdf")
+@form_access
+def form_pdf(name: str):
+    """The form as PDF: ``inline=1`` shows it in the browser (preview, printing), otherwise a download."""
+    return _output(name, "pdf", inline=request.args.get("inline") == "1")
+
+
+@bp.route("/forms/<name>.xlsx")
+@form_access
+def form_xlsx(name: str):
+    """The form as an Excel workbook set up for A4 printing."""
+    return _output(name, "xlsx", inline=False)
+
+
+def _output(name: str, fmt: str, inline: bool):
+    definition = _definition(name)
+    try:
+        values = definition.parse(request.args, db.session)
+        document = definition.produce(db.session, values, current_user)
+    except ValidationFailed as exc:
+        return render_error(400, " ".join(_messages(exc)))
+    renderer, mimetype, label = FORMATS[fmt]
+    data = renderer(document, current_app.config["ORG_NAME"], jst_today(), date_style=current_app.config["DATE_STYLE"])
+    args = definition.args_of(values)
+    how = "表示" if inline else "出力"
+    record(db.session, current_user, "form.output", f"帳票「{definition.title}」を {label} {how}",
+           details={"form": definition.name, "format": fmt, "params": args})
+    db.session.commit()
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(definition.title, fmt, inline=inline)
+    return response
+
+
+def content_disposition(title: str, ext: str, *, inline: bool = False) -> str:
+    """``attachment`` (or ``inline``) with an ASCII fallback name and the Japanese name (RFC 5987/6266)."""
+    stamp = datetime.now(JST).strftime("%Y%m%d_%H%M")
+    name = f"{title}_{stamp}.{ext}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"keiyaku_{stamp}.{ext}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _parameter_form(definition: FormDefinition, raw: MultiDict):
+    """A WTForms form built from the parameter spec, only to render labels, values and errors accessibly."""
+
+    class ParameterForm(JapaneseForm):
+        class Meta:
+            csrf = False
+
+    for p in definition.params:
+        if p.type == "date":
+            field = DateInputField(p.label, validators=[Optional()])
+        elif p.type == "choice":
+            field = SelectField(p.label, choices=choices(p.choice_list(db.session)), validate_choice=False, default="")
+        else:
+            field = StringField(p.label)
+        setattr(ParameterForm, p.name, field)
+    return ParameterForm(formdata=raw)
+
+
+def preview_urls(definition: FormDefinition, args: dict[str, str]) -> dict[str, str]:
+    """The inline PDF (preview and printing) and the two downloads, for the same parameters."""
+    return {
+        "inline": url_for("exports.form_pdf", name=definition.name, inline=1, **args),
+        "pdf": url_for("exports.form_pdf", name=definition.name, **args),
+        "xlsx": url_for("exports.form_xlsx", name=definition.name, **args),
+    }

@@ -1,0 +1,124 @@
+"""Form definitions: parameter checks with Japanese messages, and the two administration forms' data."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from core.audit.services import record
+from core.auth import admin_services
+from core.auth.roles import Role
+from core.errors import ValidationFailed
+from exports import forms
+from exports.forms.base import Column, Document, FormDefinition, Param, jst_today, period_check
+
+
+def _errors(definition, raw, session, **kwargs) -> dict[str, list[str]]:
+    with pytest.raises(ValidationFailed) as info:
+        definition.parse(raw, session, **kwargs)
+    return info.value.errors
+
+
+def test_registry_has_the_admin_forms():
+    assert {"users", "audit_log"} <= {f.name for f in forms.all_forms()}
+    assert forms.get("users").roles == {Role.SYSTEM_ADMIN}
+    assert forms.get("audit_log").landscape and not forms.get("users").landscape
+    assert Role.SYSTEM_ADMIN in forms.roles_in_use()
+    assert forms.get("nope") is None
+
+
+def test_usable_by_follows_roles(create_user, admin):
+    assert {f.name for f in forms.usable_by(admin)} >= {"users", "audit_log"}
+    assert forms.usable_by(create_user(Role.CONTRACT_STAFF)) == [f for f in forms.all_forms()
+                                                                 if Role.CONTRACT_STAFF in f.roles]
+
+
+def test_required_and_bad_dates_name_the_parameter(db_session):
+    audit_log = forms.get("audit_log")
+    errors = _errors(audit_log, {"date_from": "2025-02-30"}, db_session)
+    assert errors["date_from"] == ["期間（開始日）「2025-02-30」を日付として読み取れません: 2025年2月に30日はありません。"]
+    assert errors["date_to"] == ["期間（終了日）を指定してください。"]
+
+
+def test_period_order_and_length(db_session):
+    audit_log = forms.get("audit_log")
+    assert "開始日以降" in _errors(audit_log, {"date_from": "2025-04-02", "date_to": "2025-04-01"}, db_session)["date_to"][0]
+    assert "366 日以内" in _errors(audit_log, {"date_from": "2025-01-01", "date_to": "2026-01-02"}, db_session)["date_to"][0]
+    values = audit_log.parse({"date_from": "２０２５/１/１", "date_to": "R8.1.1"}, db_session)  # full width, 和暦, 366 days
+    assert values == {"date_from": date(2025, 1, 1), "date_to": date(2026, 1, 1)}
+    assert audit_log.args_of(values) == {"date_from": "2025-01-01", "date_to": "2026-01-01"}
+
+
+def test_choices_and_unknown_parameters(db_session, create_department):
+    users = forms.get("users")
+    dept = create_department(code="0999", name="試験課")
+    assert users.parse({}, db_session) == {"department": "", "status": "active"}
+    assert users.parse({"department": "0999", "status": "all"}, db_session)["department"] == "0999"
+    message = _errors(users, {"status": "deleted"}, db_session)["status"][0]
+    assert message.startswith("状態の値「deleted」は選べません") and "active（有効のみ）" in message
+    assert "部署の値「0998」は選べません" in _errors(users, {"department": "0998"}, db_session)["department"][0]
+    assert "パラメータ「foo」はこの帳票にはありません" in _errors(users, {"foo": "1"}, db_session, unknown="error")[""][0]
+    assert users.parse({"foo": "1"}, db_session)["status"] == "active"  # the web ignores extra query arguments
+    assert dept.id
+
+
+def test_definition_validates_its_spec():
+    with pytest.raises(ValueError):
+        Param("page", "ページ")  # reserved by the views
+    with pytest.raises(ValueError):
+        Param("x", "X", "number")
+    with pytest.raises(ValueError):
+        Column("A", "money")
+    with pytest.raises(ValueError):
+        FormDefinition("Bad-Name", "x", (), lambda s, p, a: None, frozenset())
+    with pytest.raises(ValueError):
+        forms.register(FormDefinition("users", "別の帳票", (), lambda s, p, a: None, frozenset()))
+
+
+def test_max_rows_is_refused_with_a_message(db_session):
+    definition = FormDefinition("many", "多い帳票", (), lambda s, p, a: Document("多い", [Column("A")], [["x"]] * 3),
+                                frozenset({Role.SYSTEM_ADMIN}), max_rows=2)
+    with pytest.raises(ValidationFailed) as info:
+        definition.produce(db_session, {}, None)
+    assert "上限（2 件）" in str(info.value)
+
+
+def test_period_check_helper():
+    check = period_check("a", "b", 31)
+    assert check({"a": date(2025, 1, 1), "b": date(2025, 1, 31)}) == {}
+    assert check({"a": date(2025, 1, 1), "b": date(2025, 2, 1)})["b"]
+    assert check({"a": None, "b": date(2025, 1, 1)}) == {}
+
+
+def test_users_form_rows_and_filters(db_session, create_user, create_department):
+    dept = create_department(code="0710", name="建設部 道路課")
+    create_user(Role.DEPARTMENT_STAFF, login_id="takasaki", name="髙﨑 一郎", department=dept)
+    gone = create_user(Role.VIEWER, login_id="gone", name="退職 者")
+    admin_services.deactivate_user(db_session, None, gone, reason="退職", now=gone.created_at)
+    users = forms.get("users")
+
+    doc = users.produce(db_session, users.parse({"department": "0710"}, db_session))
+    assert doc.title == "利用者一覧" and not doc.landscape
+    assert [c.label for c in doc.columns] == ["ログインID", "氏名", "部署", "役割", "状態", "最終ログイン"]
+    assert doc.rows == [["takasaki", "髙﨑 一郎", "0710 建設部 道路課", "工事担当課職員", "有効", None]]
+    assert doc.conditions == [("部署", "0710 建設部 道路課"), ("状態", "有効のみ")]
+
+    all_ids = [r[0] for r in users.produce(db_session, users.parse({"status": "all"}, db_session)).rows]
+    assert {"takasaki", "gone"} <= set(all_ids)
+    inactive = users.produce(db_session, users.parse({"status": "inactive"}, db_session)).rows
+    assert [r[0] for r in inactive if r[0] == "gone"] == ["gone"] and all(r[4] == "無効" for r in inactive)
+
+
+def test_audit_log_form_rows(db_session, admin):
+    today = jst_today()
+    record(db_session, admin, "user.update", "利用者「髙﨑 一郎」を変更", target_type="users", target_id=42)
+    audit_log = forms.get("audit_log")
+    doc = audit_log.produce(db_session, audit_log.parse({"date_from": str(today - timedelta(days=1)),
+                                                         "date_to": str(today)}, db_session))
+    assert doc.landscape and [c.label for c in doc.columns] == ["ID", "日時", "利用者", "操作", "対象", "内容"]
+    last = doc.rows[-1]
+    assert isinstance(last[0], int) and last[2:] == ["admin1", "利用者変更", "利用者 #42", "利用者「髙﨑 一郎」を変更"]
+    assert last[1].date() in (today, today - timedelta(days=1))
+    assert [r[0] for r in doc.rows] == sorted(r[0] for r in doc.rows)  # oldest first
+    assert doc.conditions == [("期間", (today - timedelta(days=1), today))]
+    old = audit_log.produce(db_session, audit_log.parse({"date_from": "2001-01-01", "date_to": "2001-01-31"}, db_session))
+    assert old.rows == []

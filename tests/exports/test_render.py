@@ -1,0 +1,118 @@
+"""The two renderers on plain documents: PDF (A4, embedded fonts, n / N, repeated header) and Excel (print setup)."""
+
+import io
+from datetime import date, datetime, timedelta
+
+import openpyxl
+import pytest
+
+from exports.forms.base import Column, Document
+from exports.render import render_pdf, render_xlsx
+from tests.exports.pdfcheck import assert_fonts_embedded, read_pdf
+
+ISSUER = "架空市 総務部契約課"
+ISSUED = date(2025, 4, 1)
+
+
+def _document(rows: int, *, landscape: bool = False, font: str = "gothic") -> Document:
+    return Document(
+        title="契約一覧",
+        columns=[Column("番号", "int", 0.6), Column("業者名", width=2.0), Column("契約金額", "yen"),
+                 Column("契約日", "date"), Column("更新日時", "datetime", seconds=True), Column("備考", width=2.5)],
+        rows=[[i, "㈱髙﨑建設" if i % 2 else "山田工務店", 1_234_000 * i, date(2025, 4, 1) + timedelta(days=i),
+               datetime(2025, 4, 1, 9, 30, 15), "長い備考です。" * (i % 5) or None] for i in range(1, rows + 1)],
+        conditions=[("期間", (date(2025, 4, 1), date(2026, 3, 31))), ("部署", "すべて")],
+        landscape=landscape,
+        font=font,
+    )
+
+
+def test_pdf_is_a4_with_embedded_fonts_and_japanese_text():
+    data = render_pdf(_document(3), ISSUER, ISSUED)
+    assert data.startswith(b"%PDF-")
+    assert_fonts_embedded(data)
+    [page] = read_pdf(data)
+    assert page.is_a4_portrait
+    for text in ("契約一覧", "㈱髙﨑建設", "発行日", "令和7年4月1日", ISSUER, "1 / 1", "全 3 件",
+                 "期間：令和7年4月1日 〜 令和8年3月31日", "契約金額（円）", "3,702,000", "令和7年4月1日 09:30:15"):
+        assert text in page.text, text
+
+
+def test_pdf_many_rows_repeat_header_and_number_pages():
+    pages = read_pdf(render_pdf(_document(150, landscape=True), ISSUER, ISSUED))
+    total = len(pages)
+    assert total >= 3
+    for number, page in enumerate(pages, 1):
+        assert page.is_a4_landscape
+        assert f"{number} / {total}" in page.text
+        assert "契約一覧" in page.text and "業者名" in page.text  # page header and repeated table header
+    assert "150" in pages[-1].text
+
+
+def test_pdf_empty_document_says_so():
+    [page] = read_pdf(render_pdf(_document(0), ISSUER, ISSUED))
+    assert "該当するデータはありません。" in page.text and "全 0 件" in page.text
+
+
+def test_pdf_mincho_and_date_styles():
+    data = render_pdf(_document(1, font="mincho"), ISSUER, ISSUED, date_style="wareki_short")
+    assert b"BIZUDMincho" in data
+    [page] = read_pdf(data)
+    assert "R7.4.2" in page.text  # cells follow the style
+    assert "令和7年4月1日" in page.text  # the issue date is always written in full
+
+
+def test_pdf_escapes_markup_in_text():
+    doc = Document("一覧", [Column("内容")], [["<b>株式会社 A&B</b> " * 20]])
+    [page] = read_pdf(render_pdf(doc, ISSUER, ISSUED))
+    assert "<b>株式会社 A&B</b>" in page.text.replace("\r\n", "")
+
+
+def test_document_rejects_rows_of_the_wrong_width():
+    with pytest.raises(ValueError):
+        Document("一覧", [Column("A"), Column("B")], [["only one"]])
+
+
+def _sheet(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data)).active
+
+
+def test_xlsx_print_setup_matches_the_pdf():
+    ws = _sheet(render_xlsx(_document(5, landscape=True), ISSUER, ISSUED))
+    assert ws.title == "契約一覧"
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$4:$4" and ws.freeze_panes == "A5"
+    assert ws.page_margins.left > 0 and ws.page_margins.top > 0
+    assert "契約一覧" in ws.oddHeader.left.text and ISSUER in ws.oddHeader.right.text
+    assert ws.oddFooter.center.text == "&P / &N"
+    assert [c.value for c in ws[4]] == ["番号", "業者名", "契約金額（円）", "契約日", "更新日時", "備考"]
+    assert ws["A1"].value == "契約一覧" and "令和7年4月1日" in ws["A3"].value and ISSUER in ws["A3"].value
+
+
+def test_xlsx_numbers_are_numbers_and_dates_are_dates():
+    ws = _sheet(render_xlsx(_document(3), ISSUER, ISSUED))
+    number, name, amount, day, stamp, _note = ws[6]
+    assert number.value == 2 and isinstance(number.value, int)
+    assert amount.value == 2_468_000 and amount.number_format == "#,##0"
+    assert name.value == "山田工務店"
+    assert isinstance(day.value, datetime) and day.value.date() == date(2025, 4, 3)
+    assert isinstance(stamp.value, datetime) and stamp.value == datetime(2025, 4, 1, 9, 30, 15)
+    assert "ggge" in day.number_format  # 和暦 display of a real date
+    fonts = {c.font.name for row in ws.iter_rows(min_row=4, max_row=ws.max_row) for c in row}
+    assert fonts == {"BIZ UDゴシック"}
+    assert ws["A1"].font.name == "BIZ UDゴシック"
+
+
+def test_xlsx_text_never_becomes_a_formula():
+    doc = Document("一覧", [Column("名前"), Column("金額", "yen")], [["=HYPERLINK(\"http://x\")", 5], ["a\x00b", None]])
+    ws = _sheet(render_xlsx(doc, ISSUER, ISSUED))
+    assert ws["A5"].value == "=HYPERLINK(\"http://x\")" and ws["A5"].data_type == "s"
+    assert ws["A6"].value == "ab" and ws["B6"].value is None
+
+
+def test_xlsx_empty_document_and_mincho():
+    ws = _sheet(render_xlsx(_document(0, font="mincho"), ISSUER, ISSUED))
+    assert ws["A5"].value == "該当するデータはありません。"
+    assert ws["A5"].font.name == "BIZ UD明朝"
