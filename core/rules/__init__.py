@@ -25,9 +25,11 @@ def init_app(app) -> None:
     from core.audit.queries import register_operations
     from core.auth.roles import Role
 
+    from .cli import rules_cli
     from .views import bp
 
     app.register_blueprint(bp)
+    app.cli.add_command(rules_cli)
     admin = [Role.SYSTEM_ADMIN]
     menu.register("システム管理", "ルール設定", "rules.rule_list", admin, ("rules.rule_detail", "rules.rule_version_new"))
     menu.register("システム管理", "休日", "rules.holiday_list", admin, ("rules.holiday_new", "rules.holiday_edit"))

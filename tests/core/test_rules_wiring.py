@@ -29,3 +29,20 @@ def test_retention_rule_moves_the_prune_boundary(app, db_session, admin):
     before = (utcnow() - timedelta(days=app.config["AUDIT_RETENTION_DAYS"] + 30)).strftime("%Y-%m-%d")
     result = app.test_cli_runner().invoke(args=["audit", "prune", "--dry-run", "--before", before])
     assert result.exit_code == 1 and "3650 日" in result.output
+
+
+def test_rules_cli_looks_up_by_date(app, db_session):
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["rules", "list", "--on", "R1.5.1"])
+    assert listing.exit_code == 0 and "min_price.works" in listing.output
+    shown = runner.invoke(args=["rules", "show", "min_price.works", "--on", "2019-05-01"])
+    import json
+
+    data = json.loads(shown.output)
+    assert data["effective_from"] == "2017-10-01" and data["on"] == "2019-05-01"
+    later = json.loads(runner.invoke(args=["rules", "show", "min_price.works", "--on", "令和5年4月1日"]).output)
+    assert later["effective_from"] == "2022-04-01"
+    assert runner.invoke(args=["rules", "show", "no.such.rule"]).exit_code == 2
+    bad = runner.invoke(args=["rules", "show", "min_price.works", "--on", "平成31年5月1日"])
+    assert bad.exit_code == 2 and "平成31年5月1日" in bad.output
+    assert "2016-04-01" in runner.invoke(args=["rules", "show", "min_price.works", "--history"]).output
