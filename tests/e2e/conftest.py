@@ -44,9 +44,11 @@ def e2e_database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_app(e2e_database_url):
+def live_app(e2e_database_url, tmp_path_factory):
     upgrade_database(e2e_database_url)
-    application = create_app({"KEIYAKU_ENV": "test", "DATABASE_URL": e2e_database_url, "WTF_CSRF_ENABLED": True})
+    # Imports run in a background thread as in production, so the progress page is exercised too.
+    application = create_app({"KEIYAKU_ENV": "test", "DATABASE_URL": e2e_database_url, "WTF_CSRF_ENABLED": True,
+                              "IMPORT_SYNC": False, "STORAGE_DIR": str(tmp_path_factory.mktemp("e2e-storage"))})
     yield application
     application.extensions["keiyaku_db"]["engine"].dispose()
 
