@@ -38,7 +38,12 @@ def _fail(message: str) -> None:
 @with_appcontext
 def create_admin(login_id: str, name: str, reset: bool):
     _cli_context("create-admin")
-    settings = AuthSettings.from_config(current_app.config)
+    from dataclasses import replace
+
+    from core.rules.queries import effective_password_policy
+
+    settings = replace(AuthSettings.from_config(current_app.config),
+                       policy=effective_password_policy(db.session, current_app.config))
     existing = find_user(db.session, login_id)
     if existing is not None:
         if not reset:

@@ -20,15 +20,19 @@ from .models import Department, User
 from .passwords import PasswordPolicy
 from .roles import ROLE_LABELS, STAFF_ROLES, Role
 
-ROLE_BY_WORD = {**{r.value: r for r in STAFF_ROLES}, **{ROLE_LABELS[r]: r for r in STAFF_ROLES}}
+#: System administrators are appointed on screen, never through a file.
+IMPORTABLE_ROLES = tuple(r for r in STAFF_ROLES if r is not Role.SYSTEM_ADMIN)
+ROLE_BY_WORD = {**{r.value: r for r in IMPORTABLE_ROLES}, **{ROLE_LABELS[r]: r for r in IMPORTABLE_ROLES}}
 ROLE_SEPARATORS = re.compile(r"[・,、;；/／\s]+")
 
 
 def parse_roles(text: str) -> list[Role]:
     roles = []
     for word in filter(None, ROLE_SEPARATORS.split(text or "")):
+        if word in (Role.SYSTEM_ADMIN.value, ROLE_LABELS[Role.SYSTEM_ADMIN]):
+            raise RowRejected("システム管理者の役割は取込では付けられません。利用者の画面で設定してください。", "役割")
         if word not in ROLE_BY_WORD:
-            known = "、".join(ROLE_LABELS[r] for r in STAFF_ROLES)
+            known = "、".join(ROLE_LABELS[r] for r in IMPORTABLE_ROLES)
             raise RowRejected(f"役割「{word}」は不明です（使える役割: {known}）。", "役割")
         roles.append(ROLE_BY_WORD[word])
     if not roles:
@@ -97,47 +101,61 @@ class UsersImport(ImportKind):
                 ctx.pending_departments[code.lower()] = values["department_name"]
             elif dept is not None and not dept.is_active:
                 raise RowRejected(f"部署コード「{code}」（{dept.name}）は無効になっています。", "部署コード")
-        elif set(roles) & admin_services.DEPARTMENT_BOUND_ROLES:
+        elif "department_code" in values and set(roles) & admin_services.DEPARTMENT_BOUND_ROLES:
             raise RowRejected("工事担当課職員・検査員には部署コードが必要です。", "部署コード")
-        if values.get("active") is None:
-            values["active"] = True
+        user = ctx.users.get(values["login_id"].lower())
+        if values.get("active") is False and user is not None and Role.SYSTEM_ADMIN in user.roles:
+            raise RowRejected("システム管理者は取込では無効にできません。利用者の画面で操作してください。", "状態")
+        if user is None and "department_code" not in values and set(roles) & admin_services.DEPARTMENT_BOUND_ROLES:
+            raise RowRejected("工事担当課職員・検査員には部署コードが必要です。", "部署コード")
+
+    @staticmethod
+    def _target(user: User | None, values: dict) -> dict:
+        """What the account should look like: columns absent from the file keep the stored value; an
+        administrator keeps the system-admin role (it is never granted or removed by a file)."""
+        roles = set(values["roles"])
+        if user is not None and Role.SYSTEM_ADMIN in user.roles:
+            roles.add(Role.SYSTEM_ADMIN)
+        current_dept = user.department.code if user is not None and user.department else None
+        return {
+            "name": values["name"],
+            "email": values["email"] if "email" in values else (user.email if user else None),
+            "department_code": (values.get("department_code") or None) if "department_code" in values else current_dept,
+            "roles": roles,
+            "active": values["active"] if values.get("active") is not None else (user.is_active if user else True),
+        }
 
     def compare(self, ctx: UsersContext, values: dict) -> str:
         user = ctx.users.get(values["login_id"].lower())
         if user is None:
             return "new"
+        target = self._target(user, values)
         dept = user.department.code.lower() if user.department else None
-        same = (user.name == values["name"]
-                and (user.email or None) == values.get("email")
-                and dept == ((values.get("department_code") or "").lower() or None)
-                and user.roles == frozenset(values["roles"])
-                and user.is_active == values["active"])
+        same = (user.name == target["name"]
+                and (user.email or None) == target["email"]
+                and dept == ((target["department_code"] or "").lower() or None)
+                and user.roles == frozenset(target["roles"])
+                and user.is_active == target["active"])
         return "unchanged" if same else "updated"
 
     def apply(self, ctx: UsersContext, values: dict, status: str) -> None:
         session, actor = ctx.session, ctx.actor
-        department_id = None
-        if values.get("department_code"):
-            department_id = self._department(ctx, values["department_code"]).id
-        if status == "new":
+        user = ctx.users.get(values["login_id"].lower())
+        target = self._target(user, values)
+        department_id = self._department(ctx, target["department_code"]).id if target["department_code"] else None
+        fields = {"name": target["name"], "department_id": department_id, "roles": target["roles"],
+                  "email": target["email"]}
+        if user is None:
             user, _ = admin_services.create_user(
-                session, actor, login_id=values["login_id"], name=values["name"], department_id=department_id,
-                roles=values["roles"], email=values.get("email"), policy=PasswordPolicy(),
-                hash_method=ctx.hash_method, issue_password=False)
+                session, actor, login_id=values["login_id"], policy=PasswordPolicy(), hash_method=ctx.hash_method,
+                issue_password=False, **fields)
             ctx.users[user.login_id.lower()] = user
-            if not values["active"]:
-                admin_services.deactivate_user(session, actor, user, reason="取込ファイルで無効と指定", now=utcnow())
-            return
-        user = ctx.users[values["login_id"].lower()]
-        if not values["active"] and user.is_active:
-            admin_services.update_user(session, actor, user, name=values["name"], department_id=department_id,
-                                       roles=values["roles"], email=values.get("email"))
+        else:
+            if target["active"] and not user.is_active:
+                admin_services.reactivate_user(session, actor, user)
+            admin_services.update_user(session, actor, user, **fields)
+        if not target["active"] and user.is_active:
             admin_services.deactivate_user(session, actor, user, reason="取込ファイルで無効と指定", now=utcnow())
-            return
-        if values["active"] and not user.is_active:
-            admin_services.reactivate_user(session, actor, user)
-        admin_services.update_user(session, actor, user, name=values["name"], department_id=department_id,
-                                   roles=values["roles"], email=values.get("email"))
 
     def _department(self, ctx: UsersContext, code: str) -> Department:
         dept = ctx.departments.get(code.lower())

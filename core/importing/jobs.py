@@ -28,6 +28,13 @@ from .runner import run_import
 
 log = logging.getLogger("keiyaku.imports")
 UPLOAD_TTL_SECONDS = 2 * 24 * 3600
+#: A job still "running" after this long was cut off (server restart): its transaction never committed.
+STALE_AFTER_SECONDS = 3 * 3600
+
+
+def is_stale(batch: ImportBatch, now) -> bool:
+    return batch.status in ("pending", "checking", "writing") and \
+        (now - batch.started_at).total_seconds() > STALE_AFTER_SECONDS
 
 
 def storage_dir(app: Flask) -> Path:
@@ -47,8 +54,11 @@ def store_upload(app: Flask, data: bytes, sha256: str) -> None:
 
 
 def load_upload(app: Flask, sha256: str) -> bytes | None:
+    """The stored file, or None when it is gone or older than the keeping period."""
     path = storage_dir(app) / f"{sha256}.dat"
-    return path.read_bytes() if path.exists() else None
+    if not path.exists() or time.time() - path.stat().st_mtime > UPLOAD_TTL_SECONDS:
+        return None
+    return path.read_bytes()
 
 
 def discard_upload(app: Flask, sha256: str) -> None:

@@ -97,8 +97,10 @@ def get_settings(session: Session, kind: ImportKind, name: str | None) -> tuple[
     return name, settings
 
 
-def save_profile(session: Session, actor, kind: ImportKind, *, name: str, description: str, settings) -> ImportProfile:
-    """Create or update a stored profile (built-in names are reserved); history and log are recorded."""
+def save_profile(session: Session, actor, kind: ImportKind, *, name: str, description: str, settings,
+                 create: bool = False) -> ImportProfile:
+    """Create (``create=True``: the name must be new) or update a stored profile; built-in names are
+    reserved; history and the operation log are recorded."""
     if actor is not None:
         require(can_manage_profiles(actor))
     name = (name or "").strip()
@@ -110,9 +112,11 @@ def save_profile(session: Session, actor, kind: ImportKind, *, name: str, descri
     settings, problems = validate_settings(kind, settings)
     if problems:
         errors["config"] = problems
+    profile = session.scalar(select(ImportProfile).where(ImportProfile.kind == kind.name, ImportProfile.name == name))
+    if create and profile is not None and "name" not in errors:
+        errors["name"] = [f"プロファイル「{name}」は既にあります。変更は一覧の「編集」から行ってください。"]
     if errors:
         raise ValidationFailed(errors)
-    profile = session.scalar(select(ImportProfile).where(ImportProfile.kind == kind.name, ImportProfile.name == name))
     before = None if profile is None else _snapshot(profile)
     if profile is None:
         profile = ImportProfile(kind=kind.name, name=name, is_active=True)

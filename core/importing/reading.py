@@ -87,9 +87,11 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def map_columns(header: list[str] | None, columns: dict[str, str | int]) -> tuple[dict[str, int], list[str]]:
+def map_columns(header: list[str] | None, columns: dict[str, str | int],
+                optional: set[str] = frozenset()) -> tuple[dict[str, int], list[str]]:
     """Resolve each field's column (header name or 1-based position) to a 0-based index.
 
+    A header named for an ``optional`` field may be missing from the file: that field is then not mapped.
     :returns: ``(field → index, problems)``; problems name the missing header or bad position.
     """
     resolved, problems = {}, []
@@ -105,6 +107,8 @@ def map_columns(header: list[str] | None, columns: dict[str, str | int]) -> tupl
             problems.append(f"見出し行のないファイルでは、項目「{field}」の列は番号で指定してください。")
         elif spec in names:
             resolved[field] = names.index(spec)
+        elif field in optional:
+            continue
         else:
             problems.append(f"見出し「{spec}」の列がファイルにありません（項目「{field}」）。")
     return resolved, problems

@@ -97,7 +97,8 @@ def run_import(
         if not rows:
             raise ValidationFailed({"file": ["ファイルに見出し行がありません（空のファイルです）。"]})
         header = rows.pop(0)[1]
-    columns, problems = map_columns(header, settings["columns"])
+    optional = {f.name for f in kind.fields if not f.required}
+    columns, problems = map_columns(header, settings["columns"], optional=optional)
     if problems:
         raise ValidationFailed({"file": problems})
 
@@ -158,12 +159,16 @@ def run_import(
 
 
 def _parse_row(kind: ImportKind, cells: list[str], columns: dict[str, int], settings: dict):
+    """Values of the columns the file has; a field whose column is absent is left out (kinds keep the
+    stored value), while an empty cell in a present column is an explicit empty value."""
     values, errors = {}, []
     for spec in kind.fields:
         index = columns.get(spec.name)
-        raw = cells[index] if index is not None and index < len(cells) else ""
+        if index is None:
+            continue
+        raw = cells[index] if index < len(cells) else ""
         try:
-            values[spec.name] = spec.parse(raw, settings) if index is not None else None
+            values[spec.name] = spec.parse(raw, settings)
         except RowRejected as exc:
             errors.append(Rejection(0, exc.column or spec.label, raw, str(exc)))
     return values, errors

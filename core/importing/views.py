@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 from core.audit.services import current_context, record_export
 from core.auth.roles import Role
 from core.csvexport import csv_response
-from core.db import db
+from core.db import db, utcnow
 from core.errors import ValidationFailed
 from core.formtools import JapaneseForm, apply_errors, choices
 from core.permissions import roles_required
@@ -106,8 +106,10 @@ def batch(batch_id: int):
     report = item.report_data
     can_commit = (item.status == "done" and item.dry_run and jobs.load_upload(current_app, item.file_sha256) is not None
                   and not _already_committed(item))
+    stale = jobs.is_stale(item, utcnow())
     return render_template("imports/batch.html", batch=item, kind=kind, report=report, form=CommitForm(),
-                           can_commit=can_commit, running=item.status in ("pending", "checking", "writing"))
+                           can_commit=can_commit, stale=stale,
+                           running=item.status in ("pending", "checking", "writing") and not stale)
 
 
 def _already_committed(item: ImportBatch) -> bool:
@@ -126,7 +128,7 @@ def commit(batch_id: int):
     if not form.validate_on_submit() or not item.dry_run or item.status != "done":
         abort(400)
     if item.rejected and not form.skip_rejected.data:
-        flash("不正な行があります。修正したファイルをアップロードし直すか、「不正な行を除いて取り込む」を選んでください。",
+        flash("不正な行があります。修正したファイルをアップロードし直すか、「不正な行を除いて、正しい行だけを取り込む」を選んでください。",
               "error")
         return redirect(url_for("imports.batch", batch_id=item.id))
     if jobs.load_upload(current_app, item.file_sha256) is None:
@@ -206,7 +208,7 @@ def _profile_form(stored: ImportProfile | None):
             else:
                 settings = _json_or_error(text)
             saved = profiles.save_profile(db.session, current_user, kind, name=stored.name if stored else form.name.data,
-                                          description=form.description.data, settings=settings)
+                                          description=form.description.data, settings=settings, create=stored is None)
         except ValidationFailed as exc:
             db.session.rollback()
             general = apply_errors(form, exc)

@@ -72,9 +72,13 @@ def upgrade():
     )
     op.create_index(op.f("ix_import_batches_file_sha256"), "import_batches", ["file_sha256"])
     op.create_index("ix_import_batches_kind_started_at", "import_batches", ["kind", "started_at"])
+    # Login ids are case-insensitive from this revision on and stored lower-case (found by their unique index).
+    # Creation already refused ids differing only by case, so this cannot collide.
+    op.execute("UPDATE users SET login_id = lower(login_id) WHERE login_id <> lower(login_id)")
 
 
 def downgrade():
+    # The lower-casing of login ids is not undone (ids stay usable: earlier code matched them case-insensitively).
     op.drop_index("ix_import_batches_kind_started_at", table_name="import_batches")
     op.drop_index(op.f("ix_import_batches_file_sha256"), table_name="import_batches")
     op.drop_table("import_batches")

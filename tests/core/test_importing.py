@@ -297,3 +297,59 @@ class TestScreens:
         assert ok.status_code == 302
         exported = admin_client.get("/admin/imports/profiles/users/人事.json")
         assert json.loads(exported.get_data())["settings"]["columns"]["login_id"] == "職員番号"
+
+
+class TestUsersImportSafety:
+    def test_absent_columns_keep_stored_values(self, db_session, kind):
+        _run(db_session, kind, GOOD)
+        narrow = "ログインID,氏名,役割\r\ntanaka.t,田中 太郎,契約担当\r\n"
+        report = _run(db_session, kind, narrow)
+        assert (report.updated, report.unchanged) == (0, 1)
+        user = db_session.scalar(select(User).where(User.login_id == "tanaka.t"))
+        assert user.email == "tanaka@example.jp" and user.department.code == "0100"
+
+    def test_admins_cannot_be_made_or_unmade_by_file(self, db_session, kind, admin):
+        granted = _run(db_session, kind, HEADER + "new.boss,新 管理者,0100,総務部,システム管理者,,\r\n", dry_run=True)
+        assert "取込では付けられません" in granted.rejected[0].reason
+        row = f"{admin.login_id},{admin.name},0100,総務部,閲覧者,,無効\r\n"
+        assert "取込では無効にできません" in _run(db_session, kind, HEADER + row, dry_run=True).rejected[0].reason
+        _run(db_session, kind, HEADER + row.replace(",無効", ",有効"))
+        db_session.refresh(admin)
+        assert Role.SYSTEM_ADMIN in admin.roles and Role.VIEWER in admin.roles
+
+    def test_profile_name_must_be_new(self, db_session, kind, admin):
+        settings = {"columns": {"login_id": "ID", "name": "氏名", "roles": "役割"}}
+        profiles.save_profile(db_session, admin, kind, name="人事", description="", settings=settings, create=True)
+        with pytest.raises(ValidationFailed, match="既にあります"):
+            profiles.save_profile(db_session, admin, kind, name="人事", description="", settings=settings, create=True)
+
+    def test_stale_job_shown_as_interrupted(self, admin_client, db_session, admin):
+        from datetime import timedelta
+
+        from core.db import utcnow
+
+        batch = ImportBatch(kind="users", profile_name="標準", file_name="old.csv", file_sha256="0" * 64,
+                            user_id=admin.id, login_id=admin.login_id, status="writing", dry_run=False,
+                            skip_rejected=False, committed=False, started_at=utcnow() - timedelta(hours=5))
+        db_session.add(batch)
+        db_session.commit()
+        html = page_text(admin_client.get(f"/admin/imports/{batch.id}"))
+        assert "中断されました" in html and 'http-equiv="refresh"' not in html
+
+    def test_imported_accounts_marked_without_password(self, admin_client, db_session, kind):
+        _run(db_session, kind, GOOD)
+        db_session.commit()
+        assert "パスワード未発行" in page_text(admin_client.get("/admin/users?q=tanaka"))
+
+    def test_uploads_expire(self, app, tmp_path):
+        import os
+        import time
+
+        from core.importing import jobs
+
+        jobs.store_upload(app, b"data", "a" * 64)
+        assert jobs.load_upload(app, "a" * 64) == b"data"
+        path = jobs.storage_dir(app) / f"{'a' * 64}.dat"
+        old = time.time() - jobs.UPLOAD_TTL_SECONDS - 60
+        os.utime(path, (old, old))
+        assert jobs.load_upload(app, "a" * 64) is None
