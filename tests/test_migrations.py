@@ -69,3 +69,21 @@ def test_migrations_do_not_import_app_models():
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
         source = Path(path).read_text(encoding="utf-8")
         assert "from core" not in source and "import core" not in source, path.name
+
+
+def test_login_ids_lowercased_by_upgrade(scratch_database_url):
+    from sqlalchemy import text
+
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "2e24c1b7594a")
+    engine = create_engine(scratch_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (login_id, name, must_change_password, is_active, failed_login_count, created_at, "
+                "updated_at) VALUES ('Tanaka.T', '田中', false, true, 0, '2026-01-01', '2026-01-01')"))
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT login_id FROM users")).scalar_one() == "tanaka.t"
+    finally:
+        engine.dispose()
