@@ -127,7 +127,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from core.cli import audit_cli, create_admin, demo
+    from core.history_cli import history_command
     from core.migrate import db_cli
 
-    for command in (db_cli, audit_cli, create_admin, demo):
+    for command in (db_cli, audit_cli, create_admin, demo, history_command):
         app.cli.add_command(command)

@@ -32,10 +32,17 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 VALUE_FORMATTERS: dict[tuple[str, str], object] = {}
 
 
-def register_fields(table: str, labels: dict[str, str], formatters: dict | None = None) -> None:
+#: Per table: ``(model class, snapshot function)`` so a record's current state can be loaded by id.
+SNAPSHOTS: dict[str, tuple[type, object]] = {}
+
+
+def register_fields(table: str, labels: dict[str, str], formatters: dict | None = None,
+                    snapshot: tuple[type, object] | None = None) -> None:
     FIELD_LABELS.setdefault(table, {}).update(labels)
     for field, fn in (formatters or {}).items():
         VALUE_FORMATTERS[(table, field)] = fn
+    if snapshot is not None:
+        SNAPSHOTS[table] = snapshot
 
 
 def display_value(table: str, field: str, value) -> str:

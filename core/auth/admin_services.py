@@ -18,8 +18,6 @@ from .passwords import PasswordPolicy, generate_one_time_password, hash_password
 from .roles import ROLE_LABELS, Role
 from .services import revoke_sessions
 
-register_fields("users", {}, {"roles": lambda codes: [ROLE_LABELS.get(Role(c), c) for c in codes]})
-
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 DEPARTMENT_CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 #: Roles whose work is tied to one department, so an account with them must belong to one.
@@ -41,6 +39,11 @@ def user_snapshot(user: User) -> dict:
 def department_snapshot(department: Department) -> dict:
     return {"code": department.code, "name": department.name, "is_active": department.is_active,
             "deactivated_reason": department.deactivated_reason}
+
+
+register_fields("users", {}, {"roles": lambda codes: [ROLE_LABELS.get(Role(c), c) for c in codes]},
+                snapshot=(User, user_snapshot))
+register_fields("departments", {}, snapshot=(Department, department_snapshot))
 
 
 def _validate_user_fields(session: Session, *, name: str, email: str | None, department_id: int | None,

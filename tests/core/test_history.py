@@ -110,3 +110,16 @@ def test_screens_show_dates_in_the_configured_style(app):
         finally:
             app.config["DATE_STYLE"] = "wareki"
     assert format_jst(stamp) == "2026-04-01 00:30"  # CSV stays sortable
+
+
+def test_history_cli(app, db_session, admin):
+    dept = admin_services.create_department(db_session, admin, code="C1", name="旧名")
+    admin_services.update_department(db_session, admin, dept, code="C1", name="新名")
+    db_session.commit()
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["history", "departments", str(dept.id)]).output
+    assert "部署名: 旧名 → 新名" in out
+    assert "まだ登録されていませんでした" in runner.invoke(args=["history", "departments", str(dept.id),
+                                                            "--as-of", "H30.4.1"]).output
+    assert "部署名: 新名" in runner.invoke(args=["history", "departments", str(dept.id), "--as-of", "2999-01-01"]).output
+    assert runner.invoke(args=["history", "nothing", "1"]).exit_code == 2
