@@ -1,0 +1,37 @@
+"""Reading the registry's code lists and area rule (versioned settings) in a convenient shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from core.rules import get_rule
+from core.rules.queries import today
+
+
+@dataclass(frozen=True)
+class WorkType:
+    code: str
+    category: str
+    title: str
+    graded: bool
+
+
+def work_types(session: Session, on_date: date | None = None) -> dict[str, WorkType]:
+    """業種・業務・営業品目 by code, from the code list in force on ``on_date`` (default: today)."""
+    items = get_rule(session, "registry.work_types", on_date or today())["items"]
+    return {row["code"]: WorkType(row["code"], row["category"], row["title"], row["graded"]) for row in items.values()}
+
+
+def derive_area(session: Session, address: str | None, on_date: date | None = None) -> str:
+    """``city`` / ``near`` / ``outside`` from an address, by the ``registry.area`` rule."""
+    rule = get_rule(session, "registry.area", on_date or today())
+    text = address or ""
+    if rule["city"] and rule["city"] in text:
+        return "city"
+    near = [n.strip() for n in (rule.get("near") or "").split("・") if n.strip()]
+    if any(n in text for n in near):
+        return "near"
+    return "outside"

@@ -1,0 +1,30 @@
+"""Who may see and change the contractor registry (SPEC NF5)."""
+
+from __future__ import annotations
+
+from core.auth.roles import Role
+
+#: Staff who read the registry (nominations, grading and inspections need the firms).
+VIEW_ROLES = (Role.SYSTEM_ADMIN, Role.CONTRACT_STAFF, Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.VIEWER)
+#: The contract section keeps the registry.
+EDIT_ROLES = (Role.SYSTEM_ADMIN, Role.CONTRACT_STAFF)
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def can_view_registry(user) -> bool:
+    return _active(user) and user.has_role(*VIEW_ROLES)
+
+
+def can_edit_registry(user) -> bool:
+    return _active(user) and user.has_role(*EDIT_ROLES)
+
+
+def can_manage_suspensions(user) -> bool:
+    return can_edit_registry(user)
+
+
+def can_confirm_ranks(user) -> bool:
+    return can_edit_registry(user)
