@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 
 #: (label, endpoint) in display order; endpoints take ``contractor_id``.
 TABS = (
@@ -17,4 +17,6 @@ TABS = (
 
 
 def contractor_tabs(contractor_id: int, current: str) -> list[tuple[str, str, bool]]:
-    return [(label, url_for(endpoint, contractor_id=contractor_id), endpoint == current) for label, endpoint in TABS]
+    """The tabs whose screens exist, for ``templates/_tabs.html``."""
+    return [(label, url_for(endpoint, contractor_id=contractor_id), endpoint == current)
+            for label, endpoint in TABS if endpoint in current_app.view_functions]

@@ -136,3 +136,30 @@ def login_as(app):
 @pytest.fixture
 def admin_client(login_as, admin):
     return login_as(admin)
+
+
+@pytest.fixture
+def create_contractor(db_session):
+    """Factory: a registered firm (inserted directly; registry services are tested on their own)."""
+    from registry.models import Contractor, RegisteredWorkType, Registration
+
+    def _create(name: str | None = None, *, number: str | None = None, area: str = "city", status: str = "active",
+                category: str = "construction", work_types: dict | None = None, **fields) -> Contractor:
+        from datetime import date
+
+        from core.jp import search_key
+
+        n = next(_counter)
+        name = name or f"株式会社テスト建設{n}"
+        contractor = Contractor(number=number or f"{900000 + n}", name=name, search_key=search_key(name),
+                                legal_form=fields.pop("legal_form", "corporation"), area=area, status=status,
+                                is_jv=fields.pop("is_jv", False), **fields)
+        registration = Registration(category=category, period_start=date(2025, 4, 1), period_end=date(2027, 3, 31))
+        for code, rank in (work_types if work_types is not None else {"010": "A"}).items():
+            registration.work_types.append(RegisteredWorkType(work_type_code=code, rank=rank))
+        contractor.registrations.append(registration)
+        db_session.add(contractor)
+        db_session.flush()
+        return contractor
+
+    return _create
