@@ -78,7 +78,7 @@ def import_command(kind: str, file: Path, profile: str | None, dry_run: bool, sk
         payload = {k: data[k] for k in ("kind", "file_sha256", "encoding", "total", "new", "updated", "unchanged",
                                         "rejected", "committed")}
         payload.update(profile=report.profile, file_name=report.file_name, dry_run=report.dry_run,
-                       rejected_rows=report.rejected_rows, batch_id=report.batch_id)
+                       rejected_rows=report.rejected_rows, batch_id=report.batch_id, summary=report.summary)
         report_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     if report.rejected_rows and not skip_rejected:
         sys.exit(1)
@@ -93,6 +93,8 @@ def _print(report) -> None:
     click.echo(f"SHA-256: {report.file_sha256}")
     click.echo(f"{mode}: 全 {report.total} 行 / 新規 {report.new} / 更新 {report.updated} / 変更なし {report.unchanged}"
                f" / 不正 {report.rejected_rows}")
+    for group, counts in report.summary.items():
+        click.echo(f"{group}: " + "、".join(f"{k} {v}" for k, v in counts.items()))
     for r in report.rejected[:200]:
         column = f"［{r.column}］" if r.column else ""
         value = f"「{r.value}」" if r.value else ""

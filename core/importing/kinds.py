@@ -110,6 +110,11 @@ class ImportKind(ABC):
     def apply(self, ctx, values: dict, status: str) -> None:
         """Write one new or updated row through the feature's services (they record history and log)."""
 
+    def summarize(self, ctx, rows: list[dict]) -> dict[str, dict[str, int]]:
+        """Counts for the verification checklist, e.g. ``{"区分別": {"建設工事": 40}, "地域別": {...}}``, over the
+        accepted rows. Shown on the report, printed by the CLI and written to the JSON report."""
+        return {}
+
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
 

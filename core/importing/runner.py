@@ -51,6 +51,8 @@ class ImportReport:
     committed: bool = False
     dry_run: bool = True
     batch_id: int | None = None
+    #: Checklist counts from the kind (``ImportKind.summarize``), e.g. per category and per area.
+    summary: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -135,6 +137,7 @@ def run_import(
         if done % PROGRESS_EVERY == 0:
             progress("check", done, total)
     progress("check", total, total)
+    report.summary = kind.summarize(ctx, [values for _, values, _ in accepted])
 
     blocked = report.rejected_rows and not skip_rejected
     if before_write is not None:

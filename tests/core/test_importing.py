@@ -353,3 +353,11 @@ class TestUsersImportSafety:
         old = time.time() - jobs.UPLOAD_TTL_SECONDS - 60
         os.utime(path, (old, old))
         assert jobs.load_upload(app, "a" * 64) is None
+
+
+def test_kind_summary_reaches_the_report(db_session, kind, monkeypatch):
+    monkeypatch.setattr(UsersImport, "summarize", lambda self, ctx, rows: {"役割別": {"件数": len(rows)}},
+                        raising=False)
+    report = _run(db_session, kind, GOOD, dry_run=True)
+    assert report.summary == {"役割別": {"件数": 3}}
+    assert db_session.get(ImportBatch, report.batch_id).report_data["summary"] == {"役割別": {"件数": 3}}
