@@ -42,7 +42,7 @@ __all__ = ["Column", "Document", "FormDefinition", "Param", "all_forms", "get", 
 _FORMS: dict[str, FormDefinition] = {}
 
 #: Modules holding form definitions, imported once with this package.
-_MODULES = ("exports.forms.admin",)
+_MODULES = ("exports.forms.admin", "exports.forms.registry")
 
 
 def register(definition: FormDefinition) -> FormDefinition:

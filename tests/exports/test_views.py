@@ -111,10 +111,19 @@ def test_unknown_form_is_404(admin_client):
 @pytest.mark.parametrize("path", ["/exports/forms", "/exports/forms/users", "/exports/forms/users.pdf?status=all",
                                   "/exports/forms/audit_log.xlsx?date_from=2025-04-01&date_to=2025-04-30"])
 def test_other_roles_are_refused(login_as, create_user, path):
-    client = login_as(create_user(Role.CONTRACT_STAFF))
+    client = login_as(create_user(Role.APPLICANT))
     response = client.get(path)
     assert response.status_code == 403 and "アクセスが許可されていません" in page_text(response)
     assert "/exports/forms" not in page_text(client.get("/"))  # no menu item either
+
+
+@pytest.mark.parametrize("path", ["/exports/forms/users", "/exports/forms/users.pdf?status=all",
+                                  "/exports/forms/audit_log.xlsx?date_from=2025-04-01&date_to=2025-04-30"])
+def test_admin_forms_refused_to_contract_staff(login_as, create_user, path):
+    client = login_as(create_user(Role.CONTRACT_STAFF))
+    assert client.get(path).status_code == 403
+    listing = page_text(client.get("/exports/forms"))
+    assert "/exports/forms/users" not in listing and "/exports/forms/audit_log" not in listing
 
 
 def test_anonymous_goes_to_login(client):
