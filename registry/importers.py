@@ -13,7 +13,6 @@ queued and written after one flush per ``FLUSH_EVERY`` firms and after the last 
 
 from __future__ import annotations
 
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -76,19 +75,6 @@ def permit_snapshot(p: Permit, number: str) -> dict:
     return {"contractor": number, "work_type_code": p.work_type_code, "authority": p.authority,
             "prefecture": p.prefecture, "grade": p.grade, "permit_year": p.permit_year,
             "permit_number": p.permit_number}
-
-
-def _caller_row_number() -> int | None:
-    """The spreadsheet row number the runner is checking (its local ``row_no``), for naming the earlier
-    row of a conflict. The runner does not pass it to ``check``; None when it cannot be found."""
-    frame = sys._getframe(2)
-    for _ in range(4):
-        if frame is None:
-            return None
-        if isinstance(frame.f_locals.get("row_no"), int):
-            return frame.f_locals["row_no"]
-        frame = frame.f_back
-    return None
 
 
 @dataclass
@@ -217,7 +203,7 @@ class ContractorsImport(ImportKind):
         firm = {f: values.get(f) or None for f in FIRM_FIELDS}
         first = ctx.file_firms.get(values["number"])
         if first is None:
-            ctx.file_firms[values["number"]] = (_caller_row_number(), firm)
+            ctx.file_firms[values["number"]] = (values.get("_row"), firm)
             return
         differing = [label for f, label in FIRM_FIELDS.items() if first[1][f] != firm[f]]
         if differing:
@@ -289,15 +275,16 @@ class ContractorsImport(ImportKind):
         ctx.area_firms[values["area"]].add(number)
         ctx.work_type_counts[values["work_type_code"]] += 1
 
-    def summary(self, ctx: ContractorsContext) -> dict:
-        """The verification checklist's counts over the valid rows: firms and rows per category, firms per
-        area (旧システムの地域区分), rows per 業種. The runner/report must show it (not wired yet)."""
+    def summarize(self, ctx: ContractorsContext, rows: list[dict]) -> dict:
+        """The verification checklist over the valid rows: firms and rows per category, firms per area
+        (旧システムの地域区分), rows per 業種."""
         return {
-            "firms": len(ctx.compared_firms),
-            "categories": {CATEGORIES[c]: {"firms": len(ctx.category_firms[c]), "rows": ctx.category_rows[c]}
-                           for c in CATEGORIES if ctx.category_rows[c]},
-            "areas": {AREAS[a]: len(ctx.area_firms[a]) for a in AREAS if ctx.area_firms[a]},
-            "work_types": {f"{code} {ctx.work_types[code].title}": n for code, n in sorted(ctx.work_type_counts.items())},
+            "業者数": {"全体": len(ctx.compared_firms)},
+            "区分別の業者数": {CATEGORIES[c]: len(ctx.category_firms[c]) for c in CATEGORIES if ctx.category_rows[c]},
+            "区分別の行数": {CATEGORIES[c]: ctx.category_rows[c] for c in CATEGORIES if ctx.category_rows[c]},
+            "地域区分別の業者数": {AREAS[a]: len(ctx.area_firms[a]) for a in AREAS if ctx.area_firms[a]},
+            "業種別の行数": {f"{code} {ctx.work_types[code].title}": n
+                          for code, n in sorted(ctx.work_type_counts.items())},
         }
 
     # --- writing ------------------------------------------------------------------------------------

@@ -100,7 +100,10 @@ class ImportKind(ABC):
         """Load what the rows are compared with (e.g. existing records by key); returns a context."""
 
     def check(self, ctx, values: dict) -> None:  # noqa: B027 (optional hook: most kinds need no extra checks)
-        """Business checks beyond the field types; raise RowRejected naming the column."""
+        """Business checks beyond the field types; raise RowRejected naming the column.
+
+        ``values["_row"]`` is the row's number as a spreadsheet shows it (header = 1).
+        """
 
     @abstractmethod
     def compare(self, ctx, values: dict) -> str:

@@ -121,6 +121,7 @@ def run_import(
             else:
                 seen_keys[key] = row_no
         if not errors:
+            values["_row"] = row_no  # the spreadsheet row number, for kinds that name other rows in messages
             try:
                 kind.check(ctx, values)
                 status = kind.compare(ctx, values)

@@ -56,24 +56,14 @@ class TestSampleFile:
         assert _count(db_session, Contractor) == 0
 
     def test_summary_per_category_and_area(self, db_session, kind):
-        name, settings = profiles.get_settings(db_session, kind, None)
-        ctx = kind.begin(db_session, None)
-        import csv
-        import io
-
-        rows = list(csv.reader(io.StringIO(TEXT)))
-        fields = settings["columns"]
-        header = rows[0]
-        for cells in rows[1:]:
-            values = {f: kind.field(f).parse(cells[header.index(h)], settings) for f, h in fields.items()}
-            kind.check(ctx, values)
-            kind.compare(ctx, values)
-        summary = kind.summary(ctx)
-        assert summary["firms"] == 60
-        assert sum(c["rows"] for c in summary["categories"].values()) == 122
-        assert set(summary["categories"]) == {"建設工事", "測量・建設コンサルタント"}
-        assert sum(summary["areas"].values()) == 60 and set(summary["areas"]) == {"市内", "準市内", "市外"}
-        assert summary["work_types"]["510 測量"] > 0
+        report = _run(db_session, kind, SAMPLE.read_bytes(), dry_run=True)
+        summary = report.summary
+        assert summary["業者数"] == {"全体": 60}
+        assert sum(summary["区分別の行数"].values()) == 122
+        assert set(summary["区分別の業者数"]) == {"建設工事", "測量・建設コンサルタント"}
+        assert sum(summary["地域区分別の業者数"].values()) == 60
+        assert set(summary["地域区分別の業者数"]) == {"市内", "準市内", "市外"}
+        assert summary["業種別の行数"]["510 測量"] > 0
 
     def test_commit_merges_rows_of_a_firm(self, db_session, kind):
         report = _run(db_session, kind, SAMPLE.read_bytes())
