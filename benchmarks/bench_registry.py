@@ -104,6 +104,11 @@ def fill(app, firms: int) -> int:
              "period_text": "2か月", "facts": "契約違反", "created_at": now}
             for i in range(1, firms + 1, 50)])
         s.commit()
+        if s.bind.dialect.name == "postgresql":
+            from sqlalchemy import text
+
+            s.execute(text("ANALYZE"))  # as autovacuum would after a bulk load; stale statistics give bad plans
+            s.commit()
         print(f"firms {firms}, registrations {len(registrations)}, 業種 rows {len(work_types)}")
         return s.scalar(select(Contractor.id).where(Contractor.number == "00101"))
 

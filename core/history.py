@@ -12,9 +12,10 @@ import contextvars
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, select
+from sqlalchemy import DateTime, Index, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.audit.services import canonical_json, record
@@ -95,9 +96,17 @@ def diff(before: dict, after: dict) -> dict[str, list]:
 
 @dataclass
 class BulkLog:
-    """Counts the record changes made inside ``bulk_changes`` (logged once, by the caller)."""
+    """Record changes made inside ``bulk_changes``: counted for the caller's single log entry, and their
+    history rows kept as plain rows, written with one multi-row INSERT per chunk (thousands per import)."""
 
     changed: int = 0
+    rows: list = dataclass_field(default_factory=list)
+    session: Session | None = None
+
+    def write(self) -> None:
+        for start in range(0, len(self.rows), 1000):
+            self.session.execute(insert(RecordHistory), self.rows[start:start + 1000])
+        self.rows.clear()
 
 
 _bulk: contextvars.ContextVar[BulkLog | None] = contextvars.ContextVar("history_bulk", default=None)
@@ -111,6 +120,8 @@ def bulk_changes():
     token = _bulk.set(log)
     try:
         yield log
+        if log.rows:
+            log.write()
     finally:
         _bulk.reset(token)
 
@@ -120,7 +131,7 @@ def record_change(session: Session, actor, operation: str, summary: str, *, targ
     """Record a change of ``target`` from snapshot ``before`` (None for a new record) to ``after``.
 
     Writes the history row and, outside ``bulk_changes``, the operation-log entry; does nothing when no
-    field changed.
+    field changed. Inside ``bulk_changes`` the row is queued (written at the block's end) and None returned.
     """
     changes = diff(before or {}, after)
     if not changes:
@@ -131,15 +142,18 @@ def record_change(session: Session, actor, operation: str, summary: str, *, targ
         bulk.changed += 1
         if getattr(target, "id", None) is None:
             session.flush()
-        row = RecordHistory(at=at, user_id=getattr(actor, "id", None), login_id=getattr(actor, "login_id", None),
-                            target_type=target.__tablename__, target_id=str(target.id), operation=operation,
-                            summary=summary[:500], changes=canonical_json(changes), audit_entry_id=None)
-    else:
-        entry = record(session, actor, operation, summary, target=target, at=at,
-                       details={**(details or {}), "changes": changes})
-        row = RecordHistory(at=at, user_id=getattr(actor, "id", None), login_id=entry.login_id,
-                            target_type=entry.target_type, target_id=entry.target_id, operation=operation,
-                            summary=summary[:500], changes=canonical_json(changes), audit_entry_id=entry.id)
+        bulk.session = session
+        bulk.rows.append({"at": at, "user_id": getattr(actor, "id", None), "login_id": getattr(actor, "login_id", None),
+                          "target_type": target.__tablename__, "target_id": str(target.id), "operation": operation,
+                          "summary": summary[:500], "changes": canonical_json(changes), "audit_entry_id": None})
+        if len(bulk.rows) >= 5000:
+            bulk.write()
+        return None
+    entry = record(session, actor, operation, summary, target=target, at=at,
+                   details={**(details or {}), "changes": changes})
+    row = RecordHistory(at=at, user_id=getattr(actor, "id", None), login_id=entry.login_id,
+                        target_type=entry.target_type, target_id=entry.target_id, operation=operation,
+                        summary=summary[:500], changes=canonical_json(changes), audit_entry_id=entry.id)
     session.add(row)
     return row
 

@@ -80,6 +80,14 @@ def test_excel_export_opens_with_numbers_as_numbers(staff_client, create_contrac
     row = [cell.value for cell in detail[2]]
     assert row[0] == "70030" and row[5] == "010" and row[7:11] == [1200, 30, 1230, "A"]
     assert row[3].year == 2025  # a real date, not text
+    assert main["A1"].font.b and main.freeze_panes == "A2"
+
+
+def test_excel_keeps_formula_like_text_as_text(staff_client, create_contractor):
+    create_contractor("=HYPERLINK(\"x\")", number="70031", note="a\x01b")
+    wb = load_workbook(io.BytesIO(staff_client.get("/registry/contractors?q=70031&format=xlsx").get_data()))
+    cell = wb["業者一覧"]["B2"]
+    assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
 
 
 def test_detail_shows_basic_info_and_actions_for_editors(staff_client, viewer_client, create_contractor):
