@@ -20,6 +20,8 @@ class MenuItem:
 
 
 _ITEMS: list[MenuItem] = []
+#: Groups in the order staff use them: daily work first, administration and personal settings last.
+GROUP_ORDER = ("メニュー", "業者登録", "入札・契約", "工事成績評定", "帳票", "システム管理", "個人設定")
 
 
 def register(group: str, label: str, endpoint: str, roles, also_current=()) -> None:
@@ -40,4 +42,5 @@ def menu_for(user) -> list[tuple[str, list[dict]]]:
             "url": url_for(item.endpoint),
             "current": current == item.endpoint or current in item.also_current,
         })
-    return list(groups.items())
+    rank = {name: i for i, name in enumerate(GROUP_ORDER)}
+    return sorted(groups.items(), key=lambda kv: rank.get(kv[0], len(GROUP_ORDER)))

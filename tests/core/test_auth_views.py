@@ -232,3 +232,12 @@ def test_menu_filtered_by_role(login_as, create_user, admin):
 
 def test_healthz_public(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_menu_groups_in_working_order(login_as, create_user):
+    import re
+
+    html = page_text(login_as(create_user(Role.SYSTEM_ADMIN)).get("/"))
+    groups = re.findall(r'<h2 class="side-nav__heading">([^<]+)</h2>', html)
+    assert groups[0] == "メニュー" and groups[-1] == "個人設定"
+    assert groups.index("業者登録") < groups.index("システム管理")
