@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.jp import normalize_code, search_key
 from core.rules.queries import today
 
-from .models import Contractor, RegisteredWorkType, Registration, Suspension
+from .models import Contractor, JVMember, RegisteredWorkType, Registration, Suspension
 
 #: Sort keys of the contractor list (``-key`` = descending); ties are broken by 業者番号.
 CONTRACTOR_SORTS = {
@@ -38,10 +38,13 @@ def sort_key(sort: str | None) -> str:
 
 
 def _suspended_on(day: date):
-    """EXISTS a suspension of the row's firm in force on ``day`` (an early lifting ends it the day before)."""
-    return exists().where(
-        Suspension.contractor_id == Contractor.id, Suspension.starts_on <= day, Suspension.ends_on >= day,
-        or_(Suspension.lifted_on.is_(None), Suspension.lifted_on > day))
+    """A suspension in force on ``day`` (an early lifting ends it the day before) of the row's firm or, for a JV,
+    of one of its members: a member's suspension applies to its JVs."""
+    in_force = and_(Suspension.starts_on <= day, Suspension.ends_on >= day,
+                    or_(Suspension.lifted_on.is_(None), Suspension.lifted_on > day))
+    own = exists().where(Suspension.contractor_id == Contractor.id, in_force)
+    via_member = exists().where(JVMember.jv_id == Contractor.id, Suspension.contractor_id == JVMember.member_id, in_force)
+    return or_(own, via_member)
 
 
 def search_contractors(q: str | None = None, category: str | None = None, work_type_code: str | None = None,

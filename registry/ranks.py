@@ -48,6 +48,9 @@ def compute_rank(rule: RankRule, code: str, total: int | None, current: str | No
     ladder = rule.ladders.get(code)
     lowest = rule.lowest(code)
     if not ladder:
+        # No thresholds: nothing to compute from, so a rank already given (e.g. migrated) is kept.
+        if current:
+            return current, "格付の基準がない業種のため、現在の等級のまま"
         return lowest, f"格付の基準がない業種のため最下位（{lowest}）"
     if total is None:
         return lowest, f"客観点（経審の P）がないため最下位（{lowest}）"

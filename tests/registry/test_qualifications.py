@@ -121,8 +121,9 @@ def test_rank_moves_at_most_max_steps():
     assert compute_rank(two, "010", 1500, "D", is_new=False)[0] == "B"
 
 
-def test_rank_without_thresholds_or_points_is_lowest():
-    assert compute_rank(RULE, "170", 2000, "A", is_new=False)[0] == "D"
+def test_rank_without_thresholds_keeps_current_and_without_points_is_lowest():
+    assert compute_rank(RULE, "170", 2000, "A", is_new=False)[0] == "A"  # a migrated rank is not demoted
+    assert compute_rank(RULE, "170", 2000, None, is_new=True)[0] == "D"
     assert compute_rank(RULE, "010", None, "A", is_new=False)[0] == "D"
 
 

@@ -236,3 +236,22 @@ def test_forbidden_roles(db_session, create_user, login_as, create_contractor):
     assert applicant.get(f"/registry/contractors/{firm.id}/suspensions").status_code == 403
     assert applicant.get("/registry/suspensions").status_code == 403
     assert db_session.scalar(select(Suspension).where(Suspension.contractor_id == firm.id)) is None
+
+
+def test_list_filter_counts_jvs_of_suspended_members(db_session, create_contractor):
+    from datetime import date
+    from decimal import Decimal
+
+    from registry.models import JVMember, Suspension
+    from registry.queries import search_contractors
+
+    member = create_contractor("構成員建設")
+    other = create_contractor("相手方建設")
+    jv = create_contractor("構成員・相手方JV", is_jv=True)
+    db_session.add_all([JVMember(jv_id=jv.id, member_id=member.id, share_percent=Decimal("60"), is_representative=True),
+                        JVMember(jv_id=jv.id, member_id=other.id, share_percent=Decimal("40"))])
+    db_session.add(Suspension(contractor_id=member.id, cause_code="breach", decided_on=date(2026, 4, 1),
+                              starts_on=date(2026, 4, 3), ends_on=date(2026, 6, 2), period_text="2か月", facts="契約違反"))
+    db_session.flush()
+    found = {c.name for c in db_session.scalars(search_contractors(suspended="yes", day=date(2026, 5, 1)))}
+    assert {"構成員建設", "構成員・相手方JV"} <= found and "相手方建設" not in found
