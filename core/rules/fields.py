@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,7 +35,7 @@ def decimal_text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-class Field:
+class Field(ABC):
     """One named value of a rule. Subclasses define ``kind`` and the conversions."""
 
     kind = "text"
@@ -46,9 +47,9 @@ class Field:
         self.name, self.label, self.unit, self.hint, self.group, self.required = name, label, unit, hint, group, required
 
     # --- conversions ------------------------------------------------------------------------------
+    @abstractmethod
     def parse(self, raw: Any, errors: Errors, key: str) -> Any:
         """Return the typed value, or ``None`` after adding a message under ``key``."""
-        raise NotImplementedError
 
     def dump(self, value: Any) -> Any:
         return value
