@@ -216,7 +216,8 @@ def _export_row(c, summary: str, suspended: bool) -> list:
 def _export(stmt, codes: dict, day, fmt: str):
     firms, regs = _export_data(stmt)
     suspended = queries.active_suspensions(db.session, None, today())
-    record_export(db.session, current_user, "業者一覧" + ("（Excel）" if fmt == "xlsx" else ""), request.args.to_dict())
+    record_export(db.session, current_user, "業者一覧", request.args.to_dict(),
+                  file_format="Excel" if fmt == "xlsx" else "CSV")
     db.session.commit()
     if fmt == "csv":
         return csv_response("業者一覧", EXPORT_HEADER, (

@@ -125,9 +125,10 @@ def record(
     return entry
 
 
-def record_export(session: Session, actor, what: str, filters: dict) -> AuditEntry:
-    """Log that ``actor`` downloaded ``what`` (exports carry personal data, so they are operations too)."""
-    return record(session, actor, "data.export", f"{what}を CSV 出力",
+def record_export(session: Session, actor, what: str, filters: dict, file_format: str = "CSV") -> AuditEntry:
+    """Log that ``actor`` downloaded ``what`` as ``file_format`` (exports carry personal data, so they are
+    operations too)."""
+    return record(session, actor, "data.export", f"{what}を {file_format} 出力",
                   details={k: v for k, v in filters.items() if k != "format" and v} or None)
 
 

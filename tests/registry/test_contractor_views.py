@@ -81,6 +81,13 @@ def test_excel_export_opens_with_numbers_as_numbers(staff_client, create_contrac
     assert row[0] == "70030" and row[5] == "010" and row[7:11] == [1200, 30, 1230, "A"]
     assert row[3].year == 2025  # a real date, not text
     assert main["A1"].font.b and main.freeze_panes == "A2"
+    from sqlalchemy import select
+
+    from core.audit.models import AuditEntry
+
+    db_session.expire_all()
+    entry = db_session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
+    assert entry.operation == "data.export" and entry.summary == "業者一覧を Excel 出力"
 
 
 def test_excel_keeps_formula_like_text_as_text(staff_client, create_contractor):
@@ -168,3 +175,5 @@ def test_menu_items(staff_client, viewer_client):
     assert "業者一覧" in html and "業者の新規登録" in html
     html = page_text(viewer_client.get("/"))
     assert "業者一覧" in html and "業者の新規登録" not in html
+
+
