@@ -65,6 +65,29 @@ def parse_rate(raw: str, name: str) -> tuple[int, int]:
     return attempts, seconds
 
 
+MODES = ("all", "internal", "portal")
+
+
+def _mail_settings(env: Mapping[str, str], production: bool, mode: str) -> dict:
+    """SMTP in production; a local outbox (files under the storage folder) when no SMTP host is set."""
+    host = env.get("KEIYAKU_SMTP_HOST", "").strip()
+    backend = _choice(env, "KEIYAKU_MAIL_BACKEND", "smtp" if host else "outbox", ("smtp", "outbox"))
+    if backend == "smtp" and not host:
+        raise ConfigError("KEIYAKU_MAIL_BACKEND=smtp には KEIYAKU_SMTP_HOST の設定が必要です。")
+    if production and mode == "portal" and backend != "smtp":
+        raise ConfigError("申請者ポータル（KEIYAKU_MODE=portal）の本番運用には KEIYAKU_SMTP_HOST の設定が必要です"
+                          "（登録確認のメールを送るため）。")
+    return {
+        "MAIL_BACKEND": backend,
+        "SMTP_HOST": host or None,
+        "SMTP_PORT": _int(env, "KEIYAKU_SMTP_PORT", 587, 1, 65535),
+        "SMTP_SECURITY": _choice(env, "KEIYAKU_SMTP_SECURITY", "starttls", ("starttls", "ssl", "none")),
+        "SMTP_USER": env.get("KEIYAKU_SMTP_USER", "").strip() or None,
+        "SMTP_PASSWORD": env.get("KEIYAKU_SMTP_PASSWORD", "") or None,
+        "MAIL_FROM": env.get("KEIYAKU_MAIL_FROM", "").strip() or "keiyaku@localhost",
+    }
+
+
 def _dev_secret_key() -> str:
     """A per-installation key for development, kept in instance/ so logins survive a restart."""
     path = INSTANCE_DIR / "dev_secret_key"
@@ -113,8 +136,22 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
     idle = _int(env, "KEIYAKU_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)
     absolute = _int(env, "KEIYAKU_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)
 
+    mode = _choice(env, "KEIYAKU_MODE", "all", MODES)
+    mail = _mail_settings(env, production, mode)
+    transfer_key = env.get("KEIYAKU_TRANSFER_KEY", "").strip()
+    if transfer_key and len(transfer_key) < 32:
+        raise ConfigError("KEIYAKU_TRANSFER_KEY は 32 文字以上のランダムな値にしてください（ポータルと庁内で同じ値）。")
+
     config = {
         "KEIYAKU_ENV": app_env,
+        # all: one app; internal: staff screens only (LGWAN); portal: applicant screens only (internet).
+        "MODE": mode,
+        **mail,
+        # Shared HMAC key of the transfer bundles between a portal-mode and an internal-mode app.
+        "TRANSFER_KEY": transfer_key or None,
+        "ATTACHMENT_MAX_MB": _int(env, "KEIYAKU_ATTACHMENT_MAX_MB", 10, 1, 100),
+        # Base of the links in mails (https://portal.example.lg.jp); the request's own address when unset.
+        "PUBLIC_URL": env.get("KEIYAKU_PUBLIC_URL", "").strip().rstrip("/") or None,
         "DEBUG": False,
         "TESTING": app_env == "test",
         "SECRET_KEY": secret,

@@ -14,6 +14,10 @@ class PermissionDenied(DomainError):
         super().__init__(message)
 
 
+class NotFound(DomainError):
+    """The record does not exist for this actor (views answer 404, also for another owner's record)."""
+
+
 class ValidationFailed(DomainError):
     """Business-rule validation failed; ``errors`` maps a field name to its messages."""
 

@@ -134,6 +134,18 @@ def init_web(app: Flask) -> None:
         return render_error(400, "送信されたフォームの有効期限が切れているか、正しくない送信です。"
                                  "ページを再読み込みしてから、もう一度操作してください。")
 
+    from core.errors import NotFound, PermissionDenied
+
+    @app.errorhandler(NotFound)
+    def _not_found(_exc):
+        db.session.rollback()
+        return render_error(404)
+
+    @app.errorhandler(PermissionDenied)
+    def _forbidden(_exc):
+        db.session.rollback()
+        return render_error(403)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc):
         if exc.code in ERROR_MESSAGES:

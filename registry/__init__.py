@@ -21,6 +21,7 @@ for _name in VIEW_MODULES:
 def init_app(app) -> None:
     """Rules, import kind and operation labels of the registry (called by the app factory)."""
     from . import rules  # noqa: F401  (defines the registry's versioned settings)
+    from .applications import rules as application_rules  # noqa: F401
 
     try:
         from .importers import init_app as init_importers

@@ -150,8 +150,10 @@ def normalize_kana(value: str | None) -> str | None:
     return text.translate(_HIRAGANA_TO_KATAKANA) if text else None
 
 
-def _validate(session: Session, values: dict, current: Contractor | None) -> dict:
-    """Normalise ``values`` in place; return the errors per field."""
+def validate_firm_fields(session: Session, values: dict, current: Contractor | None, *,
+                         check_duplicate: bool = True) -> dict:
+    """Normalise ``values`` in place; return the errors per field. Applications reuse it without the
+    duplicate check (an applicant may be a registered firm; the reviewer sees the match)."""
     errors: dict[str, list[str]] = {}
     for field, limit in TEXT_FIELDS.items():
         values[field] = _clean_text(values.get(field))
@@ -191,7 +193,7 @@ def _validate(session: Session, values: dict, current: Contractor | None) -> dic
         _add(errors, "email", "メールアドレスの形式が正しくありません（例: info@example.jp）。")
     values["note"] = (values.get("note") or "").strip() or None
     values["is_jv"] = bool(values.get("is_jv"))
-    if values["corporate_number"] and "corporate_number" not in errors:
+    if check_duplicate and values["corporate_number"] and "corporate_number" not in errors:
         other = session.scalar(select(Contractor).where(
             Contractor.corporate_number == values["corporate_number"], Contractor.status == "active",
             Contractor.id != (current.id if current is not None and current.id else -1)))
@@ -239,7 +241,7 @@ def create_contractor(session: Session, actor, *, number: str | None = None, leg
     _unknown(fields, EDITABLE + _OVERRIDE)
     values = {f: fields.get(f) for f in EDITABLE + _OVERRIDE}
     values["legal_form"] = legal_form
-    errors = _validate(session, values, None)
+    errors = validate_firm_fields(session, values, None)
     area_override = _check_override(values, errors)
     number = normalize_code(number) if number else None
     if number:
@@ -278,7 +280,7 @@ def update_contractor(session: Session, actor, contractor: Contractor, **fields)
     before = contractor_snapshot(contractor)
     values = {f: fields.get(f, before[f]) for f in EDITABLE}
     values.update({f: fields.get(f) for f in _OVERRIDE})
-    errors = _validate(session, values, contractor)
+    errors = validate_firm_fields(session, values, contractor)
     area_override = _check_override(values, errors)
     if errors:
         raise ValidationFailed(errors)

@@ -290,3 +290,7 @@ class Suspension(Base):
 
     def is_active_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.effective_end
+
+
+# The application tables belong to the registry's metadata too (one ``import registry.models`` loads all).
+from registry.applications import models as application_models  # noqa: E402,F401

@@ -21,6 +21,11 @@ from .models import LoginHistory, LoginSession, User
 from .passwords import PasswordPolicy, hash_password, verify_password
 
 GENERIC_LOGIN_ERROR = "ログインIDまたはパスワードが正しくありません。"
+#: ``deactivated_reason`` of an applicant account whose e-mail address is not confirmed yet.
+PENDING_CONFIRMATION = "メールアドレスの確認待ち"
+#: Which accounts may log in on each ``KEIYAKU_MODE``: the internet portal admits applicants only, the
+#: LGWAN side staff only.
+MODE_ADMITS = {"all": None, "portal": "applicant", "internal": "staff"}
 COUNTED_FAILURES = ("failure", "locked", "inactive")
 #: last_seen_at is refreshed at most this often, so a page view is not a write every time.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -36,6 +41,7 @@ class AuthSettings:
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_timeout: timedelta = timedelta(hours=12)
     hash_method: str = "scrypt"
+    mode: str = "all"
 
     @classmethod
     def from_config(cls, config) -> AuthSettings:
@@ -49,6 +55,7 @@ class AuthSettings:
             idle_timeout=config["SESSION_IDLE_TIMEOUT"],
             absolute_timeout=config["SESSION_ABSOLUTE_TIMEOUT"],
             hash_method=config["PASSWORD_HASH_METHOD"],
+            mode=config.get("MODE", "all"),
         )
 
 
@@ -62,6 +69,16 @@ class RateLimited(LoginFailed):
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def admitted_in_mode(user: User, mode: str) -> bool:
+    from .roles import Role
+
+    admits = MODE_ADMITS.get(mode)
+    if admits is None:
+        return True
+    is_applicant = user.roles == {Role.APPLICANT}
+    return is_applicant if admits == "applicant" else not is_applicant
 
 
 def find_user(session: Session, login_id: str) -> User | None:
@@ -123,7 +140,15 @@ def authenticate(
     if not user.is_active:
         _history(session, login_id, user, "inactive", ip, user_agent, now)
         record(session, user, "auth.login_failed", "ログイン失敗（無効なアカウント）", target=user)
+        if user.deactivated_reason == PENDING_CONFIRMATION:
+            raise LoginFailed("メールアドレスの確認が済んでいません。登録のときにお送りしたメールのリンクを開いてください。")
         raise LoginFailed("このアカウントは無効になっています。システム管理者に連絡してください。")
+
+    if not admitted_in_mode(user, settings.mode):
+        _history(session, login_id, user, "failure", ip, user_agent, now)
+        record(session, user, "auth.login_failed", f"ログイン失敗（この環境（{settings.mode}）では使えないアカウント）",
+               target=user)
+        raise LoginFailed(GENERIC_LOGIN_ERROR)
 
     user.failed_login_count = 0
     user.locked_until = None

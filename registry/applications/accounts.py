@@ -1,0 +1,179 @@
+"""Applicant accounts (SPEC QA1): sign up, confirm the e-mail address, reset a forgotten password.
+
+The login is a ``User`` holding only the applicant role, with the e-mail address (lower case) as login id,
+so the lockout, rate limit, login sessions and login history of staff accounts protect applicants too. It
+stays inactive until the address is confirmed through a one-time link (24 hours). Answers never reveal
+whether an address is registered: a sign-up with a known address mails the owner instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit.queries import register_operations
+from core.audit.services import record
+from core.auth.models import User
+from core.auth.passwords import PasswordPolicy, hash_password
+from core.auth.roles import Role
+from core.auth.services import PENDING_CONFIRMATION, find_user, revoke_sessions
+from core.errors import ValidationFailed
+from core.jp import normalize_name
+from core.mail import Mail
+
+from .models import ApplicantAccount, ApplicantToken
+
+TOKEN_LIFETIME = {"confirm": timedelta(hours=24), "reset": timedelta(hours=1)}
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+LOGIN_ID_MAX = 64
+
+register_operations({
+    "applicant.sign_up": "申請者の登録",
+    "applicant.confirm": "申請者のメールアドレス確認",
+    "applicant.reset_request": "申請者のパスワード再設定の依頼",
+    "applicant.reset": "申請者のパスワード再設定",
+}, {"applicant_accounts": "申請者"})
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _issue(session: Session, account: ApplicantAccount, purpose: str, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(ApplicantToken(account_id=account.id, purpose=purpose, token_hash=_hash(token),
+                               expires_at=now + TOKEN_LIFETIME[purpose], created_at=now))
+    return token
+
+
+def account_of(session: Session, user) -> ApplicantAccount | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return session.scalar(select(ApplicantAccount).where(ApplicantAccount.user_id == user.id))
+
+
+def normalize_email(raw: str | None) -> str:
+    return (raw or "").strip().lower()
+
+
+def sign_up(session: Session, *, email: str, firm_name: str, password: str, policy: PasswordPolicy,
+            hash_method: str, now: datetime, link) -> Mail:
+    """Create an inactive applicant account and return the confirmation mail.
+
+    ``link(token)`` builds the absolute confirmation address. With an address already registered, nothing
+    is created and the mail tells its owner so (the screen shows the same message either way).
+    """
+    email = normalize_email(email)
+    firm_name = normalize_name(firm_name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not EMAIL_PATTERN.fullmatch(email):
+        errors["email"] = ["メールアドレスの形式が正しくありません（例: keiyaku@example.co.jp）。"]
+    elif len(email) > LOGIN_ID_MAX:
+        errors["email"] = [f"メールアドレスは {LOGIN_ID_MAX} 文字以内のものをお使いください。"]
+    if not firm_name:
+        errors["firm_name"] = ["商号又は名称を入力してください。"]
+    elif len(firm_name) > 200:
+        errors["firm_name"] = ["商号又は名称は 200 文字以内で入力してください。"]
+    problems = policy.problems(password, email)
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed(errors)
+    existing = find_user(session, email)
+    if existing is not None:
+        record(session, None, "applicant.sign_up", f"登録済みのアドレスでの申請者登録（通知のみ）: {email}",
+               login_id=email)
+        return Mail(email, "【入札参加資格審査申請】登録のお申込みについて",
+                    "このメールアドレスは既に登録されています。\n"
+                    "パスワードをお忘れの場合は、ログイン画面の「パスワードを忘れた場合」から再設定してください。\n"
+                    "お心当たりのない場合は、このメールを破棄してください。\n")
+    user = User(login_id=email, name=firm_name[:100], email=email, must_change_password=False, is_active=False,
+                deactivated_reason=PENDING_CONFIRMATION, password_hash=hash_password(password, hash_method),
+                password_changed_at=now)
+    user.set_roles([Role.APPLICANT])
+    session.add(user)
+    session.flush()
+    account = ApplicantAccount(user_id=user.id, firm_name=firm_name, email=email, created_at=now)
+    session.add(account)
+    session.flush()
+    token = _issue(session, account, "confirm", now)
+    record(session, None, "applicant.sign_up", f"申請者の登録（確認待ち）: {firm_name} {email}", target=account,
+           login_id=email)
+    return Mail(email, "【入札参加資格審査申請】メールアドレスの確認",
+                f"{firm_name} 様\n\n入札参加資格審査申請の利用者登録を受け付けました。\n"
+                f"次のリンクを 24 時間以内に開いて、メールアドレスを確認してください。\n\n{link(token)}\n\n"
+                "お心当たりのない場合は、このメールを破棄してください（登録は完了しません）。\n")
+
+
+def _use_token(session: Session, token: str, purpose: str, now: datetime) -> ApplicantToken:
+    row = session.scalar(select(ApplicantToken).where(ApplicantToken.token_hash == _hash(token or ""),
+                                                      ApplicantToken.purpose == purpose))
+    if row is None or row.used_at is not None or row.expires_at < now:
+        raise ValidationFailed({"token": ["このリンクは無効か、有効期限が切れています。もう一度手続きしてください。"]})
+    row.used_at = now
+    return row
+
+
+def confirm_email(session: Session, token: str, now: datetime) -> ApplicantAccount:
+    row = _use_token(session, token, "confirm", now)
+    account = session.get(ApplicantAccount, row.account_id)
+    account.email_confirmed_at = now
+    if account.user.deactivated_reason == PENDING_CONFIRMATION:
+        account.user.is_active = True
+        account.user.deactivated_reason = None
+    record(session, account.user, "applicant.confirm", f"メールアドレスを確認: {account.email}", target=account)
+    return account
+
+
+def resend_confirmation(session: Session, email: str, now: datetime, link) -> Mail | None:
+    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == normalize_email(email)))
+    if account is None or account.email_confirmed_at is not None:
+        return None
+    token = _issue(session, account, "confirm", now)
+    return Mail(account.email, "【入札参加資格審査申請】メールアドレスの確認",
+                f"{account.firm_name} 様\n\n次のリンクを 24 時間以内に開いて、メールアドレスを確認してください。\n\n"
+                f"{link(token)}\n")
+
+
+def request_password_reset(session: Session, email: str, now: datetime, link) -> Mail | None:
+    """The reset mail for a confirmed applicant, or None (the screen answers the same either way)."""
+    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == normalize_email(email)))
+    if account is None or account.email_confirmed_at is None or not account.user.is_active:
+        return None
+    token = _issue(session, account, "reset", now)
+    record(session, None, "applicant.reset_request", f"パスワード再設定の依頼: {account.email}", target=account,
+           login_id=account.email)
+    return Mail(account.email, "【入札参加資格審査申請】パスワードの再設定",
+                f"{account.firm_name} 様\n\nパスワードの再設定を受け付けました。次のリンクを 1 時間以内に開いて、"
+                f"新しいパスワードを設定してください。\n\n{link(token)}\n\n"
+                "お心当たりのない場合は、このメールを破棄してください（パスワードは変わりません）。\n")
+
+
+def reset_password(session: Session, token: str, password: str, *, policy: PasswordPolicy, hash_method: str,
+                   now: datetime) -> ApplicantAccount:
+    row = session.scalar(select(ApplicantToken).where(ApplicantToken.token_hash == _hash(token or ""),
+                                                      ApplicantToken.purpose == "reset"))
+    account = session.get(ApplicantAccount, row.account_id) if row is not None else None
+    problems = policy.problems(password, account.email if account else "")
+    if problems and row is not None and row.used_at is None and row.expires_at >= now:
+        raise ValidationFailed({"password": problems})
+    row = _use_token(session, token, "reset", now)
+    user = account.user
+    user.password_hash = hash_password(password, hash_method)
+    user.password_changed_at = now
+    user.failed_login_count = 0
+    user.locked_until = None
+    revoke_sessions(session, user, "password_changed", now)
+    record(session, user, "applicant.reset", f"パスワードを再設定: {account.email}", target=account)
+    return account
+
+
+def token_is_usable(session: Session, token: str, purpose: str, now: datetime) -> bool:
+    row = session.scalar(select(ApplicantToken).where(ApplicantToken.token_hash == _hash(token or ""),
+                                                      ApplicantToken.purpose == purpose))
+    return row is not None and row.used_at is None and row.expires_at >= now

@@ -1,0 +1,119 @@
+"""Attachment files (SPEC QA4): accepted by content, stored under random names outside ``static/``.
+
+The type is decided by the file's first bytes (PDF, JPEG, PNG), never by the name or the browser's
+Content-Type, and the extension must agree with it. A PDF must be complete (``%%EOF`` near its end), not
+encrypted and free of active content (JavaScript, launch actions, embedded files), because staff open
+these files on LGWAN terminals (a screen, not a guarantee: objects inside compressed object streams are not
+scanned, so the deployment guide still asks for a PDF viewer with JavaScript off). Images must carry their
+end marker. The applicant's file name is kept for
+display only; the stored name is 32 random hex characters under ``STORAGE_DIR/attachments``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ValidationFailed
+
+TYPES = {"application/pdf": ("PDF", (".pdf",)), "image/jpeg": ("JPEG", (".jpg", ".jpeg")),
+         "image/png": ("PNG", (".png",))}
+#: Names in a PDF that run code or carry files; an application document needs none of them.
+PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+_STORED_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content: bytes
+    content_type: str
+    original_name: str
+    sha256: str
+
+
+def storage_dir(storage_root: str) -> Path:
+    path = Path(storage_root) / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sniff(content: bytes) -> str | None:
+    """The content type the bytes really are, or None."""
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
+
+
+def display_name(raw: str | None) -> str:
+    """The applicant's file name reduced to its last part and to printable characters (display only)."""
+    name = unicodedata.normalize("NFC", (raw or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return name[:200] or "添付ファイル"
+
+
+def check_file(raw_name: str | None, content: bytes, max_bytes: int) -> CheckedFile:
+    """Accept the upload or raise ``ValidationFailed({"file": [reason]})``."""
+    def fail(message: str):
+        raise ValidationFailed({"file": [message]})
+
+    if not content:
+        fail("ファイルを選んでください（空のファイルは添付できません）。")
+    if len(content) > max_bytes:
+        fail(f"ファイルが大きすぎます（{len(content) / 1024 / 1024:.1f} MB）。{max_bytes // 1024 // 1024} MB 以下にしてください。")
+    name = display_name(raw_name)
+    content_type = sniff(content)
+    if content_type is None:
+        fail(f"「{name}」は PDF・JPEG・PNG のいずれでもありません（ファイルの中身で判定しています）。")
+    label, extensions = TYPES[content_type]
+    if not name.lower().endswith(extensions):
+        fail(f"「{name}」の中身は {label} ですが、拡張子が違います。{' / '.join(extensions)} のファイル名にしてください。")
+    if content_type == "application/pdf":
+        tail = content[-2048:]
+        if b"%%EOF" not in tail:
+            fail(f"「{name}」は PDF として完結していません（ファイルが壊れているか、途中までしかありません）。")
+        if b"/Encrypt" in content:
+            fail(f"「{name}」はパスワードや暗号化で保護されています。保護を外した PDF を添付してください。")
+        found = [token.decode() for token in PDF_ACTIVE if re.search(re.escape(token) + rb"(?![A-Za-z])", content)]
+        if found:
+            fail(f"「{name}」にはスクリプトや埋め込みファイル（{', '.join(found)}）が含まれています。"
+                 "印刷用の PDF に保存し直して添付してください。")
+    elif content_type == "image/jpeg" and b"\xff\xd9" not in content[-1024:]:
+        fail(f"「{name}」は JPEG として完結していません（ファイルが壊れています）。")
+    elif content_type == "image/png" and b"IEND" not in content[-64:]:
+        fail(f"「{name}」は PNG として完結していません（ファイルが壊れています）。")
+    return CheckedFile(content, content_type, name, hashlib.sha256(content).hexdigest())
+
+
+def store(storage_root: str, content: bytes) -> str:
+    """Write the bytes under a new random name; return the name. Files are never overwritten."""
+    folder = storage_dir(storage_root)
+    while True:
+        stored = secrets.token_hex(16)
+        path = folder / stored
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        return stored
+
+
+def path_of(storage_root: str, stored_name: str) -> Path:
+    """Path of a stored file; the name must be one we made (no path can be smuggled in)."""
+    if not _STORED_NAME.fullmatch(stored_name or ""):
+        raise ValueError("invalid stored attachment name")
+    return storage_dir(storage_root) / stored_name
+
+
+def read(storage_root: str, stored_name: str) -> bytes:
+    return path_of(storage_root, stored_name).read_bytes()
