@@ -68,7 +68,8 @@ def check_file(raw_name: str | None, content: bytes, max_bytes: int) -> CheckedF
     if not content:
         fail("ファイルを選んでください（空のファイルは添付できません）。")
     if len(content) > max_bytes:
-        fail(f"ファイルが大きすぎます（{len(content) / 1024 / 1024:.1f} MB）。{max_bytes // 1024 // 1024} MB 以下にしてください。")
+        size_mb, limit_mb = len(content) / 1024 / 1024, max_bytes // 1024 // 1024
+        fail(f"ファイルが大きすぎます（{size_mb:.1f} MB）。{limit_mb} MB 以下にしてください。")
     name = display_name(raw_name)
     content_type = sniff(content)
     if content_type is None:

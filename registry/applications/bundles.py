@@ -292,7 +292,8 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
 
 
 DECISION_MAILS = {
-    "returned": ("申請を差し戻しました", "について、修正をお願いします。\n\n{comment}\n\n申請者ページで内容を修正し、再提出してください。"),
+    "returned": ("申請を差し戻しました",
+                 "について、修正をお願いします。\n\n{comment}\n\n申請者ページで内容を修正し、再提出してください。"),
     "accepted": ("申請を受理しました", "を受理しました。\n業者番号は {number} です。\n\n{comment}"),
     "rejected": ("申請を受理できませんでした", "は、次の理由により受理できませんでした。\n\n{comment}"),
 }

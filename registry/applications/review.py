@@ -83,7 +83,8 @@ def save_check(session: Session, actor, application: Application, section: str, 
     if note and len(note) > COMMENT_MAX:
         raise ValidationFailed({"note": [f"指摘は {COMMENT_MAX} 文字以内で入力してください。"]})
     if ok and note:
-        raise ValidationFailed({"note": ["「確認済み」にするときは指摘を空にしてください（指摘があるときは確認済みにしません）。"]})
+        raise ValidationFailed({"note": ["「確認済み」にするときは指摘を空にしてください"
+                                         "（指摘があるときは確認済みにしません）。"]})
     row = session.scalar(select(ApplicationCheck).where(ApplicationCheck.application_id == application.id,
                                                         ApplicationCheck.section == section))
     if row is None:
@@ -151,7 +152,8 @@ def reject_application(session: Session, actor, application: Application, commen
     event(session, application, actor, "reject", comment=comment, at=now)
     _log(session, actor, application, "application.reject", "不受理")
     return _decision_mail(application, "申請を受理できませんでした",
-                          f"{application.kind_label}（受付番号 {application.reference}）は、次の理由により受理できませんでした。\n\n"
+                          f"{application.kind_label}（受付番号 {application.reference}）は、"
+                          "次の理由により受理できませんでした。\n\n"
                           f"{comment}")
 
 
@@ -338,7 +340,8 @@ def accept_application(session: Session, actor, application: Application, commen
         raise ValidationFailed({"comment": [f"連絡は {COMMENT_MAX} 文字以内で入力してください。"]})
     contractor, _match = matching_contractor(session, application)
     if application.kind == "change" and contractor is None:
-        raise ValidationFailed({"": [f"業者番号 {application.contractor_number} の業者が台帳にないため、変更届を反映できません。"]})
+        raise ValidationFailed({"": [f"業者番号 {application.contractor_number} の業者が台帳にないため、"
+                                     "変更届を反映できません。"]})
     data = application.data or {}
     company, errors = content.clean_company(session, data.get("company") or {})
     if errors:

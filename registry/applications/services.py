@@ -305,7 +305,8 @@ def submit(session: Session, account: ApplicantAccount, application: Application
     event(session, application, account.user, "resubmit" if resubmission else "submit", label="申請者", at=now)
     _log(session, account, application, "application.submit",
          f"{application.kind_label}を{'再提出' if resubmission else '提出'}（第 {application.revision} 版）")
-    return Mail(application.applicant_email, f"【入札参加資格審査申請】{application.kind_label}を受け付けました（{application.reference}）",
+    subject = f"【入札参加資格審査申請】{application.kind_label}を受け付けました（{application.reference}）"
+    return Mail(application.applicant_email, subject,
                 f"{application.firm_name} 様\n\n{application.kind_label}（受付番号 {application.reference}）を"
                 f"{'再提出' if resubmission else '提出'}いただきました。\n"
                 "審査の結果はこのメールアドレスにお知らせします。状況は申請者ページでも確認できます。\n")
