@@ -120,7 +120,16 @@ def _register_blueprints(app: Flask) -> None:
     from grading import bp as grading_bp
     from registry import bp as registry_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, audit_bp, registry_bp, bidding_bp, grading_bp, exports_bp):
+    from registry.applications.views_portal import bp as portal_bp
+
+    # KEIYAKU_MODE: the internet-facing portal serves applicants only; the LGWAN side serves staff only.
+    mode = app.config["MODE"]
+    blueprints = [main_bp, auth_bp]
+    if mode != "portal":
+        blueprints += [admin_bp, audit_bp, registry_bp, bidding_bp, grading_bp, exports_bp]
+    if mode != "internal":
+        blueprints.append(portal_bp)
+    for bp in blueprints:
         app.register_blueprint(bp)
     public(app.view_functions["static"])
 

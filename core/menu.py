@@ -21,7 +21,22 @@ class MenuItem:
 
 _ITEMS: list[MenuItem] = []
 #: Groups in the order staff use them: daily work first, administration and personal settings last.
-GROUP_ORDER = ("メニュー", "業者登録", "入札・契約", "工事成績評定", "帳票", "システム管理", "個人設定")
+GROUP_ORDER = ("メニュー", "申請手続", "業者登録", "入札・契約", "工事成績評定", "帳票", "システム管理", "個人設定")
+
+
+_HOMES: dict[Role, str] = {}
+
+
+def register_home(role: Role, endpoint: str) -> None:
+    """The start page of users holding only ``role`` (applicants land on the portal, not the staff home)."""
+    _HOMES[role] = endpoint
+
+
+def home_for(user) -> str | None:
+    roles = user.roles
+    if len(roles) == 1:
+        return _HOMES.get(next(iter(roles)))
+    return None
 
 
 def register(group: str, label: str, endpoint: str, roles, also_current=()) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
 
@@ -17,6 +17,11 @@ bp = Blueprint("main", __name__)
 @any_user
 def home():
     """Start page: the user's account, last logins, and the menu as cards."""
+    from core.menu import home_for
+
+    own_home = home_for(current_user)
+    if own_home and own_home in current_app.view_functions:
+        return redirect(url_for(own_home))
     recent = db.session.scalars(
         select(LoginHistory).where(LoginHistory.user_id == current_user.id,
                                    LoginHistory.result.in_(("success", "failure", "locked")))

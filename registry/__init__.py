@@ -8,7 +8,8 @@ bp = Blueprint("registry", __name__, url_prefix="/registry")
 
 #: Screen modules; each adds its routes to ``bp`` and its menu items when imported. They must be imported
 #: before the factory registers the blueprint.
-VIEW_MODULES = ("registry.views_contractors", "registry.views_qualifications", "registry.views_suspensions")
+VIEW_MODULES = ("registry.views_contractors", "registry.views_qualifications", "registry.views_suspensions",
+                "registry.applications.views_review")
 
 for _name in VIEW_MODULES:
     try:
@@ -22,6 +23,9 @@ def init_app(app) -> None:
     """Rules, import kind and operation labels of the registry (called by the app factory)."""
     from . import rules  # noqa: F401  (defines the registry's versioned settings)
     from .applications import rules as application_rules  # noqa: F401
+    from .applications.cli import transfer_cli
+
+    app.cli.add_command(transfer_cli)
 
     try:
         from .importers import init_app as init_importers

@@ -28,7 +28,9 @@ def test_every_endpoint_declares_access(app):
 
 def test_public_endpoints_are_few_and_known(app):
     public = sorted(e for e, view in app.view_functions.items() if declared_access(view) == PUBLIC)
-    assert public == ["auth.login", "main.healthz", "static"]
+    # The applicant portal's account pages (sign-up, confirmation, password reset) are public by nature.
+    assert public == ["auth.login", "main.healthz", "portal.confirm", "portal.forgot_password", "portal.resend",
+                      "portal.reset_password", "portal.signup", "portal.signup_sent", "static"]
 
 
 def test_sweep_covers_admin_routes(app):
