@@ -119,7 +119,6 @@ def _register_blueprints(app: Flask) -> None:
     from exports import bp as exports_bp
     from grading import bp as grading_bp
     from registry import bp as registry_bp
-
     from registry.applications.views_portal import bp as portal_bp
 
     # KEIYAKU_MODE: the internet-facing portal serves applicants only; the LGWAN side serves staff only.

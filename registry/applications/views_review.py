@@ -32,7 +32,7 @@ from registry.qualifications import period_label, qualification_period
 
 from . import bundles, content, review
 from .forms import BundleUploadForm, CheckForm, DecisionForm, ReviewStartForm
-from .models import KINDS, ORIGINS, STATUSES, Application, ApplicationAttachment, TransferBundle
+from .models import KINDS, ORIGINS, Application, ApplicationAttachment, TransferBundle
 from .views_portal import send_attachment
 
 menu.register("業者登録", "資格審査申請", "registry.application_list", EDIT_ROLES,
