@@ -162,7 +162,15 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["jst"] = display_datetime
     app.jinja_env.filters["jst_seconds"] = lambda v: display_datetime(v, seconds=True)
-    app.jinja_env.filters["jdate"] = format_date
+    def _jdate(value):
+        # JSON documents (applications) keep dates as ISO text.
+        if isinstance(value, str) and value:
+            from datetime import date
+
+            value = date.fromisoformat(value)
+        return format_date(value)
+
+    app.jinja_env.filters["jdate"] = _jdate
     app.jinja_env.filters["yen"] = format_yen
 
     @app.context_processor

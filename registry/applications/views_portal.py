@@ -5,6 +5,8 @@ account, so another firm's application answers 404.
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
@@ -468,7 +470,8 @@ def send_attachment(attachment):
     path = files.path_of(current_app.config["STORAGE_DIR"], attachment.stored_name)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
+    # Read whole (10 MB at most by the upload limit) so no file handle outlives the request.
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.original_name, max_age=0)
 
 

@@ -162,8 +162,11 @@ def application_check(application_id: int, section: str):
     if not form.validate_on_submit():
         flash("指摘は 4,000 文字以内で入力してください。", "error")
         return redirect(url_for("registry.application_detail", application_id=application.id))
-    stop = _transition(application, lambda: review.save_check(db.session, current_user, application, section,
-                                                              ok=form.ok.data, note=form.note.data, now=utcnow()))
+    def save():
+        review.save_check(db.session, current_user, application, section, ok=form.ok.data, note=form.note.data,
+                          now=utcnow())
+
+    stop = _transition(application, save)
     if stop is None:
         flash(f"「{content.SECTIONS[section]}」の確認を保存しました。", "success")
     return stop or redirect(url_for("registry.application_detail", application_id=application.id,

@@ -28,6 +28,11 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 KEISHIN_FIGURES = {"x1": 1270, "x2": 1323, "y": 1120, "z": 976, "w": 1235, "p": 1169}
 
 
+def pdf(tag: str) -> bytes:
+    """A minimal PDF whose bytes (and so its SHA-256) differ by ``tag``."""
+    return b"%PDF-1.4\n%" + tag.encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
 def corporate_number(base12: str | None = None) -> str:
     """A valid 13-digit 法人番号 (distinct on each call unless ``base12`` is given)."""
     base = base12 or f"{700000000000 + next(_seq) * 7919:012d}"
@@ -113,7 +118,7 @@ def fill_complete(session, account, application, storage_root: str, *, company_v
     services.save_declarations(session, account, application, {"antisocial", "truthful", "no_disqualification"})
     for code in REQUIRED_FOR_CORPORATE_CONSTRUCTION:
         services.add_attachment(session, account, application, document_code=code, filename=f"{code}.pdf",
-                                content_bytes=PDF, storage_root=storage_root, max_bytes=1024 * 1024, now=utcnow())
+                                content_bytes=pdf(code), storage_root=storage_root, max_bytes=1024 * 1024, now=utcnow())
 
 
 def submitted_application(session, app, account=None, **fill):
