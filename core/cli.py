@@ -132,7 +132,6 @@ DEMO_USERS = [
     ("douro", "道路 一郎", "0210", Role.DEPARTMENT_STAFF),
     ("kensa", "検査 次郎", "0400", Role.INSPECTOR),
     ("etsuran", "閲覧 三子", "0100", Role.VIEWER),
-    ("shinsei", "申請 四郎", None, Role.APPLICANT),
 ]
 
 
@@ -163,6 +162,14 @@ def load_demo_data(session, settings: AuthSettings) -> list[tuple[str, str, str]
         user.must_change_password = False
         issued.append((login_id, role.label, password))
     return issued
+
+
+def _load_demo_applicant(session, settings: AuthSettings, storage_root: str) -> tuple[str, str, str]:
+    """A confirmed applicant with a submitted application (registry.applications.demo)."""
+    from registry.applications.demo import load_demo_applicant
+
+    login_id, password = load_demo_applicant(session, settings, storage_root)
+    return login_id, Role.APPLICANT.label, password
 
 
 def _load_demo_contractors(session) -> None:
@@ -206,6 +213,8 @@ def demo(port: int, no_serve: bool):
     issued = load_demo_data(db.session, AuthSettings.from_config(app.config))
     db.session.commit()
     _load_demo_contractors(db.session)
+    issued.append(_load_demo_applicant(db.session, AuthSettings.from_config(app.config), app.config["STORAGE_DIR"]))
+    db.session.commit()
     click.echo("デモデータを用意しました（架空のデータです）。ログイン情報:")
     for login_id, label, password in issued:
         click.echo(f"  ID: {login_id:<10} パスワード: {password}   （{label}）")

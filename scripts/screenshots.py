@@ -47,7 +47,18 @@ PAGES = [
     ("rank_review", "/registry/ranks/review"),
     ("form_ledger", "/exports/forms/contractor_ledger"),
     ("form_users", "/exports/forms/users"),
+    ("applications", "/registry/applications"),
+    ("application_review", "/registry/applications/1"),
+    ("application_transfer", "/registry/applications/transfer"),
     ("not_found", "/admin/users/9999"),
+]
+#: Pages of the demo applicant (the portal), after the admin's.
+PORTAL_PAGES = [
+    ("portal_home", "/portal/"),
+    ("portal_application", "/portal/applications/1"),
+    ("portal_company", "/portal/applications/1/company"),
+    ("portal_keishin", "/portal/applications/1/rows/keishin"),
+    ("portal_attachments", "/portal/applications/1/attachments"),
 ]
 
 
@@ -92,6 +103,22 @@ def main(out: Path) -> None:
         page.get_by_role("button", name="アップロードして事前確認").click()
         page.wait_for_selector("text=結果", timeout=15000)
         page.screenshot(path=str(out / "import_report.png"), full_page=True)
+        # The review as staff: start, then the acceptance comparison.
+        page.goto(base + "/registry/applications/1")
+        page.get_by_role("button", name="審査を始める").click()
+        page.screenshot(path=str(out / "application_under_review.png"), full_page=True)
+        page.goto(base + "/registry/applications/1/accept")
+        page.screenshot(path=str(out / "application_accept.png"), full_page=True)
+        applicant = browser.new_page(viewport={"width": 1366, "height": 768}, locale="ja-JP")
+        applicant.goto(base + "/portal/signup")
+        applicant.screenshot(path=str(out / "portal_signup.png"), full_page=True)
+        applicant.goto(base + "/login")
+        applicant.get_by_label("ログインID").fill("shinsei@example.jp")
+        applicant.get_by_label("パスワード").fill(passwords["shinsei@example.jp"])
+        applicant.get_by_role("button", name="ログイン").click()
+        for name, path in PORTAL_PAGES:
+            applicant.goto(base + path)
+            applicant.screenshot(path=str(out / f"{name}.png"), full_page=True)
         browser.close()
     server.shutdown()
     print(f"screenshots in {out}")

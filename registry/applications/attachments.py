@@ -81,9 +81,11 @@ def check_file(raw_name: str | None, content: bytes, max_bytes: int) -> CheckedF
         tail = content[-2048:]
         if b"%%EOF" not in tail:
             fail(f"「{name}」は PDF として完結していません（ファイルが壊れているか、途中までしかありません）。")
-        if b"/Encrypt" in content:
+        # A PDF name may spell any character as #xx (/Java#53cript is /JavaScript): scan the names decoded.
+        scanned = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes.fromhex(m[1].decode("ascii")), content)
+        if b"/Encrypt" in scanned:
             fail(f"「{name}」はパスワードや暗号化で保護されています。保護を外した PDF を添付してください。")
-        found = [token.decode() for token in PDF_ACTIVE if re.search(re.escape(token) + rb"(?![A-Za-z])", content)]
+        found = [token.decode() for token in PDF_ACTIVE if re.search(re.escape(token) + rb"(?![A-Za-z])", scanned)]
         if found:
             fail(f"「{name}」にはスクリプトや埋め込みファイル（{', '.join(found)}）が含まれています。"
                  "印刷用の PDF に保存し直して添付してください。")

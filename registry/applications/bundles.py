@@ -305,8 +305,11 @@ def _apply_decision(session, item, archive, report, storage_root, now, dry_run) 
                                                            Application.origin == "local"))
     if application is None:
         raise BundleRefused(f"受付番号 {reference} の申請がこのポータルにありません。取り込みませんでした。")
+    # Within one revision a decision is final (差戻し needs a resubmission, a new revision): a 審査中 step
+    # read after the decision of the same revision is older than what is here.
     if item["revision"] < application.revision or (
-            item["revision"] == application.revision and application.status == item["status"]):
+            item["revision"] == application.revision
+            and (application.status == item["status"] or application.status in ("returned", "accepted", "rejected"))):
         report.skipped.append(f"{reference}（反映済み、または再提出後の古い結果）")
         return
     report.updated.append(f"{reference} {application.firm_name}: {item['status']}")

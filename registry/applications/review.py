@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.audit.queries import register_operations
 from core.audit.services import record
 from core.errors import InvalidTransition, ValidationFailed, require
+from core.jp import format_date
 from core.mail import Mail
 from registry import contractors as firms
 from registry import qualifications as quals
@@ -214,6 +215,13 @@ def _text(value) -> str:
     return {"corporation": "法人", "individual": "個人"}.get(value, str(value))
 
 
+def _day(value) -> str:
+    """A date (or ISO text from the JSON document) in the display style; 「—」 when absent."""
+    if not value:
+        return "—"
+    return format_date(date.fromisoformat(value) if isinstance(value, str) else value)
+
+
 def _wt(session: Session, code: str) -> str:
     wt = work_types(session).get(code)
     return f"{code} {wt.title}" if wt else code
@@ -244,23 +252,23 @@ def registry_diff(session: Session, application: Application) -> RegistryDiff:
     permits = {p.work_type_code: p for p in (contractor.permits if contractor else [])}
     for row in data.get("permits") or []:
         have = permits.get(row["work_type_code"])
-        now_text = f"{format_permit(have)} 許可日 {have.granted_on or '—'}" if have else "—"
+        now_text = f"{format_permit(have)} 許可日 {_day(have.granted_on)}" if have else "—"
         parsed = parse_permit(row["text"])
-        new_text = f"{format_permit(parsed)} 許可日 {row['granted_on']}"
+        new_text = f"{format_permit(parsed)} 許可日 {_day(row['granted_on'])}"
         diff.permits.append(Line(_wt(session, row["work_type_code"]), now_text, new_text))
     scores = {(k.work_type_code, k.base_date.isoformat()): k for k in (contractor.keishin if contractor else [])}
     for row in data.get("keishin") or []:
         have = scores.get((row["work_type_code"], row["base_date"]))
-        line = f"審査基準日 {row['base_date']} P={row['p']}"
+        line = f"審査基準日 {_day(row['base_date'])} P={row['p']}"
         diff.keishin.append(Line(_wt(session, row["work_type_code"]),
-                                 f"審査基準日 {have.base_date.isoformat()} P={have.p_entered or have.p_computed}"
+                                 f"審査基準日 {_day(have.base_date)} P={have.p_entered or have.p_computed}"
                                  if have else "—", line))
     people = {t.name: t for t in (contractor.technicians if contractor else [])}
     for row in data.get("technicians") or []:
         have = people.get(row["name"])
-        diff.technicians.append(Line(row["name"], f"{have.qualifications or '—'}（{have.employed_since or '—'}）"
+        diff.technicians.append(Line(row["name"], f"{have.qualifications or '—'}（{_day(have.employed_since)}）"
                                      if have else "—",
-                                     f"{row.get('qualifications') or '—'}（{row.get('employed_since') or '—'}）"))
+                                     f"{row.get('qualifications') or '—'}（{_day(row.get('employed_since'))}）"))
     return diff
 
 

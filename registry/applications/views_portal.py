@@ -83,6 +83,20 @@ def _work_type_pairs(category: str | None = None) -> list[tuple[str, str]]:
             if category is None or wt.category == category]
 
 
+def display_data(application: Application) -> dict:
+    """Display values of the filed data for ``registry/_app_section.html`` (applicant and staff alike)."""
+    data = application.data or {}
+    view = {"names": {wt.code: f"{wt.code} {wt.title}" for wt in work_types(db.session).values()},
+            "roles": content.WORK_ROLES,
+            "declarations": [(text, bool((data.get("declarations") or {}).get(code)))
+                             for code, text in content.declaration_items(db.session)],
+            "mismatches": {i: content.keishin_p_mismatch(r) for i, r in enumerate(data.get("keishin") or [])},
+            "titles": {code: row["title"] for code, row in content.document_items(db.session)}}
+    if application.period_start_year:
+        view["period"] = period_label(db.session, *qualification_period(db.session, application.period_start_year))
+    return view
+
+
 def _saved(application: Application, message: str = "保存しました。"):
     db.session.commit()
     flash(message, "success")
@@ -267,7 +281,8 @@ def application(application_id: int):
     if app_.period_start_year:
         period = period_label(db.session, *qualification_period(db.session, app_.period_start_year))
     return render_template("portal/application.html", application=app_, states=states, period=period,
-                           ready=app_.is_editable and not any(s["problems"] for s in states), form=ConfirmForm())
+                           ready=app_.is_editable and not any(s["problems"] for s in states), form=ConfirmForm(),
+                           view=display_data(app_), section_labels=content.SECTIONS)
 
 
 @bp.route("/applications/<int:application_id>/company", methods=["GET", "POST"])

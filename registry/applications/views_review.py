@@ -26,14 +26,12 @@ from core.pagination import paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import display_datetime
 from registry import bp
-from registry.codes import work_types
 from registry.permissions import EDIT_ROLES
-from registry.qualifications import period_label, qualification_period
 
 from . import bundles, content, review
 from .forms import BundleUploadForm, CheckForm, DecisionForm, ReviewStartForm
 from .models import KINDS, ORIGINS, Application, ApplicationAttachment, TransferBundle
-from .views_portal import send_attachment
+from .views_portal import display_data, send_attachment
 
 menu.register("業者登録", "資格審査申請", "registry.application_list", EDIT_ROLES,
               ("registry.application_detail", "registry.application_accept"))
@@ -97,20 +95,6 @@ def application_list():
     return render_template("registry/app_list.html", form=form, page=page, origins=ORIGINS)
 
 
-def _render_data(application: Application) -> dict:
-    """Display values of the filed data, per section."""
-    data = application.data or {}
-    names = {wt.code: f"{wt.code} {wt.title}" for wt in work_types(db.session).values()}
-    out = {"names": names, "roles": content.WORK_ROLES}
-    if application.period_start_year:
-        out["period"] = period_label(db.session, *qualification_period(db.session, application.period_start_year))
-    out["declarations"] = [(text, bool((data.get("declarations") or {}).get(code)))
-                           for code, text in content.declaration_items(db.session)]
-    out["mismatches"] = {i: content.keishin_p_mismatch(r) for i, r in enumerate(data.get("keishin") or [])}
-    out["titles"] = {code: row["title"] for code, row in content.document_items(db.session)}
-    return out
-
-
 @bp.route("/applications/<int:application_id>")
 @roles_required(*EDIT_ROLES)
 def application_detail(application_id: int):
@@ -122,7 +106,7 @@ def application_detail(application_id: int):
         row = checks.get(key)
         check_forms[key] = CheckForm(prefix=key, data={"ok": row.ok if row else False, "note": row.note if row else ""})
     return render_template("registry/app_detail.html", application=application, checks=checks,
-                           check_forms=check_forms, view=_render_data(application),
+                           check_forms=check_forms, view=display_data(application),
                            sections=content.SECTIONS_BY_KIND[application.kind], section_labels=content.SECTIONS,
                            start_form=ReviewStartForm(), decision_form=DecisionForm(), fields=content.COMPANY_FIELDS)
 

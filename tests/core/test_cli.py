@@ -82,10 +82,10 @@ def test_demo_refused_outside_development(runner):
 
 def test_demo_loads_users_per_role(tmp_path):
     app = create_app({"KEIYAKU_ENV": "development", "KEIYAKU_SECRET_KEY": "k" * 40,
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"})
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "STORAGE_DIR": str(tmp_path / "files")})
     result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
-    for login_id in ("admin", "keiyaku", "douro", "kensa", "etsuran", "shinsei"):
+    for login_id in ("admin", "keiyaku", "douro", "kensa", "etsuran", "shinsei@example.jp"):
         assert f"ID: {login_id}" in result.output
     again = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
     assert again.exit_code == 0  # re-running issues new passwords, duplicates nothing
