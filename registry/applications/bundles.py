@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.queries import register_operations
 from core.audit.services import record
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
 from core.mail import Mail
 
 from . import attachments as files
@@ -276,7 +276,10 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
         if doc["sha256"] in kept:
             continue
         blob = archive.read(f"files/{doc['sha256']}")
-        checked = files.check_file(doc["original_name"], blob, len(blob))  # the same checks as on upload
+        try:  # the same checks as on upload: a signed bundle is trusted for origin, not for content
+            checked = files.check_file(doc["original_name"], blob, len(blob))
+        except ValidationFailed as exc:
+            raise BundleRefused(f"受付番号 {reference} の添付「{doc['original_name']}」: {exc}") from None
         session.add(ApplicationAttachment(application_id=application.id, document_code=doc["document_code"],
                                           original_name=checked.original_name,
                                           stored_name=files.store(storage_root, blob),

@@ -10,6 +10,7 @@ import itertools
 import re
 from datetime import timedelta
 
+from core.auth.passwords import PasswordPolicy
 from core.db import utcnow
 from core.jp.corporate import corporate_check_digit
 from core.rules.queries import today
@@ -58,8 +59,6 @@ def token_from(mail) -> str:
 
 def make_account(session, app, *, firm_name: str | None = None, email: str | None = None):
     """A confirmed applicant account (signed up and confirmed through the services)."""
-    from core.auth.passwords import PasswordPolicy
-
     n = next(_seq)
     policy = PasswordPolicy(app.config["PASSWORD_MIN_LENGTH"], app.config["PASSWORD_MIN_CLASSES"])
     link, tokens = link_capture()

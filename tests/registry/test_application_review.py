@@ -365,8 +365,13 @@ def test_change_notice_acceptance_updates_the_firm(db_session, staff, under_revi
     updated, mail = review.accept_application(db_session, staff, change, None, utcnow())
     assert updated.id == contractor.id and _contractor_count(db_session) == before
     assert contractor.address == "山口県山口市亀山町2-1" and contractor.postal_code == "753-8650"
-    assert {p.id for p in contractor.permits} == permits_before  # unchanged permits are not rewritten
+    assert {p.id for p in contractor.permits} == permits_before
+    # Unchanged permits, 経審 and technicians are not rewritten.
+    for permit in contractor.permits:
+        assert [h.operation for h in history_of(db_session, "construction_permits", permit.id)] == [
+            "registry.permit.save"]
     assert len(contractor.keishin) == 2 and len(contractor.technicians) == 1
+    assert len(history_of(db_session, "technicians", contractor.technicians[0].id)) == 1
     assert len(contractor.registrations) == 1
     last = history_of(db_session, "contractors", contractor.id)[-1]
     assert last.operation == "contractor.update" and set(last.change_map) >= {"address", "postal_code"}

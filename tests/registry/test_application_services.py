@@ -243,6 +243,16 @@ def test_bad_files_are_refused(db_session, account, draft, storage, filename, da
     assert after == before  # nothing written
 
 
+@pytest.mark.parametrize("name", [b"/Java#53cript", b"/#4aavaScript", b"/Laun#63h", b"/Encr#79pt"])
+def test_active_content_hidden_by_name_escapes_is_refused(db_session, account, draft, storage, name):
+    # PDF names may spell any character as #xx: /Java#53cript is /JavaScript to a reader.
+    data = b"%PDF-1.4\n1 0 obj<</S" + name + b"/JS(app.alert(1))>>endobj\ntrailer<<>>\n%%EOF\n"
+    with pytest.raises(ValidationFailed) as info:
+        attach(db_session, account, draft, storage, data=data)
+    assert list(info.value.errors) == ["file"]
+    assert draft.attachments == []
+
+
 def test_active_content_names_are_matched_whole(db_session, account, draft, storage):
     # "/JavaScriptFoo" is another name; the check looks for the name itself.
     data = b"%PDF-1.4\n1 0 obj<</JavaScriptish 1>>endobj\ntrailer<<>>\n%%EOF\n"
