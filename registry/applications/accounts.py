@@ -13,7 +13,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit.queries import register_operations
@@ -31,6 +31,7 @@ from .models import ApplicantAccount, ApplicantToken
 TOKEN_LIFETIME = {"confirm": timedelta(hours=24), "reset": timedelta(hours=1)}
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 LOGIN_ID_MAX = 64
+MAX_TOKENS_PER_HOUR = 5
 
 register_operations({
     "applicant.sign_up": "申請者の登録",
@@ -44,7 +45,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _issue(session: Session, account: ApplicantAccount, purpose: str, now: datetime) -> str:
+def _issue(session: Session, account: ApplicantAccount, purpose: str, now: datetime) -> str | None:
+    """A new one-time token, or None when this account already got ``MAX_TOKENS_PER_HOUR`` of them (the
+    forms face the internet: nobody may use them to flood a mailbox)."""
+    recent = session.scalar(select(func.count()).select_from(ApplicantToken).where(
+        ApplicantToken.account_id == account.id, ApplicantToken.purpose == purpose,
+        ApplicantToken.created_at > now - timedelta(hours=1)))
+    if recent >= MAX_TOKENS_PER_HOUR:
+        return None
     token = secrets.token_urlsafe(32)
     session.add(ApplicantToken(account_id=account.id, purpose=purpose, token_hash=_hash(token),
                                expires_at=now + TOKEN_LIFETIME[purpose], created_at=now))
@@ -135,6 +143,8 @@ def resend_confirmation(session: Session, email: str, now: datetime, link) -> Ma
     if account is None or account.email_confirmed_at is not None:
         return None
     token = _issue(session, account, "confirm", now)
+    if token is None:
+        return None
     return Mail(account.email, "【入札参加資格審査申請】メールアドレスの確認",
                 f"{account.firm_name} 様\n\n次のリンクを 24 時間以内に開いて、メールアドレスを確認してください。\n\n"
                 f"{link(token)}\n")
@@ -146,6 +156,8 @@ def request_password_reset(session: Session, email: str, now: datetime, link) ->
     if account is None or account.email_confirmed_at is None or not account.user.is_active:
         return None
     token = _issue(session, account, "reset", now)
+    if token is None:
+        return None
     record(session, None, "applicant.reset_request", f"パスワード再設定の依頼: {account.email}", target=account,
            login_id=account.email)
     return Mail(account.email, "【入札参加資格審査申請】パスワードの再設定",

@@ -90,10 +90,29 @@ class TestConfig:
         ({"KEIYAKU_LOGIN_RATE_LIMIT": "10 per minute"}, "回数/秒数"),
         ({"KEIYAKU_DATABASE_URL": "mysql://x/y"}, "KEIYAKU_DATABASE_URL"),
         ({"KEIYAKU_PASSWORD_MIN_LENGTH": "4"}, "8 以上"),
+        ({"KEIYAKU_MODE": "public"}, "KEIYAKU_MODE"),
+        ({"KEIYAKU_MAIL_BACKEND": "smtp"}, "KEIYAKU_SMTP_HOST"),
+        ({"KEIYAKU_SMTP_SECURITY": "tls"}, "KEIYAKU_SMTP_SECURITY"),
+        ({"KEIYAKU_TRANSFER_KEY": "short"}, "32 文字以上"),
+        ({"KEIYAKU_ATTACHMENT_MAX_MB": "0"}, "KEIYAKU_ATTACHMENT_MAX_MB"),
     ])
     def test_invalid_settings_name_the_variable(self, env, fragment):
         with pytest.raises(ConfigError, match=fragment):
             load_config({"KEIYAKU_ENV": "development", **env})
+
+    def test_mail_goes_to_the_outbox_without_smtp_and_to_smtp_with_a_host(self):
+        assert load_config({"KEIYAKU_ENV": "development"})["MAIL_BACKEND"] == "outbox"
+        config = load_config({"KEIYAKU_ENV": "development", "KEIYAKU_SMTP_HOST": "mail.example.lg.jp"})
+        assert config["MAIL_BACKEND"] == "smtp" and config["SMTP_PORT"] == 587 and config["SMTP_SECURITY"] == "starttls"
+        assert config["MODE"] == "all" and config["TRANSFER_KEY"] is None and config["ATTACHMENT_MAX_MB"] == 10
+
+    def test_production_portal_needs_smtp(self):
+        production = {"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40}
+        with pytest.raises(ConfigError, match="KEIYAKU_SMTP_HOST"):
+            load_config({**production, "KEIYAKU_MODE": "portal"})
+        config = load_config({**production, "KEIYAKU_MODE": "portal", "KEIYAKU_SMTP_HOST": "mail.example.lg.jp"})
+        assert config["MODE"] == "portal"
+        assert load_config({**production, "KEIYAKU_MODE": "internal"})["MAIL_BACKEND"] == "outbox"
 
     def test_admin_networks_parsed(self):
         config = load_config({"KEIYAKU_ENV": "development", "KEIYAKU_ADMIN_NETWORKS": "10.0.0.0/8 192.168.1.5"})

@@ -294,3 +294,14 @@ def test_login_refused_outside_the_accounts_mode(db_session, settings, create_us
 def test_auth_settings_mode_from_config(app, settings):
     assert settings.mode == app.config.get("MODE", "all")
     assert AuthSettings.from_config({**app.config, "MODE": "portal"}).mode == "portal"
+
+
+def test_mails_per_account_are_capped_per_hour(db_session, confirmed):
+    """The forms face the internet: at most five reset links an hour, whoever asks."""
+    link, tokens = link_capture()
+    start = utcnow()
+    sent = [accounts.request_password_reset(db_session, "tanaka@example.co.jp", start + timedelta(minutes=i), link)
+            for i in range(7)]
+    assert [m is not None for m in sent] == [True] * accounts.MAX_TOKENS_PER_HOUR + [False, False]
+    later = accounts.request_password_reset(db_session, "tanaka@example.co.jp", start + timedelta(minutes=70), link)
+    assert later is not None and len(tokens) == accounts.MAX_TOKENS_PER_HOUR + 1
