@@ -260,3 +260,51 @@ def test_modes_register_only_their_own_screens(app, database_url):
     finally:
         for made in (portal, internal):
             made.extensions["keiyaku_db"]["engine"].dispose()
+
+
+def test_change_notice_after_acceptance_updates_the_registry(app, db_session, staff_client):
+    client = applicant_client(app, "change@portal.example.jp")
+    app_id = start(client)
+    fill_new_application(client, app_id)
+    client.post(f"/portal/applications/{app_id}/submit")
+    staff_client.post(f"/registry/applications/{app_id}/review")
+    staff_client.post(f"/registry/applications/{app_id}/accept", data={"comment": ""})
+
+    change_id = start(client, "change")
+    base = f"/portal/applications/{change_id}"
+    company_page = page_text(client.get(f"{base}/company"))
+    assert "山口県防府市中央町1-1" in company_page  # starts from the accepted data
+    assert client.get(f"{base}/categories").status_code == 404  # a 変更届 does not change the 業種
+    overview = page_text(client.get(base))
+    assert "変更の内容" in overview and "要入力" in overview
+    company = db_session.get(Application, change_id).data["company"]
+    assert client.post(f"{base}/company", data={**company, "address": "山口県防府市寿町2-2"}).status_code == 302
+    assert client.post(f"{base}/change-note", data={"change_note": "本店を移転しました。"}).status_code == 302
+    assert client.post(f"{base}/submit").status_code == 302
+
+    listing = page_text(staff_client.get("/registry/applications?kind=change"))
+    assert db_session.get(Application, change_id).reference in listing
+    staff_client.post(f"/registry/applications/{change_id}/review")
+    confirm = page_text(staff_client.get(f"/registry/applications/{change_id}/accept"))
+    assert "山口県防府市寿町2-2" in confirm and "業者番号" in confirm
+    assert staff_client.post(f"/registry/applications/{change_id}/accept", data={"comment": ""}).status_code == 302
+    contractor = db_session.scalar(select(Contractor).where(Contractor.corporate_number == "9234567890123"))
+    db_session.refresh(contractor)
+    assert contractor.address == "山口県防府市寿町2-2"
+    csv = staff_client.get("/registry/applications?state=done&format=csv")
+    assert csv.status_code == 200 and "変更届" in csv.get_data(as_text=True)
+
+
+def test_reject_needs_a_reason_and_reaches_the_applicant(app, db_session, staff_client):
+    client = applicant_client(app, "reject@portal.example.jp")
+    app_id = start(client)
+    fill_new_application(client, app_id)
+    client.post(f"/portal/applications/{app_id}/submit")
+    response = staff_client.post(f"/registry/applications/{app_id}/reject", data={"comment": ""},
+                                 follow_redirects=True)
+    assert "不受理の理由を入力してください" in page_text(response)
+    assert db_session.get(Application, app_id).status == "submitted"
+    mail.clear_outbox()
+    staff_client.post(f"/registry/applications/{app_id}/reject", data={"comment": "営業年数の要件を満たしません。"})
+    assert "営業年数" in mail.outbox()[-1].body
+    assert "営業年数" in page_text(client.get(f"/portal/applications/{app_id}"))
