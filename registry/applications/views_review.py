@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import time
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -51,8 +52,9 @@ class ListFilterForm(JapaneseForm):
 
 
 def _get(application_id: int) -> Application:
+    """A submitted application; an applicant's draft is theirs alone until it is submitted."""
     application = db.session.get(Application, application_id)
-    if application is None:
+    if application is None or application.status == "draft":
         abort(404)
     return application
 
@@ -222,6 +224,7 @@ def application_accept(application_id: int):
 @bp.route("/applications/<int:application_id>/attachments/<int:attachment_id>")
 @roles_required(*EDIT_ROLES)
 def application_attachment(application_id: int, attachment_id: int):
+    _get(application_id)
     attachment = db.session.get(ApplicationAttachment, attachment_id)
     if attachment is None or attachment.application_id != application_id:
         abort(404)
@@ -231,10 +234,20 @@ def application_attachment(application_id: int, attachment_id: int):
 # --- transfer bundles ------------------------------------------------------------------------------------------------
 
 
+#: A verified bundle waits this long for the 取り込む button; older ones are removed at the next upload.
+PENDING_BUNDLE_SECONDS = 2 * 24 * 3600
+
+
 def _transfer_dir() -> Path:
     path = Path(current_app.config["STORAGE_DIR"]) / "transfer"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _drop_stale_bundles() -> None:
+    for old in _transfer_dir().glob("*.zip"):
+        if time.time() - old.stat().st_mtime > PENDING_BUNDLE_SECONDS:
+            old.unlink(missing_ok=True)
 
 
 def _transfer_page(form, report=None, pending_sha=None, general=(), status=200):
@@ -285,6 +298,7 @@ def application_transfer():
         db.session.rollback()
         return _transfer_page(form, general=[str(exc)], status=422)
     db.session.rollback()
+    _drop_stale_bundles()
     sha = hashlib.sha256(data).hexdigest()
     (_transfer_dir() / f"{sha}.zip").write_bytes(data)
     return _transfer_page(form, report=report, pending_sha=sha)

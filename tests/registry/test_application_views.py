@@ -182,7 +182,10 @@ def test_attachment_is_a_download_for_owner_and_staff_only(app, db_session, staf
                            data={"document_code": "other", "file": (io.BytesIO(PDF), "../../証明書.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 302
-    attachment = db_session.get(Application, app_id).attachments[0]
+    application = db_session.get(Application, app_id)
+    application.status = "submitted"  # staff see submitted applications only
+    db_session.flush()
+    attachment = application.attachments[0]
     assert attachment.original_name == "証明書.pdf" and re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
     for c, url in ((client, f"/portal/applications/{app_id}/attachments/{attachment.id}"),
                    (staff_client, f"/registry/applications/{app_id}/attachments/{attachment.id}")):
@@ -308,3 +311,11 @@ def test_reject_needs_a_reason_and_reaches_the_applicant(app, db_session, staff_
     staff_client.post(f"/registry/applications/{app_id}/reject", data={"comment": "営業年数の要件を満たしません。"})
     assert "営業年数" in mail.outbox()[-1].body
     assert "営業年数" in page_text(client.get(f"/portal/applications/{app_id}"))
+
+
+def test_staff_do_not_see_drafts(app, db_session, staff_client):
+    client = applicant_client(app, "draft@portal.example.jp")
+    app_id = start(client)
+    assert staff_client.get(f"/registry/applications/{app_id}").status_code == 404
+    assert str(db_session.get(Application, app_id).reference) not in page_text(
+        staff_client.get("/registry/applications?state=all"))
