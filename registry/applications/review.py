@@ -263,7 +263,13 @@ def registry_diff(session: Session, application: Application) -> RegistryDiff:
         diff.keishin.append(Line(_wt(session, row["work_type_code"]),
                                  f"審査基準日 {_day(have.base_date)} P={have.p_entered or have.p_computed}"
                                  if have else "—", line))
-    people = {t.name: t for t in (contractor.technicians if contractor else [])}
+    people = {t.name: t for t in (contractor.technicians if contractor else []) if t.is_active}
+    if application.kind == "change":
+        named = {row["name"] for row in data.get("technicians") or []}
+        for name, have in people.items():
+            if name not in named:
+                diff.technicians.append(Line(name, f"{have.qualifications or '—'}（{_day(have.employed_since)}）",
+                                             "（在籍しなくなった）"))
     for row in data.get("technicians") or []:
         have = people.get(row["name"])
         diff.technicians.append(Line(row["name"], f"{have.qualifications or '—'}（{_day(have.employed_since)}）"
@@ -304,7 +310,7 @@ def _apply_registrations(session: Session, actor, contractor: Contractor, applic
                 quals.add_work_type(session, actor, registration, work_type_code=code)
 
 
-def _apply_rows(session: Session, actor, contractor: Contractor, data: dict) -> None:
+def _apply_rows(session: Session, actor, contractor: Contractor, data: dict, *, kind: str) -> None:
     for row in data.get("permits") or []:
         granted = date.fromisoformat(row["granted_on"]) if row.get("granted_on") else None
         have = session.scalar(select(Permit).where(Permit.contractor_id == contractor.id,
@@ -335,6 +341,14 @@ def _apply_rows(session: Session, actor, contractor: Contractor, data: dict) -> 
         elif (have.name_kana, have.qualifications, have.employed_since) != (
                 values["name_kana"], values["qualifications"], employed):
             quals.update_technician(session, actor, have, **values)
+        if have is not None and not have.is_active:
+            quals.set_technician_active(session, actor, have, True)
+    if kind == "change":
+        # A 変更届 lists the technicians as they are now: one no longer listed has left (kept, inactive).
+        named = {row["name"] for row in data.get("technicians") or []}
+        for technician in list(contractor.technicians):
+            if technician.is_active and technician.name not in named:
+                quals.set_technician_active(session, actor, technician, False)
 
 
 def accept_application(session: Session, actor, application: Application, comment: str | None,
@@ -357,7 +371,7 @@ def accept_application(session: Session, actor, application: Application, commen
     contractor = _apply_company(session, actor, contractor, company)
     if application.kind == "new":
         _apply_registrations(session, actor, contractor, application)
-    _apply_rows(session, actor, contractor, data)
+    _apply_rows(session, actor, contractor, data, kind=application.kind)
     application.status = "accepted"
     application.contractor_number = contractor.number
     application.decision_comment = comment

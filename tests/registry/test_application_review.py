@@ -391,3 +391,23 @@ def test_change_notice_for_a_firm_missing_from_the_registry(db_session, staff, u
         review.accept_application(db_session, staff, change, None, utcnow())
     assert "NO-SUCH" in info.value.errors[""][0]
     assert change.status == "under_review"
+
+
+def test_change_notice_lists_technicians_as_they_are_now(db_session, staff, under_review):
+    """A technician left out of a 変更届 has left the firm: kept in the registry, but inactive; a new one is added."""
+    account, application = under_review
+    contractor, _ = review.accept_application(db_session, staff, application, None, utcnow())
+    leaving = contractor.technicians[0]
+    change = services.start_application(db_session, account, "change", utcnow())
+    services.remove_row(db_session, account, change, "technicians", 0)
+    services.save_row(db_session, account, change, "technicians", technician_row(name="佐藤 花子", name_kana="サトウ ハナコ"))
+    services.save_change_note(db_session, account, change, "技術者の退職と採用")
+    services.submit(db_session, account, change, utcnow())
+    review.start_review(db_session, staff, change, utcnow())
+    lines = {line.label: line for line in review.registry_diff(db_session, change).technicians}
+    assert lines[leaving.name].applied == "（在籍しなくなった）" and lines["佐藤 花子"].current == "—"
+    review.accept_application(db_session, staff, change, None, utcnow())
+    db_session.refresh(contractor)
+    assert leaving.is_active is False
+    assert {t.name for t in contractor.technicians if t.is_active} == {"佐藤 花子"}
+    assert history_of(db_session, "technicians", leaving.id)[-1].operation == "registry.technician.deactivate"
