@@ -66,7 +66,8 @@ def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp())
     os.environ.update(KEIYAKU_ENV="development", KEIYAKU_SECRET_KEY="s" * 40,
-                      KEIYAKU_DATABASE_URL=f"sqlite:///{tmp / 'shots.sqlite3'}", KEIYAKU_ORG_NAME="架空市 総務部契約課")
+                      KEIYAKU_DATABASE_URL=f"sqlite:///{tmp / 'shots.sqlite3'}", KEIYAKU_ORG_NAME="架空市 総務部契約課",
+                      KEIYAKU_STORAGE_DIR=str(tmp / "storage"))
     from core import create_app
 
     app = create_app()

@@ -128,6 +128,11 @@ def update_user(session: Session, actor: User | None, user: User, *, name: str, 
     errors: dict[str, list[str]] = {}
     department, role_set = _validate_user_fields(session, name=name, email=email, department_id=department_id,
                                                  roles=roles, errors=errors, keep_department_id=user.department_id)
+    if Role.APPLICANT in user.roles or Role.APPLICANT in role_set:
+        # Applicant logins belong to the portal's sign-up (their firm record hangs on them): never turned
+        # into staff, nor staff into applicants, from this screen.
+        errors.setdefault("roles", []).append("申請者のアカウントは、役割を含めここでは変更できません"
+                                              "（申請者ポータルの登録で管理します）。")
     if (Role.SYSTEM_ADMIN in user.roles and Role.SYSTEM_ADMIN not in role_set and user.is_active
             and _active_admin_count(session) <= 1):
         errors.setdefault("roles", []).append("有効なシステム管理者が 1 名もいなくなるため、この役割は外せません。")

@@ -122,6 +122,10 @@ def user_history(user_id: int):
 def user_edit(user_id: int):
     """Change a user's name, department, roles or e-mail."""
     user = _get_user(user_id)
+    if Role.APPLICANT in user.roles:
+        flash("申請者のアカウントは申請者ポータルの登録で管理します。ここでは無効化・再有効化・ロック解除だけができます。",
+              "warning")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
     form = UserForm(obj=user) if request.method == "POST" else UserForm(
         obj=user, department_id=user.department_id or 0, roles=[r.value for r in user.roles])
     _department_choices(form)

@@ -46,6 +46,7 @@ CITY_LABEL = "審査担当（庁内から転送）"
 register_operations({
     "transfer.export": "転送ファイルの作成",
     "transfer.import": "転送ファイルの取込",
+    "transfer.refused": "転送ファイルの取込拒否",
 }, {"transfer_bundles": "転送ファイル"})
 
 
@@ -107,11 +108,15 @@ def _events(application: Application, since: datetime | None) -> list[dict]:
 
 
 def export_applications(session: Session, actor, *, key: str | None, storage_root: str, source: str,
-                        now: datetime) -> tuple[bytes | None, int]:
-    """Portal side: every submitted application not yet sent, with its files. (None, 0) when none waits."""
-    pending = list(session.scalars(select(Application).where(
-        Application.origin == "local", Application.status == "submitted", Application.transferred_at.is_(None))
-        .order_by(Application.id)))
+                        now: datetime, include_sent: bool = False) -> tuple[bytes | None, int]:
+    """Portal side: every submitted application not yet sent, with its files. (None, 0) when none waits.
+
+    ``include_sent`` writes again those already sent and not yet decided (a lost file is made anew; the
+    internal side skips what it already has)."""
+    stmt = select(Application).where(Application.origin == "local", Application.status == "submitted")
+    if not include_sent:
+        stmt = stmt.where(Application.transferred_at.is_(None))
+    pending = list(session.scalars(stmt.order_by(Application.id)))
     if not pending:
         return None, 0
     items, blobs = [], {}
@@ -133,12 +138,15 @@ def export_applications(session: Session, actor, *, key: str | None, storage_roo
     return _finish(session, actor, "applications", items, blobs, key, source, now)
 
 
-def export_decisions(session: Session, actor, *, key: str | None, source: str,
-                     now: datetime) -> tuple[bytes | None, int]:
-    """Internal side: the review steps of portal applications not yet sent back."""
-    pending = list(session.scalars(select(Application).where(
-        Application.origin == "portal", Application.status.in_(("under_review", "returned", "accepted", "rejected")),
-        Application.transferred_at.is_(None)).order_by(Application.id)))
+def export_decisions(session: Session, actor, *, key: str | None, source: str, now: datetime,
+                     include_sent: bool = False) -> tuple[bytes | None, int]:
+    """Internal side: the review steps of portal applications not yet sent back (``include_sent``: all of
+    them again; the portal skips what it already shows)."""
+    stmt = select(Application).where(
+        Application.origin == "portal", Application.status.in_(("under_review", "returned", "accepted", "rejected")))
+    if not include_sent:
+        stmt = stmt.where(Application.transferred_at.is_(None))
+    pending = list(session.scalars(stmt.order_by(Application.id)))
     if not pending:
         return None, 0
     items = []
@@ -165,6 +173,13 @@ def _finish(session, actor, content_kind, items, blobs, key, source, now):
     record(session, actor, "transfer.export", f"転送ファイルを作成: {label} {len(items)} 件（{bundle_id}）",
            target_type="transfer_bundles", target_id=bundle_id)
     return data, len(items)
+
+
+def record_refusal(session: Session, actor, data: bytes, reason: str) -> None:
+    """Log a refused bundle (call after the rollback, then commit): who tried which file, and why."""
+    sha = hashlib.sha256(data).hexdigest()
+    record(session, actor, "transfer.refused", f"転送ファイルを取り込みませんでした（SHA-256 {sha[:16]}…）: {reason}",
+           target_type="transfer_bundles", target_id=sha[:36])
 
 
 # --- reading -------------------------------------------------------------------------------------------------------

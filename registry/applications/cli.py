@@ -22,16 +22,16 @@ from . import bundles
 transfer_cli = click.Group("transfer", help="申請の転送ファイル（ポータル ⇄ 庁内）を作成・取込します。")
 
 
-def _write(kind: str, out: str) -> None:
+def _write(kind: str, out: str, resend: bool) -> None:
     config = current_app.config
     try:
         if kind == "applications":
             data, count = bundles.export_applications(db.session, None, key=config["TRANSFER_KEY"],
                                                       storage_root=config["STORAGE_DIR"], source=config["ORG_NAME"],
-                                                      now=utcnow())
+                                                      now=utcnow(), include_sent=resend)
         else:
             data, count = bundles.export_decisions(db.session, None, key=config["TRANSFER_KEY"],
-                                                   source=config["ORG_NAME"], now=utcnow())
+                                                   source=config["ORG_NAME"], now=utcnow(), include_sent=resend)
     except bundles.BundleRefused as exc:
         db.session.rollback()
         click.echo(str(exc), err=True)
@@ -48,10 +48,17 @@ def _write(kind: str, out: str) -> None:
 def _read(kind: str, file: str, dry_run: bool) -> None:
     config = current_app.config
     try:
-        report = bundles.read_bundle(db.session, None, Path(file).read_bytes(), key=config["TRANSFER_KEY"],
-                                     expect=kind, storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=dry_run)
-    except (bundles.BundleRefused, OSError) as exc:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        click.echo(f"読めません: {exc}", err=True)
+        sys.exit(1)
+    try:
+        report = bundles.read_bundle(db.session, None, data, key=config["TRANSFER_KEY"], expect=kind,
+                                     storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=dry_run)
+    except bundles.BundleRefused as exc:
         db.session.rollback()
+        bundles.record_refusal(db.session, None, data, str(exc))
+        db.session.commit()
         click.echo(f"取り込みませんでした: {exc}", err=True)
         sys.exit(1)
     for label, items in (("新規", report.new), ("更新", report.updated), ("対象外", report.skipped)):
@@ -69,9 +76,10 @@ def _read(kind: str, file: str, dry_run: bool) -> None:
 
 @transfer_cli.command("export-applications", help="ポータル側: 提出された申請と添付を転送ファイルに書き出します。")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="書き出す .zip ファイル")
+@click.option("--resend", is_flag=True, help="送付済みで審査結果の来ていない申請も含めて作り直します（ファイルを失ったとき）。")
 @with_appcontext
-def export_applications(out: str):
-    _write("applications", out)
+def export_applications(out: str, resend: bool):
+    _write("applications", out, resend)
 
 
 @transfer_cli.command("import-applications", help="庁内側: ポータルの転送ファイルを検証し、審査待ちに取り込みます。")
@@ -84,9 +92,10 @@ def import_applications(file: str, dry_run: bool):
 
 @transfer_cli.command("export-decisions", help="庁内側: ポータルの申請の審査結果を転送ファイルに書き出します。")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="書き出す .zip ファイル")
+@click.option("--resend", is_flag=True, help="送付済みの審査結果も含めて作り直します（ファイルを失ったとき）。")
 @with_appcontext
-def export_decisions(out: str):
-    _write("decisions", out)
+def export_decisions(out: str, resend: bool):
+    _write("decisions", out, resend)
 
 
 @transfer_cli.command("import-decisions", help="ポータル側: 庁内の審査結果を取り込み、申請者にメールで知らせます。")

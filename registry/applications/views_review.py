@@ -260,6 +260,13 @@ def _transfer_page(form, report=None, pending_sha=None, general=(), status=200):
                            key_set=bool(current_app.config["TRANSFER_KEY"])), status
 
 
+def _refused(form, data: bytes, exc: Exception):
+    db.session.rollback()
+    bundles.record_refusal(db.session, current_user, data, str(exc))
+    db.session.commit()
+    return _transfer_page(form, general=[str(exc)], status=422)
+
+
 @bp.route("/applications/transfer", methods=["GET", "POST"])
 @roles_required(*EDIT_ROLES)
 def application_transfer():
@@ -279,9 +286,8 @@ def application_transfer():
         try:
             report = bundles.read_bundle(db.session, current_user, path.read_bytes(), key=config["TRANSFER_KEY"],
                                          expect="applications", storage_root=config["STORAGE_DIR"], now=utcnow())
-        except (bundles.BundleRefused, ValidationFailed) as exc:
-            db.session.rollback()
-            return _transfer_page(form, general=[str(exc)], status=422)
+        except bundles.BundleRefused as exc:
+            return _refused(form, path.read_bytes(), exc)
         db.session.commit()
         path.unlink(missing_ok=True)
         flash(f"取り込みました: 新規 {len(report.new)} 件・再提出 {len(report.updated)} 件・対象外 {len(report.skipped)} 件。",
@@ -294,9 +300,8 @@ def application_transfer():
     try:
         report = bundles.read_bundle(db.session, current_user, data, key=config["TRANSFER_KEY"], expect="applications",
                                      storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=True)
-    except (bundles.BundleRefused, ValidationFailed) as exc:
-        db.session.rollback()
-        return _transfer_page(form, general=[str(exc)], status=422)
+    except bundles.BundleRefused as exc:
+        return _refused(form, data, exc)
     db.session.rollback()
     _drop_stale_bundles()
     sha = hashlib.sha256(data).hexdigest()
@@ -313,7 +318,8 @@ def application_transfer_decisions():
     config = current_app.config
     try:
         data, count = bundles.export_decisions(db.session, current_user, key=config["TRANSFER_KEY"],
-                                               source=config["ORG_NAME"], now=utcnow())
+                                               source=config["ORG_NAME"], now=utcnow(),
+                                               include_sent=request.form.get("resend") == "1")
     except bundles.BundleRefused as exc:
         db.session.rollback()
         flash(str(exc), "error")

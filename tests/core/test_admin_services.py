@@ -196,3 +196,16 @@ def test_user_may_stay_in_a_deactivated_department(db_session, admin, create_use
     admin_services.update_user(db_session, admin, user, name="改名", department_id=dept.id,
                                roles=[Role.DEPARTMENT_STAFF])
     assert user.name == "改名" and user.department is dept
+
+
+def test_applicant_accounts_are_not_edited_into_staff(db_session, admin, create_user, admin_client):
+    applicant = create_user(Role.APPLICANT)
+    with pytest.raises(ValidationFailed) as info:
+        admin_services.update_user(db_session, admin, applicant, name="変更", department_id=None,
+                                   roles=[Role.CONTRACT_STAFF])
+    assert "申請者" in info.value.errors["roles"][0] and applicant.roles == {Role.APPLICANT}
+    staff = create_user(Role.VIEWER)
+    with pytest.raises(ValidationFailed):
+        admin_services.update_user(db_session, admin, staff, name="閲覧", department_id=None, roles=[Role.APPLICANT])
+    response = admin_client.get(f"/admin/users/{applicant.id}/edit")
+    assert response.status_code == 302 and response.location.endswith(f"/admin/users/{applicant.id}")

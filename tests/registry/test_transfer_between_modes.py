@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from core import create_app, mail
+from core.audit.models import AuditEntry
 from core.auth.roles import Role
 from core.db import db, utcnow
 from core.migrate import upgrade_database
@@ -71,6 +72,10 @@ def test_applications_go_in_and_decisions_come_back(two_sides, tmp_path):
     assert code == 0, output
     code, output = _run(internal, "import-applications", str(bundle))
     assert code == 1 and "取込済み" in output  # a replayed bundle is refused
+    again = tmp_path / "resent.zip"  # a lost file is made anew; what is already in is skipped
+    assert _run(portal, "export-applications", "--resend", "--out", str(again))[0] == 0
+    code, output = _run(internal, "import-applications", str(again))
+    assert code == 0 and "新規 0・更新 0・対象外 1" in output
 
     with internal.app_context():
         received = db.session.scalar(select(Application).where(Application.reference == reference))
@@ -121,6 +126,8 @@ def test_tampered_bundle_is_refused_and_changes_nothing(two_sides, tmp_path):
     assert code == 1 and "署名が一致しません" in output
     with internal.app_context():
         assert db.session.scalar(select(Application)) is None
+        refusal = db.session.scalar(select(AuditEntry).where(AuditEntry.operation == "transfer.refused"))
+        assert "署名が一致しません" in refusal.summary
 
 
 def test_wrong_key_is_refused(two_sides, tmp_path):
