@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import DateTime, Index, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -59,7 +60,18 @@ def display_value(table: str, field: str, value) -> str:
         return "いいえ"
     if isinstance(value, list | tuple):
         return "・".join(str(v) for v in value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        # Snapshots keep dates as ISO text; people read them in the configured style (和暦 by default).
+        from core.jp import format_date
+
+        try:
+            return format_date(date.fromisoformat(value))
+        except ValueError:
+            return value
     return str(value)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def field_label(table: str, field: str) -> str:

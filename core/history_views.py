@@ -18,8 +18,16 @@ class AsOfForm(JapaneseForm):
     as_of = DateInputField("表示する日付")
 
 
+def describe_changes(rows) -> list[dict]:
+    """History rows of several tables as display rows (newest first is the caller's order)."""
+    return [{"at": row.at, "login_id": row.login_id, "summary": row.summary, "table": row.target_type,
+             "fields": [(field_label(row.target_type, f), display_value(row.target_type, f, old),
+                         display_value(row.target_type, f, new)) for f, (old, new) in row.change_map.items()]}
+            for row in rows]
+
+
 def render_history(session, *, table: str, record_id, current: dict, title: str, tabs: list, breadcrumb: list,
-                   template: str = "history/record_history.html"):
+                   template: str = "history/record_history.html", **context):
     """The change list of one record, and optionally its state at the end of a chosen (Japan) day."""
     rows = history_of(session, table, record_id)
     form = AsOfForm(request.args)
@@ -37,4 +45,4 @@ def render_history(session, *, table: str, record_id, current: dict, title: str,
         for row in rows
     ]
     return render_template(template, title=title, tabs=tabs, breadcrumb=breadcrumb, changes=changes, form=form,
-                           snapshot=snapshot, as_of=as_of, searched=bool(request.args.get("as_of")))
+                           snapshot=snapshot, as_of=as_of, searched=bool(request.args.get("as_of")), **context)

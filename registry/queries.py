@@ -149,3 +149,31 @@ def current_registrations(contractor: Contractor, day: date | None = None) -> li
     """The firm's registrations whose qualification period contains ``day`` (default today)."""
     on = day or today()
     return [r for r in contractor.registrations if r.period_start <= on <= r.period_end]
+
+
+def related_history(session: Session, contractor: Contractor, limit: int = 200) -> list:
+    """History rows of the firm's other records (registrations, 業種, permits, 経審, technicians, suspensions,
+    JV membership), newest first: the 履歴 tab shows them under the firm's own changes."""
+    from core.history import RecordHistory
+
+    from .models import KeishinScore, Permit, Technician
+
+    registration_ids = [r.id for r in contractor.registrations]
+    ids = {
+        "contractor_registrations": registration_ids,
+        "registered_work_types": list(session.scalars(select(RegisteredWorkType.id).where(
+            RegisteredWorkType.registration_id.in_(registration_ids)))) if registration_ids else [],
+        "construction_permits": list(session.scalars(select(Permit.id).where(Permit.contractor_id == contractor.id))),
+        "keishin_scores": list(session.scalars(select(KeishinScore.id).where(
+            KeishinScore.contractor_id == contractor.id))),
+        "technicians": list(session.scalars(select(Technician.id).where(Technician.contractor_id == contractor.id))),
+        "suspensions": list(session.scalars(select(Suspension.id).where(Suspension.contractor_id == contractor.id))),
+        "jv_members": list(session.scalars(select(JVMember.id).where(
+            or_(JVMember.jv_id == contractor.id, JVMember.member_id == contractor.id)))),
+    }
+    conditions = [and_(RecordHistory.target_type == table, RecordHistory.target_id.in_([str(i) for i in values]))
+                  for table, values in ids.items() if values]
+    if not conditions:
+        return []
+    return list(session.scalars(select(RecordHistory).where(or_(*conditions))
+                                .order_by(RecordHistory.at.desc(), RecordHistory.id.desc()).limit(limit)))

@@ -18,12 +18,13 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from core import menu
+from core.audit.queries import TARGET_LABELS
 from core.audit.services import record_export
 from core.csvexport import csv_response
 from core.db import db
 from core.errors import ValidationFailed
 from core.formtools import DateInputField, JapaneseForm, apply_errors, choices
-from core.history_views import render_history
+from core.history_views import describe_changes, render_history
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
 from core.rules.queries import today
@@ -457,14 +458,21 @@ def contractor_status(contractor_id: int):
     return redirect(url_for("registry.contractor_detail", contractor_id=contractor_id))
 
 
+RELATED_HISTORY_LIMIT = 200
+
+
 @bp.route("/contractors/<int:contractor_id>/history")
 @view_roles
 def contractor_history(contractor_id: int):
-    """履歴 tab: every change of the firm's basic data, and its state on a chosen date."""
+    """履歴 tab: every change of the firm's basic data, its state on a chosen date, and below the latest
+    changes of its registrations, 業種, permits, 経審, technicians, suspensions and JV membership."""
     contractor = db.get(Contractor, contractor_id)
     return render_history(
         db.session, table="contractors", record_id=contractor.id, current=contractors.contractor_snapshot(contractor),
         title=f"{contractor.name}（業者番号 {contractor.number}）",
         tabs=contractor_tabs(contractor.id, "registry.contractor_history"),
         breadcrumb=[("業者一覧", url_for("registry.contractor_list")),
-                    (contractor.name, url_for("registry.contractor_detail", contractor_id=contractor.id)), ("履歴", None)])
+                    (contractor.name, url_for("registry.contractor_detail", contractor_id=contractor.id)), ("履歴", None)],
+        template="registry/contractor_history.html",
+        related=describe_changes(queries.related_history(db.session, contractor, RELATED_HISTORY_LIMIT)),
+        related_limit=RELATED_HISTORY_LIMIT, table_labels=TARGET_LABELS)
