@@ -34,6 +34,7 @@ from . import bp, contractors, queries
 from .codes import derive_area, work_types
 from .models import AREAS, CATEGORIES, LEGAL_FORMS, STATUSES, Contractor
 from .permissions import EDIT_ROLES, VIEW_ROLES, can_edit_registry
+from .qualifications import jvs_of
 from .rules import RANK_CHOICES
 from .tabs import contractor_tabs
 
@@ -364,7 +365,7 @@ def _render_detail(contractor: Contractor, area_form: AreaForm | None = None, st
         "registry/contractor_detail.html", contractor=contractor, codes=work_types(db.session),
         derived_area=AREAS.get(derived, derived), can_edit=can_edit_registry(current_user),
         area_form=area_form or AreaForm(formdata=None), status_form=status_form, today_=today(),
-        current_tab="registry.contractor_detail"), status
+        current_tab="registry.contractor_detail", member_of=jvs_of(db.session, contractor.id)), status
 
 
 @bp.route("/contractors/new", methods=["GET", "POST"])

@@ -175,3 +175,7 @@ def test_jv_create(staff_client, db_session, create_contractor):
     assert ok.status_code == 302
     jv = db_session.query(Contractor).filter_by(name="甲乙JV").one()
     assert jv.is_jv and len(jv.jv_members) == 2
+    detail = page_text(staff_client.get(f"/registry/contractors/{jv.id}"))
+    members = detail.split("構成員</h2>")[1]
+    assert a.name in members and b.name in members and "60 %" in members and "代表者" in members
+    assert "甲乙JV" in page_text(staff_client.get(f"/registry/contractors/{a.id}")).split("構成員になっている共同企業体")[1]
