@@ -74,7 +74,7 @@ def work_type_snapshot(w: RegisteredWorkType, number: str, category: str) -> dic
 def permit_snapshot(p: Permit, number: str) -> dict:
     return {"contractor": number, "work_type_code": p.work_type_code, "authority": p.authority,
             "prefecture": p.prefecture, "grade": p.grade, "permit_year": p.permit_year,
-            "permit_number": p.permit_number}
+            "permit_number": p.permit_number, "office": p.office}
 
 
 @dataclass
@@ -242,7 +242,7 @@ class ContractorsImport(ImportKind):
         if p is None:
             return None
         return {"authority": p.authority, "prefecture": p.prefecture, "grade": p.grade, "permit_year": p.year,
-                "permit_number": p.number}
+                "permit_number": p.number, "office": p.office}
 
     def compare(self, ctx: ContractorsContext, values: dict) -> str:
         number, category, code = values["number"], values["category"], values["work_type_code"]
@@ -391,7 +391,7 @@ def init_app(app) -> None:
                     {"category": lambda v: CATEGORIES.get(v, v)})
     register_fields("construction_permits", {"contractor": "業者", "work_type_code": "業種コード", "authority": "許可権者",
                                              "prefecture": "都道府県", "grade": "般・特", "permit_year": "許可年",
-                                             "permit_number": "許可番号"},
+                                             "permit_number": "許可番号", "office": "振興局"},
                     {"authority": lambda v: {"minister": "国土交通大臣", "governor": "知事"}.get(v, v),
                      "grade": lambda v: {"general": "一般", "special": "特定"}.get(v, v)})
     register_operations({"contractor.import_registration": "資格の登録（取込）",

@@ -183,6 +183,8 @@ class Permit(Base):
     #: The 和暦 year in the printed number (般-5 → 5), as printed.
     permit_year: Mapped[int | None] = mapped_column(Integer)
     permit_number: Mapped[int] = mapped_column(Integer)
+    #: 北海道's 振興局 letter printed before 第 (石, 渡 …); None elsewhere.
+    office: Mapped[str | None] = mapped_column(String(4))
     granted_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
 

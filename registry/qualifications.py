@@ -35,7 +35,8 @@ from .ranks import compute_rank, rank_rule
 def permit_snapshot(p: Permit) -> dict:
     return {"contractor_id": p.contractor_id, "work_type_code": p.work_type_code, "authority": p.authority,
             "prefecture": p.prefecture, "grade": p.grade, "permit_year": p.permit_year,
-            "permit_number": p.permit_number, "granted_on": _iso(p.granted_on), "expires_on": _iso(p.expires_on)}
+            "permit_number": p.permit_number, "office": p.office, "granted_on": _iso(p.granted_on),
+            "expires_on": _iso(p.expires_on)}
 
 
 def keishin_snapshot(k: KeishinScore) -> dict:
@@ -71,7 +72,8 @@ def _iso(d: date | None) -> str | None:
 
 register_fields("construction_permits", {
     "contractor_id": "業者", "work_type_code": "業種", "authority": "許可権者", "prefecture": "都道府県", "grade": "般/特",
-    "permit_year": "許可年", "permit_number": "許可番号", "granted_on": "許可日", "expires_on": "有効期限"},
+    "permit_year": "許可年", "permit_number": "許可番号", "office": "振興局", "granted_on": "許可日",
+    "expires_on": "有効期限"},
     {"authority": lambda v: AUTHORITIES.get(v, v), "grade": lambda v: GRADE_LABELS.get(v, v)},
     snapshot=(Permit, permit_snapshot))
 register_fields("keishin_scores", {
@@ -146,6 +148,7 @@ def save_permit(session: Session, actor, contractor: Contractor, *, work_type_co
     """
     _check_editor(actor)
     errors: dict[str, list[str]] = {}
+    office = None
     _check_work_type(session, work_type_code, "construction", errors)
     if text and text.strip():
         try:
@@ -154,7 +157,7 @@ def save_permit(session: Session, actor, contractor: Contractor, *, work_type_co
             _add(errors, "text", str(exc))
         else:
             authority, prefecture, grade = parsed.authority, parsed.prefecture, parsed.grade
-            permit_year, permit_number = parsed.year, parsed.number
+            permit_year, permit_number, office = parsed.year, parsed.number, parsed.office
     else:
         if authority not in AUTHORITIES:
             _add(errors, "authority", "許可権者を選んでください。")
@@ -180,6 +183,7 @@ def save_permit(session: Session, actor, contractor: Contractor, *, work_type_co
         session.add(permit)
     permit.authority, permit.prefecture, permit.grade = authority, prefecture, grade
     permit.permit_year, permit.permit_number = permit_year, permit_number
+    permit.office = office if prefecture == "北海道" else None
     permit.granted_on = granted_on
     permit.expires_on = permit_expiry(granted_on) if granted_on else None
     session.flush()

@@ -317,8 +317,8 @@ def _apply_rows(session: Session, actor, contractor: Contractor, data: dict, *, 
                                                    Permit.work_type_code == row["work_type_code"]))
         parsed = parse_permit(row["text"])
         if have is not None and (have.authority, have.prefecture, have.grade, have.permit_year, have.permit_number,
-                                 have.granted_on) == (parsed.authority, parsed.prefecture, parsed.grade, parsed.year,
-                                                      parsed.number, granted):
+                                 have.office, have.granted_on) == (parsed.authority, parsed.prefecture, parsed.grade,
+                                                                   parsed.year, parsed.number, parsed.office, granted):
             continue
         quals.save_permit(session, actor, contractor, work_type_code=row["work_type_code"], text=row["text"],
                           granted_on=granted)

@@ -321,3 +321,12 @@ def test_create_jv_members_must_be_active_single_firms(db_session, staff, create
     with pytest.raises(ValidationFailed) as info:
         q.create_jv(db_session, staff, name="JV", members=[q.MemberShare(a.id, "100", True)])
     assert "2 社以上" in info.value.errors["members"][0]
+
+
+def test_hokkaido_permit_keeps_its_office_letter(db_session, staff, create_contractor):
+    firm = create_contractor()
+    permit = q.save_permit(db_session, staff, firm, work_type_code="010", text="北海道知事許可（般-3）石第12345号",
+                           granted_on=today() - timedelta(days=30))
+    assert permit.office == "石" and format_permit(permit) == "北海道知事許可（般-3）石第12345号"
+    again = q.save_permit(db_session, staff, firm, work_type_code="010", text="山口県知事許可（般-5）第1号")
+    assert again.office is None and format_permit(again) == "山口県知事許可（般-5）第1号"
