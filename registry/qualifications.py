@@ -96,6 +96,7 @@ register_fields("jv_members", {
 register_operations({
     "registry.permit.save": "建設業許可の登録・変更",
     "registry.keishin.add": "経審の登録",
+    "registry.keishin.correct": "経審の訂正",
     "registry.registration.create": "資格登録",
     "registry.registration.update": "資格登録の変更",
     "registry.work_type.add": "登録業種の追加",
@@ -236,6 +237,42 @@ def add_keishin(session: Session, actor, contractor: Contractor, *, work_type_co
     record_change(session, actor, "registry.keishin.add", summary, target=score, before=None,
                   after=keishin_snapshot(score))
     sync_objective_points(session, actor, contractor, work_type_code)
+    return score
+
+
+def correct_keishin(session: Session, actor, score: KeishinScore, *, base_date: date | None, x1: int | None,
+                    x2: int | None, y: int | None, z: int | None, w: int | None, p_entered: int | None,
+                    reason: str | None) -> KeishinScore:
+    """Correct a mis-entered 経審 (the 業種 stays): P and the validity are recomputed, the reason and the
+    figures before and after are kept in the history, and the 客観点 follows."""
+    _check_editor(actor)
+    errors = ks.range_errors({"x1": x1, "x2": x2, "y": y, "z": z, "w": w, "p": p_entered})
+    reason = (reason or "").strip()
+    if not reason:
+        _add(errors, "reason", "訂正の理由を入力してください。")
+    elif len(reason) > 500:
+        _add(errors, "reason", "訂正の理由は 500 文字以内で入力してください。")
+    if base_date is None:
+        _add(errors, "base_date", "審査基準日を入力してください。")
+    elif base_date > today():
+        _add(errors, "base_date", "審査基準日に未来の日付は入力できません。")
+    elif session.scalar(select(KeishinScore.id).where(
+            KeishinScore.contractor_id == score.contractor_id, KeishinScore.work_type_code == score.work_type_code,
+            KeishinScore.base_date == base_date, KeishinScore.id != score.id)):
+        _add(errors, "base_date", f"この業種の審査基準日 {format_date(base_date)} の経審は別に登録されています。")
+    if errors:
+        raise ValidationFailed(errors)
+    before = keishin_snapshot(score)
+    months = get_rule(session, "registry.qualification", today())["keishin_valid_months"]
+    score.base_date, score.x1, score.x2, score.y, score.z, score.w = base_date, x1, x2, y, z, w
+    score.p_entered, score.p_computed = p_entered, ks.compute_p(x1, x2, y, z, w)
+    score.valid_until = ks.valid_until(base_date, months)
+    session.flush()
+    contractor = score.contractor
+    record_change(session, actor, "registry.keishin.correct",
+                  f"{contractor.name} {_work_type_title(session, score.work_type_code)} 経審を訂正（理由: {reason}）",
+                  target=score, before=before, after=keishin_snapshot(score))
+    sync_objective_points(session, actor, contractor, score.work_type_code)
     return score
 
 

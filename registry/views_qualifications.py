@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core import menu
 from core.db import db
@@ -23,7 +23,7 @@ from . import qualifications as q
 from .codes import work_types
 from .keishin import LABELS as SCORE_LABELS
 from .keishin import RANGES
-from .models import CATEGORIES, Contractor, RegisteredWorkType, Registration, Technician
+from .models import CATEGORIES, Contractor, KeishinScore, RegisteredWorkType, Registration, Technician
 from .permissions import EDIT_ROLES, VIEW_ROLES, can_edit_registry
 from .permits import format_permit
 from .rules import RANK_CHOICES
@@ -58,6 +58,11 @@ class KeishinForm(JapaneseForm):
     z = _int(SCORE_LABELS["z"])
     w = _int(SCORE_LABELS["w"])
     p_entered = _int("P（通知書に記載の総合評定値）", required=False)
+
+
+class KeishinCorrectionForm(KeishinForm):
+    reason = TextAreaField("訂正の理由", validators=[DataRequired("訂正の理由を入力してください。"),
+                                                Length(max=500, message="訂正の理由は 500 文字以内で入力してください。")])
 
 
 class RegistrationForm(JapaneseForm):
@@ -204,6 +209,35 @@ def contractor_keishin_add(contractor_id: int):
             flash(f"経審を登録しました（P = {score.p_computed:,}）。", "success")
         return redirect(url_for("registry.contractor_keishin", contractor_id=contractor.id))
     return _keishin_page(contractor, form, status=422)
+
+
+@bp.route("/contractors/<int:contractor_id>/keishin/<int:score_id>/correct", methods=["GET", "POST"])
+@edit_roles
+def contractor_keishin_correct(contractor_id: int, score_id: int):
+    """Correct a mis-entered 経審 with a reason (the history keeps the figures before)."""
+    contractor = _contractor(contractor_id)
+    score = db.session.get(KeishinScore, score_id)
+    if score is None or score.contractor_id != contractor.id:
+        abort(404)
+    form = KeishinCorrectionForm(obj=score) if request.method == "GET" else KeishinCorrectionForm()
+    form.work_type_code.choices = _code_choices("construction")
+    form.work_type_code.data = score.work_type_code  # the 業種 is not corrected here
+    general: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            q.correct_keishin(db.session, current_user, score, base_date=form.base_date.data, x1=form.x1.data,
+                              x2=form.x2.data, y=form.y.data, z=form.z.data, w=form.w.data,
+                              p_entered=form.p_entered.data, reason=form.reason.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            general = apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"経審を訂正しました（P = {score.p_computed:,}）。変更前の値は履歴に残っています。", "success")
+            return redirect(url_for("registry.contractor_keishin", contractor_id=contractor.id))
+    return _render_tab("registry/qual_keishin_correct.html", contractor, "registry.contractor_keishin",
+                       422 if request.method == "POST" else 200, form=form, score=score, ranges=RANGES,
+                       general_errors=general)
 
 
 # --- 格付 -------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from core.auth.roles import Role
 from core.history import history_of
 from core.rules.queries import today
-from registry.models import Contractor, Permit, Technician
+from registry.models import Contractor, KeishinScore, Permit, Technician
 from tests.helpers import page_text
 
 
@@ -179,3 +179,23 @@ def test_jv_create(staff_client, db_session, create_contractor):
     members = detail.split("構成員</h2>")[1]
     assert a.name in members and b.name in members and "60 %" in members and "代表者" in members
     assert "甲乙JV" in page_text(staff_client.get(f"/registry/contractors/{a.id}")).split("構成員になっている共同企業体")[1]
+
+
+def test_keishin_correction_screen(staff_client, viewer_client, db_session, create_contractor):
+    firm = create_contractor()
+    url = f"/registry/contractors/{firm.id}/keishin"
+    base = (today() - timedelta(days=60)).isoformat()
+    staff_client.post(url + "/add", data={"work_type_code": "010", "base_date": base, "x1": "1270", "x2": "1232",
+                                          "y": "1120", "z": "976", "w": "1235", "p_entered": "1169"})
+    score = db_session.query(KeishinScore).filter_by(contractor_id=firm.id).one()
+    correct = f"{url}/{score.id}/correct"
+    assert "訂正" in page_text(staff_client.get(url)) and staff_client.get(correct).status_code == 200
+    form = {"base_date": base, "x1": "1270", "x2": "1323", "y": "1120", "z": "976", "w": "1235", "p_entered": "1169"}
+    missing = staff_client.post(correct, data=form)
+    assert missing.status_code == 422 and "訂正の理由を入力してください" in page_text(missing)
+    assert staff_client.post(correct, data={**form, "reason": "X2 の入力誤り"}).status_code == 302
+    db_session.refresh(score)
+    assert score.x2 == 1323 and score.p_computed == 1169
+    assert viewer_client.post(correct, data={**form, "reason": "x"}).status_code == 403
+    other = create_contractor()
+    assert staff_client.get(f"/registry/contractors/{other.id}/keishin/{score.id}/correct").status_code == 404

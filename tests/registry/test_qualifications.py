@@ -330,3 +330,25 @@ def test_hokkaido_permit_keeps_its_office_letter(db_session, staff, create_contr
     assert permit.office == "石" and format_permit(permit) == "北海道知事許可（般-3）石第12345号"
     again = q.save_permit(db_session, staff, firm, work_type_code="010", text="山口県知事許可（般-5）第1号")
     assert again.office is None and format_permit(again) == "山口県知事許可（般-5）第1号"
+
+
+def test_correct_keishin_recomputes_and_keeps_the_figures_before(db_session, staff, create_contractor, create_user):
+    firm = create_contractor(work_types={"010": None})
+    base = today() - timedelta(days=100)
+    score = q.add_keishin(db_session, staff, firm, work_type_code="010", base_date=base, x1=1270, x2=1232, y=1120,
+                          z=976, w=1235, p_entered=1169)
+    assert score.p_mismatch
+    with pytest.raises(ValidationFailed) as info:
+        q.correct_keishin(db_session, staff, score, base_date=base, x1=1270, x2=1323, y=1120, z=976, w=1235,
+                          p_entered=1169, reason="")
+    assert "reason" in info.value.errors
+    q.correct_keishin(db_session, staff, score, base_date=base, x1=1270, x2=1323, y=1120, z=976, w=1235,
+                      p_entered=1169, reason="X2 の入力誤り")
+    assert score.p_computed == 1169 and not score.p_mismatch
+    assert firm.registrations[0].work_types[0].objective_points == 1169
+    last = history_of(db_session, "keishin_scores", score.id)[-1]
+    assert last.operation == "registry.keishin.correct" and last.change_map["x2"] == [1232, 1323]
+    assert "X2 の入力誤り" in last.summary
+    with pytest.raises(PermissionDenied):
+        q.correct_keishin(db_session, create_user(Role.VIEWER), score, base_date=base, x1=1270, x2=1323, y=1120,
+                          z=976, w=1235, p_entered=None, reason="x")
