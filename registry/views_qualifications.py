@@ -60,6 +60,10 @@ class KeishinForm(JapaneseForm):
     p_entered = _int("P（通知書に記載の総合評定値）", required=False)
 
 
+class PeriodForm(JapaneseForm):
+    start_year = SelectField("有効期間", coerce=int, validate_choice=False)
+
+
 class KeishinCorrectionForm(KeishinForm):
     reason = TextAreaField("訂正の理由", validators=[DataRequired("訂正の理由を入力してください。"),
                                                 Length(max=500, message="訂正の理由は 500 文字以内で入力してください。")])
@@ -250,14 +254,18 @@ def _ranks_page(contractor: Contractor, reg_form: RegistrationForm | None = None
     if reg_form.start_year.data is None:
         reg_form.start_year.data = reg_form.start_year.choices[1].value
     periods = {r.id: q.period_label(db.session, r.period_start, r.period_end) for r in contractor.registrations}
-    wt_forms = {}
+    wt_forms, period_forms = {}, {}
     for r in contractor.registrations:
         f = WorkTypeForm(formdata=None, prefix=f"r{r.id}")
         f.work_type_code.choices = _code_choices(r.category)
         wt_forms[r.id] = f
+        pf = PeriodForm(formdata=None, prefix=f"p{r.id}", start_year=r.period_start.year)
+        pf.start_year.choices = choices(q.period_choices(db.session, r.period_start))
+        period_forms[r.id] = pf
     return _render_tab("registry/qual_ranks.html", contractor, "registry.contractor_ranks", status,
                        registrations=list(reversed(contractor.registrations)), periods=periods, reg_form=reg_form,
                        wt_forms=wt_forms, wt_errors=wt_errors or {}, general_errors=list(general),
+                       period_forms=period_forms,
                        today=today())
 
 
@@ -291,6 +299,28 @@ def _registration(contractor: Contractor, registration_id: int) -> Registration:
     if registration is None or registration.contractor_id != contractor.id:
         abort(404)
     return registration
+
+
+@bp.route("/contractors/<int:contractor_id>/registrations/<int:registration_id>/period", methods=["POST"])
+@edit_roles
+def contractor_registration_period(contractor_id: int, registration_id: int):
+    """Move a registration to another qualification period (e.g. a period entered wrongly)."""
+    contractor = _contractor(contractor_id)
+    registration = _registration(contractor, registration_id)
+    form = PeriodForm(prefix=f"p{registration.id}")
+    form.start_year.choices = choices(q.period_choices(db.session, registration.period_start))
+    if not form.validate_on_submit():
+        flash("有効期間を選んでください。", "error")
+        return redirect(url_for("registry.contractor_ranks", contractor_id=contractor.id))
+    try:
+        q.update_registration(db.session, current_user, registration, start_year=form.start_year.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("registry.contractor_ranks", contractor_id=contractor.id))
+    return _done("資格の有効期間を変更しました（変更前は履歴に残っています）。", "registry.contractor_ranks", contractor)
 
 
 def _work_type(contractor: Contractor, row_id: int) -> RegisteredWorkType:

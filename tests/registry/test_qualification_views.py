@@ -199,3 +199,15 @@ def test_keishin_correction_screen(staff_client, viewer_client, db_session, crea
     assert viewer_client.post(correct, data={**form, "reason": "x"}).status_code == 403
     other = create_contractor()
     assert staff_client.get(f"/registry/contractors/{other.id}/keishin/{score.id}/correct").status_code == 404
+
+
+def test_registration_period_can_be_moved(staff_client, viewer_client, db_session, create_contractor):
+    firm = create_contractor(work_types={"010": "B"})
+    registration = firm.registrations[0]
+    page = page_text(staff_client.get(f"/registry/contractors/{firm.id}/ranks"))
+    assert "有効期間を変更" in page
+    url = f"/registry/contractors/{firm.id}/registrations/{registration.id}/period"
+    assert viewer_client.post(url, data={f"p{registration.id}-start_year": "2027"}).status_code == 403
+    assert staff_client.post(url, data={f"p{registration.id}-start_year": "2027"}).status_code == 302
+    db_session.refresh(registration)
+    assert registration.period_start.year == 2027
