@@ -189,25 +189,48 @@ def _int(raw, label: str, errors: dict, field: str, *, required: bool, minimum: 
     return value
 
 
-def _work_type(session: Session, raw, errors: dict, *, category: str | None, required: bool) -> str | None:
+class Lookups:
+    """Code lists and rule values a check needs, read once per check of a whole application rather than once
+    per row (an application may carry hundreds of rows)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._work_types = None
+        self._keishin_months = None
+
+    @property
+    def work_types(self) -> dict:
+        if self._work_types is None:
+            self._work_types = work_types(self.session)
+        return self._work_types
+
+    @property
+    def keishin_months(self) -> int:
+        if self._keishin_months is None:
+            self._keishin_months = get_rule(self.session, "registry.qualification", today())["keishin_valid_months"]
+        return self._keishin_months
+
+
+def _work_type(lookups: Lookups, raw, errors: dict, *, category: str | None, required: bool) -> str | None:
     code = (raw or "").strip()
     if not code:
         if required:
             _add(errors, "work_type_code", "業種を選んでください。")
         return None
-    wt = work_types(session).get(code)
+    wt = lookups.work_types.get(code)
     if wt is None or (category and wt.category != category):
         _add(errors, "work_type_code", f"{CATEGORIES.get(category, '')}の業種を選んでください。")
         return None
     return code
 
 
-def clean_row(session: Session, section: str, raw: dict) -> tuple[dict, dict]:
+def clean_row(session: Session, section: str, raw: dict, lookups: Lookups | None = None) -> tuple[dict, dict]:
     """One row of a list section, normalised, with errors per field."""
+    lookups = lookups or Lookups(session)
     errors: dict[str, list[str]] = {}
     label = {f.name: f.label for f in ROW_FIELDS[section]}
     if section == "permits":
-        row = {"work_type_code": _work_type(session, raw.get("work_type_code"), errors, category="construction",
+        row = {"work_type_code": _work_type(lookups, raw.get("work_type_code"), errors, category="construction",
                                             required=True),
                "text": (raw.get("text") or "").strip(),
                "granted_on": _date(raw.get("granted_on"), "許可日", errors, "granted_on", required=True)}
@@ -222,7 +245,7 @@ def clean_row(session: Session, section: str, raw: dict) -> tuple[dict, dict]:
             _add(errors, "granted_on", "この許可は有効期間（5 年）が過ぎています。更新後の許可を入力してください。")
         return row, errors
     if section == "keishin":
-        row = {"work_type_code": _work_type(session, raw.get("work_type_code"), errors, category="construction",
+        row = {"work_type_code": _work_type(lookups, raw.get("work_type_code"), errors, category="construction",
                                             required=True),
                "base_date": _date(raw.get("base_date"), "審査基準日", errors, "base_date", required=True)}
         for key in ("x1", "x2", "y", "z", "w", "p"):
@@ -230,8 +253,7 @@ def clean_row(session: Session, section: str, raw: dict) -> tuple[dict, dict]:
         errors |= {k: v for k, v in ks.range_errors({k: row[k] for k in ("x1", "x2", "y", "z", "w", "p")}).items()
                    if k not in errors}
         if row["base_date"] and not errors.get("base_date"):
-            months = get_rule(session, "registry.qualification", today())["keishin_valid_months"]
-            until = ks.valid_until(date.fromisoformat(row["base_date"]), months)
+            until = ks.valid_until(date.fromisoformat(row["base_date"]), lookups.keishin_months)
             if until < today():
                 _add(errors, "base_date", f"この経審は有効期間（{format_date(until)}まで）が過ぎています。")
         return row, errors
@@ -251,7 +273,7 @@ def clean_row(session: Session, section: str, raw: dict) -> tuple[dict, dict]:
                 _add(errors, key, f"{label[key]}を入力してください。")
             elif len(row[key]) > 200:
                 _add(errors, key, f"{label[key]}は 200 文字以内で入力してください。")
-        row["work_type_code"] = _work_type(session, raw.get("work_type_code"), errors, category=None, required=False)
+        row["work_type_code"] = _work_type(lookups, raw.get("work_type_code"), errors, category=None, required=False)
         row["role"] = raw.get("role") or ""
         if row["role"] not in WORK_ROLES:
             _add(errors, "role", "立場を選んでください。")
@@ -332,6 +354,7 @@ def problems(session: Session, kind: str, data: dict, document_codes: set[str],
              period_start_year: int | None = None) -> list[Problem]:
     """Everything that blocks submission, in section order; empty when the application may be submitted."""
     out: list[Problem] = []
+    lookups = Lookups(session)
     sections = SECTIONS_BY_KIND[kind]
     if "change" in sections and not (data.get("change_note") or "").strip():
         out.append(Problem("change", "変更の内容（何をいつ変更したか）を入力してください。"))
@@ -348,13 +371,13 @@ def problems(session: Session, kind: str, data: dict, document_codes: set[str],
         if section not in sections:
             continue
         for number, row in enumerate(data.get(section) or [], start=1):
-            _, row_errors = clean_row(session, section, row)
+            _, row_errors = clean_row(session, section, row, lookups)
             out.extend(Problem(section, f"{number} 行目: {m}") for msgs in row_errors.values() for m in msgs)
     if kind == "new":
         wanted = construction_codes(data)
         permitted = {r.get("work_type_code") for r in data.get("permits") or []}
         assessed = {r.get("work_type_code") for r in data.get("keishin") or []}
-        known = work_types(session)
+        known = lookups.work_types
         for code in wanted:
             title = f"{code} {known[code].title}" if code in known else code
             if code not in permitted:

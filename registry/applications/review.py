@@ -222,14 +222,15 @@ def _day(value) -> str:
     return format_date(date.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def _wt(session: Session, code: str) -> str:
-    wt = work_types(session).get(code)
+def _wt(names: dict, code: str) -> str:
+    wt = names.get(code)
     return f"{code} {wt.title}" if wt else code
 
 
 def registry_diff(session: Session, application: Application) -> RegistryDiff:
     contractor, match = matching_contractor(session, application)
     data = application.data or {}
+    names = work_types(session)
     diff = RegistryDiff(contractor, match)
     current = firms.contractor_snapshot(contractor) if contractor else {}
     company, _ = content.clean_company(session, data.get("company") or {})
@@ -248,19 +249,19 @@ def registry_diff(session: Session, application: Application) -> RegistryDiff:
             have_codes = {w.work_type_code for w in have.work_types} if have else set()
             for code in codes:
                 diff.registrations.append(Line(f"{CATEGORIES[category]} {label}",
-                                               _wt(session, code) if code in have_codes else "—", _wt(session, code)))
+                                               _wt(names, code) if code in have_codes else "—", _wt(names, code)))
     permits = {p.work_type_code: p for p in (contractor.permits if contractor else [])}
     for row in data.get("permits") or []:
         have = permits.get(row["work_type_code"])
         now_text = f"{format_permit(have)} 許可日 {_day(have.granted_on)}" if have else "—"
         parsed = parse_permit(row["text"])
         new_text = f"{format_permit(parsed)} 許可日 {_day(row['granted_on'])}"
-        diff.permits.append(Line(_wt(session, row["work_type_code"]), now_text, new_text))
+        diff.permits.append(Line(_wt(names, row["work_type_code"]), now_text, new_text))
     scores = {(k.work_type_code, k.base_date.isoformat()): k for k in (contractor.keishin if contractor else [])}
     for row in data.get("keishin") or []:
         have = scores.get((row["work_type_code"], row["base_date"]))
         line = f"審査基準日 {_day(row['base_date'])} P={row['p']}"
-        diff.keishin.append(Line(_wt(session, row["work_type_code"]),
+        diff.keishin.append(Line(_wt(names, row["work_type_code"]),
                                  f"審査基準日 {_day(have.base_date)} P={have.p_entered or have.p_computed}"
                                  if have else "—", line))
     people = {t.name: t for t in (contractor.technicians if contractor else []) if t.is_active}
