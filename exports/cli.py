@@ -88,7 +88,7 @@ def describe_forms() -> str:
         if not definition.params:
             lines.append("    パラメータ: なし")
         for p in definition.params:
-            lines.append(f"    --param {p.name}={_placeholder(p)}  {p.label}（{_requirement(p)}）"
+            lines.append(f"    --param {p.name}={_example_value(p)}  {p.label}（{_requirement(p)}）"
                          + (f" {p.hint}" if p.hint else ""))
             if p.type == "choice":
                 allowed = [f"{v}（{label.removeprefix(v).strip()}）" if label.removeprefix(v).strip() else v
@@ -97,7 +97,7 @@ def describe_forms() -> str:
     return "\n".join(lines)
 
 
-def _placeholder(p) -> str:
+def _example_value(p) -> str:
     return {"date": "YYYY-MM-DD", "choice": "値", "text": "文字列"}[p.type]
 
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from .amounts import MODE_CHOICES, UNIT_CHOICES
 from .fields import BoolField, ChoiceField, Errors, IntField, PercentField, TableField, TextField
-from .numbering import PLACEHOLDERS, check_pattern
+from .numbering import INSERT_FIELDS, check_pattern
 from .registry import EnvFloor, RuleDefinition, SeedVersion, define_rule
 
 #: Effective date of defaults that are not tied to a dated rule change: early enough for migrated data.
@@ -200,7 +200,7 @@ define_rule(RuleDefinition(
 
 # --- 採番 ----------------------------------------------------------------------------------------------
 
-PATTERN_HINT = "差し込み項目: " + "、".join(f"{{{k}}} {v}" for k, v in PLACEHOLDERS.items()) + "（例: {fy}-{seq:04d}）"
+PATTERN_HINT = "差し込み項目: " + "、".join(f"{{{k}}} {v}" for k, v in INSERT_FIELDS.items()) + "（例: {fy}-{seq:04d}）"
 
 define_rule(RuleDefinition(
     key="numbering", title="番号の付け方", category="採番",

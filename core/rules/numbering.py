@@ -1,6 +1,6 @@
-"""Numbering patterns (契約番号・案件番号・業者番号): a small placeholder syntax validated on save.
+"""Numbering patterns (契約番号・案件番号・業者番号): a small syntax of fields in braces (差し込み項目), validated on save.
 
-Syntax: literal text plus placeholders in braces.
+Syntax: literal text plus 差し込み項目 in braces.
 
 ==============  ===========================================================
 ``{fy}``        年度（西暦 4 桁。4 月 1 日から翌年 3 月 31 日までが同じ年度）
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-PLACEHOLDERS = {
+INSERT_FIELDS = {
     "fy": "年度（西暦 4 桁）",
     "era": "年度の元号の略字（R・H）",
     "era_fy": "年度の和暦の年",
@@ -41,9 +41,9 @@ def check_pattern(pattern: str) -> list[str]:
     for name in _TOKEN.findall(pattern):
         if _SEQ.fullmatch(name):
             seq_count += 1
-        elif name not in PLACEHOLDERS or name == "seq":
+        elif name not in INSERT_FIELDS or name == "seq":
             problems.append(f"「{{{name}}}」は使えない差し込み項目です（使えるもの: "
-                            + "、".join(f"{{{k}}}" for k in PLACEHOLDERS if k != "seq") + "、{seq}、{seq:04d} など）。")
+                            + "、".join(f"{{{k}}}" for k in INSERT_FIELDS if k != "seq") + "、{seq}、{seq:04d} など）。")
     literal = _TOKEN.sub("", pattern)
     if FORBIDDEN_LITERAL.search(literal):
         problems.append("波かっこの対応が取れていないか、空白・/・\\ が含まれています。")
