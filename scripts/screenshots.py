@@ -43,6 +43,7 @@ PAGES = [
     ("contractor_permits", "/registry/contractors/3/permits"),
     ("contractor_ranks", "/registry/contractors/3/ranks"),
     ("contractor_suspensions", "/registry/contractors/3/suspensions"),
+    ("contractor_history", "/registry/contractors/3/history"),
     ("suspensions", "/registry/suspensions"),
     ("rank_review", "/registry/ranks/review"),
     ("form_ledger", "/exports/forms/contractor_ledger"),
