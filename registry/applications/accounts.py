@@ -118,10 +118,18 @@ def sign_up(session: Session, *, email: str, firm_name: str, password: str, poli
                 "お心当たりのない場合は、このメールを破棄してください（登録は完了しません）。\n")
 
 
+def _token_row(session: Session, token: str, purpose: str) -> ApplicantToken | None:
+    return session.scalar(select(ApplicantToken).where(ApplicantToken.token_hash == _hash(token or ""),
+                                                       ApplicantToken.purpose == purpose))
+
+
+def _usable(row: ApplicantToken | None, now: datetime) -> bool:
+    return row is not None and row.used_at is None and row.expires_at >= now
+
+
 def _use_token(session: Session, token: str, purpose: str, now: datetime) -> ApplicantToken:
-    row = session.scalar(select(ApplicantToken).where(ApplicantToken.token_hash == _hash(token or ""),
-                                                      ApplicantToken.purpose == purpose))
-    if row is None or row.used_at is not None or row.expires_at < now:
+    row = _token_row(session, token, purpose)
+    if not _usable(row, now):
         raise ValidationFailed({"token": ["このリンクは無効か、有効期限が切れています。もう一度手続きしてください。"]})
     row.used_at = now
     return row
@@ -168,11 +176,10 @@ def request_password_reset(session: Session, email: str, now: datetime, link) ->
 
 def reset_password(session: Session, token: str, password: str, *, policy: PasswordPolicy, hash_method: str,
                    now: datetime) -> ApplicantAccount:
-    row = session.scalar(select(ApplicantToken).where(ApplicantToken.token_hash == _hash(token or ""),
-                                                      ApplicantToken.purpose == "reset"))
+    row = _token_row(session, token, "reset")
     account = session.get(ApplicantAccount, row.account_id) if row is not None else None
     problems = policy.problems(password, account.email if account else "")
-    if problems and row is not None and row.used_at is None and row.expires_at >= now:
+    if problems and _usable(row, now):
         raise ValidationFailed({"password": problems})
     row = _use_token(session, token, "reset", now)
     user = account.user
@@ -186,6 +193,4 @@ def reset_password(session: Session, token: str, password: str, *, policy: Passw
 
 
 def token_is_usable(session: Session, token: str, purpose: str, now: datetime) -> bool:
-    row = session.scalar(select(ApplicantToken).where(ApplicantToken.token_hash == _hash(token or ""),
-                                                      ApplicantToken.purpose == purpose))
-    return row is not None and row.used_at is None and row.expires_at >= now
+    return _usable(_token_row(session, token, purpose), now)
