@@ -5,8 +5,8 @@ Load (30 staff users browsing for 120 s, each with ~2 s think time):
     PYTHONPATH=$PWD python -m benchmarks.load --database-url sqlite:////tmp/keiyaku_bench.sqlite3 \\
         --users 30 --duration 120 --out /tmp/load-sqlite.json
 
-Throughput (requests/s of each main list page with 8 clients and no think time, and of the bare
-Flask + SQLAlchemy page of ``benchmarks/bare_app.py`` under the same gunicorn settings, with the ratios):
+Throughput (requests/s of each main list page with 8 clients and no think time, each measured right after the
+bare Flask + SQLAlchemy page of ``benchmarks/bare_app.py`` under the same gunicorn settings, and their ratio):
 
     PYTHONPATH=$PWD python -m benchmarks.load --database-url URL --throughput [--clients 8 --seconds 20]
 
@@ -15,6 +15,10 @@ fresh random secret key. Each virtual user is a thread with its own cookie jar t
 form (CSRF token, real scrypt check) as one of the dataset's contract-staff users, then requests a weighted mix
 of pages (``PAGES``), waiting 1–3 s (uniform) between requests. Errors are HTTP 5xx and connection failures;
 any other status than 200 is counted as unexpected. "database is locked" is counted in the gunicorn log.
+``--skip 'rank review'`` leaves a page out of the mix (to see the other pages without its load).
+
+The client threads run on the same machine as gunicorn and take some of its CPU; requests in flight at the end
+of the duration are completed and counted.
 """
 
 from __future__ import annotations
@@ -144,11 +148,11 @@ def logged_in(port: int, count: int) -> list[Client]:
     return clients
 
 
-def run_load(port: int, info: dict, users: int, duration: float, seed: int) -> tuple[dict, float]:
+def run_load(port: int, info: dict, users: int, duration: float, seed: int, skip=()) -> tuple[dict, float]:
     clients = logged_in(port, users)
     recorder = Recorder()
-    labels, weights = [p[0] for p in PAGES], [p[1] for p in PAGES]
-    makers = {p[0]: p[2] for p in PAGES}
+    mix = [p for p in PAGES if p[0] not in skip]
+    labels, weights, makers = [p[0] for p in mix], [p[1] for p in mix], {p[0]: p[2] for p in mix}
     deadline = time.monotonic() + duration
 
     def user(i: int) -> None:
@@ -195,6 +199,24 @@ def run_throughput(port: int, path: str, clients: list[Client], seconds: float, 
     return {**page, "requests_per_s": round(ok / elapsed, 2)}
 
 
+def throughput_mode(app_server: Server, bare_server: Server, clients: int, seconds: float, warmup: float) -> dict:
+    """Each list page measured right after the bare page, so both see the same machine: the ratio compares
+    neighbours even when other processes come and go."""
+    bare_clients = [Client(bare_server.port) for _ in range(clients)]
+    app_clients = logged_in(app_server.port, clients)
+    pages = {}
+    print(f"\n{clients} clients, {seconds:.0f} s per page, no think time; ratio = page / bare page measured just before")
+    print(f"{'page':<26}{'req/s':>8}{'bare':>8}{'ratio':>7}{'p50 ms':>8}{'p95 ms':>8}{'errors':>7}")
+    for label, path in LISTS:
+        bare = run_throughput(bare_server.port, BARE[1], bare_clients, seconds, warmup)
+        r = run_throughput(app_server.port, path, app_clients, seconds, warmup)
+        ratio = round(r["requests_per_s"] / bare["requests_per_s"], 3) if bare["requests_per_s"] else None
+        pages[label] = {"path": path, **r, "bare": bare, "ratio_to_bare": ratio}
+        print(f"{label:<26}{r['requests_per_s']:>8.1f}{bare['requests_per_s']:>8.1f}{ratio or 0:>7.2f}"
+              f"{r['p50_ms']:>8.0f}{r['p95_ms']:>8.0f}{r['errors'] + bare['errors']:>7}", flush=True)
+    return {"mode": "throughput", "clients": clients, "seconds": seconds, "pages": pages}
+
+
 def _print_load(report: dict) -> None:
     print(f"\n{'page':<26}{'requests':>9}{'errors':>7}{'other':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'mean':>8}"
           f"{'max':>8}{'KB':>7}")
@@ -224,6 +246,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip", action="append", default=[], choices=[p[0] for p in PAGES],
+                        help="leave this page out of the load mix (repeatable), e.g. --skip 'rank review'")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="keiyaku-load-"))
@@ -231,43 +255,37 @@ def main() -> None:
     env = app_environment(args.database_url, str(work / "storage"))
     result = {"date": datetime.now().astimezone().isoformat(timespec="seconds"), "commit": _git_commit(),
               "engine": args.database_url.split(":", 1)[0].split("+")[0], "machine": platform.platform(),
-              "cpus": os.cpu_count(), "workers": args.workers, "threads": args.threads}
+              "cpus": os.cpu_count(), "workers": args.workers, "threads": args.threads,
+              "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     app_server = Server("wsgi:app", env, work / "gunicorn-app.log", args.workers, args.threads)
     bare_server = None
     try:
         if args.throughput:
             bare_server = Server("benchmarks.bare_app:from_environment()", env, work / "gunicorn-bare.log",
                                  args.workers, args.threads)
-            bare = run_throughput(bare_server.port, BARE[1], [Client(bare_server.port) for _ in range(args.clients)],
-                                  args.seconds, args.warmup)
-            clients = logged_in(app_server.port, args.clients)
-            pages = {BARE[0]: bare}
-            print(f"\n{args.clients} clients, {args.seconds:.0f} s per page, no think time")
-            print(f"{'page':<26}{'req/s':>8}{'ratio':>7}{'p50 ms':>8}{'p95 ms':>8}{'errors':>7}")
-            print(f"{BARE[0]:<26}{bare['requests_per_s']:>8.1f}{1:>7.2f}{bare['p50_ms']:>8.0f}{bare['p95_ms']:>8.0f}"
-                  f"{bare['errors']:>7}")
-            for label, path in LISTS:
-                r = run_throughput(app_server.port, path, clients, args.seconds, args.warmup)
-                r["ratio_to_bare"] = round(r["requests_per_s"] / bare["requests_per_s"], 3) if bare["requests_per_s"] else None
-                pages[label] = {"path": path, **r}
-                print(f"{label:<26}{r['requests_per_s']:>8.1f}{r['ratio_to_bare'] or 0:>7.2f}{r['p50_ms']:>8.0f}"
-                      f"{r['p95_ms']:>8.0f}{r['errors']:>7}", flush=True)
-            result |= {"mode": "throughput", "clients": args.clients, "seconds": args.seconds, "pages": pages}
+            result |= throughput_mode(app_server, bare_server, args.clients, args.seconds, args.warmup)
         else:
-            report, elapsed = run_load(app_server.port, info, args.users, args.duration, args.seed)
+            report, elapsed = run_load(app_server.port, info, args.users, args.duration, args.seed, args.skip)
             result |= {"mode": "load", "users": args.users, "duration_s": round(elapsed, 1),
                        "requests_per_s": round(report["overall"]["requests"] / elapsed, 2),
-                       "weights": {label: w for label, w, _ in PAGES}, **report}
+                       "weights": {label: w for label, w, _ in PAGES if label not in args.skip}, **report}
             print(f"\n{args.users} users, {elapsed:.0f} s, {result['requests_per_s']} requests/s")
             _print_load(report)
     finally:
         app_server.stop()
         if bare_server:
             bare_server.stop()
-    result["database_is_locked"] = app_server.log_count("database is locked")
-    result["tracebacks"] = app_server.log_count("Traceback")
-    print(f"\n'database is locked' in the gunicorn log: {result['database_is_locked']}; "
-          f"tracebacks: {result['tracebacks']} (log: {app_server.log_path})")
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    # one "sqlite3.OperationalError: database is locked" line per failed statement (the chained SQLAlchemy
+    # error repeats the words); ERROR lines are the app's and gunicorn's error reports
+    result["database_is_locked"] = app_server.log_count("OperationalError: database is locked")
+    result["database_is_locked_lines"] = app_server.log_count("database is locked")
+    result["error_log_lines"] = app_server.log_count("ERROR:") + app_server.log_count("[ERROR]")
+    print(f"load average before {result['load_average_before']}, after {result['load_average_after']} "
+          "(other processes on the machine skew the numbers)")
+    print(f"'database is locked' in the gunicorn log: {result['database_is_locked']} errors "
+          f"({result['database_is_locked_lines']} lines); ERROR lines: {result['error_log_lines']} "
+          f"(log: {app_server.log_path})")
     if args.out:
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
         print(f"results written to {args.out}")
