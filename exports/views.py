@@ -14,9 +14,10 @@ from wtforms.validators import Optional
 from core.audit.services import record
 from core.db import db
 from core.errors import ValidationFailed
-from core.formtools import DateInputField, JapaneseForm, choices
+from core.formtools import DateInputField, JapaneseForm, apply_errors, choices
 from core.permissions import roles_required
 from core.timefmt import JST
+from core.transaction import transaction
 from core.web import address_allowed, render_error
 
 from . import bp, forms
@@ -65,13 +66,8 @@ def form_preview(name: str):
         values = definition.parse(raw, db.session)
         document = definition.produce(db.session, values, current_user)
         args = definition.args_of(values)
-    except ValidationFailed as exc:
-        for field_name, messages in exc.errors.items():
-            field = getattr(form, field_name, None) if field_name else None
-            if field is None:
-                general.extend(messages)
-            else:
-                field.errors = [*field.errors, *messages]
+    except ValidationFailed as exc:  # a read: wrong parameters are shown on the form, nothing to roll back
+        general = apply_errors(form, exc)
     urls = preview_urls(definition, args) if document is not None else None
     return render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
                            document=document, urls=urls)
@@ -102,9 +98,9 @@ def _output(name: str, fmt: str, inline: bool):
     data = renderer(document, current_app.config["ORG_NAME"], jst_today(), date_style=current_app.config["DATE_STYLE"])
     args = definition.args_of(values)
     how = "表示" if inline else "出力"
-    record(db.session, current_user, "form.output", f"帳票「{definition.title}」を {label} {how}",
-           details={"form": definition.name, "format": fmt, "params": args})
-    db.session.commit()
+    with transaction():
+        record(db.session, current_user, "form.output", f"帳票「{definition.title}」を {label} {how}",
+               details={"form": definition.name, "format": fmt, "params": args})
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(definition.title, fmt, inline=inline)
     return response
