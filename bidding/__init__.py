@@ -1,5 +1,11 @@
-"""Tender cases, bids and award, contracts, inspections, e-bid and budget imports (SPEC CM2-CM8)."""
+"""Tender cases, bids and award, contracts, inspections, e-bid and budget imports (SPEC CM2-CM8).
 
-from flask import Blueprint
+Not built yet: the package has no tables and no screens; its issues build it in the registry's shape."""
 
-bp = Blueprint("bidding", __name__, url_prefix="/bidding")
+from __future__ import annotations
+
+MODEL_MODULES: tuple[str, ...] = ()
+
+
+def init_app(app, mode: str) -> None:
+    """Nothing to wire yet (the factory lists every package, so a missing hook fails loudly)."""

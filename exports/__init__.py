@@ -4,15 +4,14 @@ Forms: ``exports.forms`` holds the definitions (see its docstring to add one), `
 Excel renderers, ``exports.views`` the pages and downloads, ``exports.cli`` the ``flask form`` command.
 """
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("exports", __name__, url_prefix="/exports")
+#: exports reads every package's queries and owns no table.
+MODEL_MODULES: tuple[str, ...] = ()
 
-from . import views  # noqa: E402,F401  (routes attach to ``bp`` before the factory registers it)
 
-
-def init_app(app) -> None:
-    """Called by the app factory: CLI command, menu item and the operation label of form output."""
+def init_app(app, mode: str) -> None:
+    """Called by the app factory: screens (staff side only), CLI command, menu item, operation label."""
     from core import menu
     from core.audit.queries import register_operations
 
@@ -21,6 +20,12 @@ def init_app(app) -> None:
 
     app.cli.add_command(form_command)
     register_operations({"form.output": "帳票出力"})
+    if mode == "portal":
+        return
+    from .views import bp
+
+    app.register_blueprint(bp)
     roles = forms.roles_in_use()
     if roles:
-        menu.register("帳票", "帳票一覧", "exports.form_list", roles, ("exports.form_preview",))
+        menu.register_group(app, "帳票", 60)
+        menu.register(app, "帳票", "帳票一覧", "exports.form_list", roles, ("exports.form_preview",))

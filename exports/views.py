@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, StringField
@@ -20,10 +20,11 @@ from core.timefmt import JST
 from core.transaction import transaction
 from core.web import address_allowed, render_error
 
-from . import bp, forms
+from . import forms
 from .forms.base import FormDefinition, jst_today
 from .render import FORMATS
 
+bp = Blueprint("exports", __name__, url_prefix="/exports")
 #: The routes admit every role that may use at least one form; each form then checks its own roles.
 form_access = roles_required(*forms.roles_in_use())
 

@@ -27,7 +27,11 @@ def work_types(session: Session, on_date: date | None = None) -> dict[str, WorkT
 
 def derive_area(session: Session, address: str | None, on_date: date | None = None) -> str:
     """``city`` / ``near`` / ``outside`` from an address, by the ``registry.area`` rule."""
-    rule = get_rule(session, "registry.area", on_date or today())
+    return derive_area_by_rule(get_rule(session, "registry.area", on_date or today()), address)
+
+
+def derive_area_by_rule(rule: dict, address: str | None) -> str:
+    """The area of ``address`` by the values of a ``registry.area`` rule (imports load the rule once)."""
     text = address or ""
     if rule["city"] and rule["city"] in text:
         return "city"
@@ -35,3 +39,10 @@ def derive_area(session: Session, address: str | None, on_date: date | None = No
     if any(n in text for n in near):
         return "near"
     return "outside"
+
+
+def work_type_options(session: Session, category: str | None = None, on_date: date | None = None
+                      ) -> list[tuple[str, str]]:
+    """(code, "code title") pairs for select boxes, by code; only ``category``'s when given."""
+    return [(w.code, f"{w.code} {w.title}") for w in sorted(work_types(session, on_date).values(), key=lambda w: w.code)
+            if category is None or w.category == category]

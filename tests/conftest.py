@@ -141,7 +141,8 @@ def admin_client(login_as, admin):
 @pytest.fixture
 def create_contractor(db_session):
     """Factory: a registered firm (inserted directly; registry services are tested on their own)."""
-    from registry.models import Contractor, RegisteredWorkType, Registration
+    from registry.contractors.models import Contractor
+    from registry.qualifications.models import RegisteredWorkType, Registration
 
     def _create(name: str | None = None, *, number: str | None = None, area: str = "city", status: str = "active",
                 category: str = "construction", work_types: dict | None = None, **fields) -> Contractor:

@@ -7,11 +7,13 @@ from datetime import date
 from core.auth.roles import Role
 from core.errors import ValidationFailed
 from core.jp import format_date, format_number
-from registry import queries, suspensions
 from registry.codes import work_types
-from registry.models import CATEGORIES, LEGAL_FORMS
-from registry.permits import format_permit
+from registry.contractors import queries
+from registry.contractors.models import CATEGORIES, LEGAL_FORMS
+from registry.qualifications.permits.numbers import format_permit
 from registry.rules import RANK_CHOICES
+from registry.suspensions import queries as suspensions
+from registry.suspensions.periods import cause_label
 
 from . import register
 from .base import Column, Document, FormDefinition, Param, jst_today, label_for, period_check
@@ -107,14 +109,14 @@ def build_ledger(session, params: dict, actor) -> Document:
             f"X1 {format_number(k.x1)}　X2 {format_number(k.x2)}　Y {format_number(k.y)}　Z {format_number(k.z)}　"
             f"W {format_number(k.w)}　有効期限 {format_date(k.valid_until)}")
 
-    active = suspensions.active_suspensions(session, c.id, day)
-    if c.is_jv:
-        active += suspensions.member_suspensions(session, c.id, day)
-    if not active:
-        add("指名停止", f"{format_date(day)}現在", "なし")
-    for s in active:
+    # In force on the day and decided to start later, by the one rule (a JV through its members).
+    active = suspensions.suspensions_in_force(session, [c.id], day).get(c.id, [])
+    scheduled = suspensions.scheduled_suspensions(session, [c.id], day).get(c.id, [])
+    if not active and not scheduled:
+        add("指名停止", f"{format_date(day)}現在", "なし（予定もなし）")
+    for s, when in [(s, "") for s in active] + [(s, "【予定】") for s in scheduled]:
         who = "" if s.contractor_id == c.id else f"構成員 {s.contractor.name} の停止により\n"
-        add("指名停止", suspensions.cause_label(session, s),
+        add("指名停止", when + cause_label(session, s),
             f"{who}{_period(s.starts_on, s.effective_end)}（{s.period_text}）"
             + (f"\n範囲: {s.scope}" if s.scope else ""))
 
@@ -221,7 +223,7 @@ def build_suspensions(session, params: dict, actor) -> Document:
         if s.lifted_on:
             period += f"\n{format_date(s.lifted_on)}解除"
         outline = (f"範囲: {s.scope}\n" if s.scope else "") + s.facts
-        rows.append([c.name, c.address or "", period, suspensions.cause_label(session, s), outline])
+        rows.append([c.name, c.address or "", period, cause_label(session, s), outline])
     return Document(
         title="指名停止一覧",
         columns=[Column("業者名", width=1.8), Column("所在地", width=1.9), Column("期間", width=1.5),

@@ -33,12 +33,14 @@ EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 LOGIN_ID_MAX = 64
 MAX_TOKENS_PER_HOUR = 5
 
-register_operations({
-    "applicant.sign_up": "申請者の登録",
-    "applicant.confirm": "申請者のメールアドレス確認",
-    "applicant.reset_request": "申請者のパスワード再設定の依頼",
-    "applicant.reset": "申請者のパスワード再設定",
-}, {"applicant_accounts": "申請者"})
+def register_labels() -> None:
+    """Audit labels of this module's operations (called by ``registry.init_app``)."""
+    register_operations({
+        "applicant.sign_up": "申請者の登録",
+        "applicant.confirm": "申請者のメールアドレス確認",
+        "applicant.reset_request": "申請者のパスワード再設定の依頼",
+        "applicant.reset": "申請者のパスワード再設定",
+    }, {"applicant_accounts": "申請者"})
 
 
 def _hash(token: str) -> str:

@@ -35,7 +35,7 @@ from core.errors import DomainError, ValidationFailed
 from core.mail import Mail
 
 from . import attachments as files
-from .models import Application, ApplicationAttachment, ApplicationEvent, TransferBundle
+from .models import DECIDED_STATES, Application, ApplicationAttachment, ApplicationEvent, TransferBundle
 
 FORMAT = "keiyaku-transfer/1"
 MAX_MEMBERS = 20_000
@@ -43,11 +43,13 @@ MAX_TOTAL_BYTES = 4 * 1024**3
 PORTAL_LABEL = "ポータル（転送）"
 CITY_LABEL = "審査担当（庁内から転送）"
 
-register_operations({
-    "transfer.export": "転送ファイルの作成",
-    "transfer.import": "転送ファイルの取込",
-    "transfer.refused": "転送ファイルの取込拒否",
-}, {"transfer_bundles": "転送ファイル"})
+def register_labels() -> None:
+    """Audit labels of this module's operations (called by ``registry.init_app``)."""
+    register_operations({
+        "transfer.export": "転送ファイルの作成",
+        "transfer.import": "転送ファイルの取込",
+        "transfer.refused": "転送ファイルの取込拒否",
+    }, {"transfer_bundles": "転送ファイル"})
 
 
 class BundleRefused(DomainError):
@@ -263,7 +265,7 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
     if application is not None and item["revision"] <= application.revision:
         report.skipped.append(f"{reference}（第 {item['revision']} 版は取込済み）")
         return
-    if application is not None and application.status != "returned":
+    if application is not None and not application.can("submit"):
         raise BundleRefused(f"受付番号 {reference} は「{application.status_label}」のため、再提出を取り込めません。")
     (report.updated if application else report.new).append(f"{reference} {item['firm_name']}")
     if dry_run:
@@ -272,7 +274,10 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
         application = Application(reference=reference, kind=item["kind"], origin="portal", account_id=None,
                                   created_at=now)
         session.add(application)
-    application.status = "submitted"
+    if application.status == "returned":
+        application.transition("submit")
+    else:
+        application.status = "submitted"  # a new application arriving submitted from the portal
     application.applicant_email = item["applicant_email"]
     application.firm_name = item["firm_name"]
     application.contractor_number = item.get("contractor_number")
@@ -327,13 +332,13 @@ def _apply_decision(session, item, archive, report, storage_root, now, dry_run) 
     # read after the decision of the same revision is older than what is here.
     if item["revision"] < application.revision or (
             item["revision"] == application.revision
-            and (application.status == item["status"] or application.status in ("returned", "accepted", "rejected"))):
+            and (application.status == item["status"] or application.status in DECIDED_STATES)):
         report.skipped.append(f"{reference}（反映済み、または再提出後の古い結果）")
         return
     report.updated.append(f"{reference} {application.firm_name}: {item['status']}")
     if dry_run:
         return
-    application.status = item["status"]
+    application.mirror_status(item["status"])
     application.decision_comment = item.get("decision_comment")
     application.decided_at = _dt(item.get("decided_at"))
     if item["status"] == "accepted":

@@ -19,21 +19,22 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
 from core.rules.queries import today
-from registry.qualifications import period_choices, period_label, qualification_period
+from registry.qualifications.ranks.periods import period_choices, period_label, qualification_period
 
 from . import attachments as files
 from . import content
-from .models import ApplicantAccount, Application, ApplicationAttachment, ApplicationEvent
+from .models import OPEN_STATES, ApplicantAccount, Application, ApplicationAttachment, ApplicationEvent
 
-OPEN_STATUSES = ("draft", "submitted", "under_review", "returned")
 
-register_operations({
-    "application.create": "資格審査申請の作成",
-    "application.save": "資格審査申請の入力",
-    "application.attach": "資格審査申請への添付",
-    "application.detach": "資格審査申請の添付の取消",
-    "application.submit": "資格審査申請の提出",
-}, {"applications": "資格審査申請"})
+def register_labels() -> None:
+    """Audit labels of this module's operations (called by ``registry.init_app``)."""
+    register_operations({
+        "application.create": "資格審査申請の作成",
+        "application.save": "資格審査申請の入力",
+        "application.attach": "資格審査申請への添付",
+        "application.detach": "資格審査申請の添付の取消",
+        "application.submit": "資格審査申請の提出",
+    }, {"applications": "資格審査申請"})
 
 
 class NotEditable(DomainError):
@@ -112,7 +113,7 @@ def start_application(session: Session, account: ApplicantAccount, kind: str, no
     if kind not in ("new", "change"):
         raise ValidationFailed({"kind": ["申請の種類を選んでください。"]})
     open_same = session.scalar(select(Application).where(
-        Application.account_id == account.id, Application.kind == kind, Application.status.in_(OPEN_STATUSES)))
+        Application.account_id == account.id, Application.kind == kind, Application.status.in_(OPEN_STATES)))
     if open_same is not None:
         raise ValidationFailed({"kind": [f"手続中の{open_same.kind_label}（受付番号 {open_same.reference}）があります。"
                                          "そちらを続けてください。"]})
@@ -298,7 +299,7 @@ def submit(session: Session, account: ApplicantAccount, application: Application
         raise ValidationFailed({p.section: [p.message] for p in found} if len(found) == 1 else
                                {"": [f"{p.section_label}: {p.message}" for p in found]})
     resubmission = application.status == "returned"
-    application.status = "submitted"
+    application.transition("submit")
     application.revision += 1
     application.submitted_at = now
     application.transferred_at = None

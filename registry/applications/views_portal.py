@@ -10,7 +10,7 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from core import mail, menu
+from core import mail
 from core.auth.passwords import policy_from_config
 from core.auth.roles import Role
 from core.db import db, utcnow
@@ -18,8 +18,8 @@ from core.errors import ValidationFailed
 from core.formtools import apply_errors, choices
 from core.permissions import public, roles_required
 from registry.codes import work_types
-from registry.models import CATEGORIES
-from registry.qualifications import period_label, qualification_period
+from registry.contractors.models import CATEGORIES
+from registry.qualifications.ranks.periods import period_label, qualification_period
 
 from . import accounts, content, services
 from . import attachments as files
@@ -41,10 +41,6 @@ from .models import ApplicantAccount, Application
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 APPLICANT = (Role.APPLICANT,)
 
-menu.register("申請手続", "申請者ページ", "portal.home", APPLICANT, ("portal.application", "portal.company",
-              "portal.categories", "portal.rows", "portal.row_edit", "portal.declarations", "portal.change_note",
-              "portal.attachments"))
-menu.register_home(Role.APPLICANT, "portal.home")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
@@ -128,13 +124,13 @@ def signup():
             db.session.commit()
             _send(message)
             return redirect(url_for("portal.signup_sent"))
-    return render_template("portal/signup.html", form=form, general_errors=general, policy=policy.describe())
+    return render_template("registry/applications/portal/signup.html", form=form, general_errors=general, policy=policy.describe())
 
 
 @bp.route("/signup/sent")
 @public
 def signup_sent():
-    return render_template("portal/message.html", title="確認のメールを送りました",
+    return render_template("registry/applications/portal/message.html", title="確認のメールを送りました",
                            lines=["入力されたメールアドレスに、登録を確認するためのメールを送りました。",
                                   "メールのリンクを 24 時間以内に開いて、登録を完了してください。",
                                   "メールが届かないときは、迷惑メールのフォルダを確認するか、確認メールを再送してください。"],
@@ -146,7 +142,7 @@ def signup_sent():
 def confirm(token: str):
     form = ConfirmForm()
     if not accounts.token_is_usable(db.session, token, "confirm", utcnow()):
-        return render_template("portal/message.html", title="リンクが無効です", status="error",
+        return render_template("registry/applications/portal/message.html", title="リンクが無効です", status="error",
                                lines=["このリンクは使用済みか、有効期限（24 時間）が切れています。"],
                                links=[("確認メールを再送する", url_for("portal.resend"))]), 410
     if form.validate_on_submit():
@@ -154,7 +150,7 @@ def confirm(token: str):
         db.session.commit()
         flash("メールアドレスを確認しました。ログインしてください。", "success")
         return redirect(url_for("auth.login"))
-    return render_template("portal/confirm.html", form=form)
+    return render_template("registry/applications/portal/confirm.html", form=form)
 
 
 @bp.route("/resend", methods=["GET", "POST"])
@@ -166,7 +162,7 @@ def resend():
         db.session.commit()
         _send(message)
         return redirect(url_for("portal.signup_sent"))
-    return render_template("portal/email_form.html", form=form, title="確認メールの再送",
+    return render_template("registry/applications/portal/email_form.html", form=form, title="確認メールの再送",
                            lead="登録したメールアドレスを入力してください。確認が済んでいなければ、確認メールを送り直します。")
 
 
@@ -178,11 +174,11 @@ def forgot_password():
         message = accounts.request_password_reset(db.session, form.email.data, utcnow(), _link("portal.reset_password"))
         db.session.commit()
         _send(message)
-        return render_template("portal/message.html", title="再設定のメールを送りました",
+        return render_template("registry/applications/portal/message.html", title="再設定のメールを送りました",
                                lines=["登録されているメールアドレスであれば、パスワードを再設定するためのメールを送りました。",
                                       "メールのリンクを 1 時間以内に開いてください。"],
                                links=[("ログイン画面へ", url_for("auth.login"))])
-    return render_template("portal/email_form.html", form=form, title="パスワードの再設定",
+    return render_template("registry/applications/portal/email_form.html", form=form, title="パスワードの再設定",
                            lead="登録したメールアドレスを入力してください。パスワードを再設定するためのリンクをメールで送ります。")
 
 
@@ -190,7 +186,7 @@ def forgot_password():
 @public
 def reset_password(token: str):
     if not accounts.token_is_usable(db.session, token, "reset", utcnow()):
-        return render_template("portal/message.html", title="リンクが無効です", status="error",
+        return render_template("registry/applications/portal/message.html", title="リンクが無効です", status="error",
                                lines=["このリンクは使用済みか、有効期限（1 時間）が切れています。"],
                                links=[("もう一度手続きする", url_for("portal.forgot_password"))]), 410
     form = ResetPasswordForm()
@@ -207,7 +203,7 @@ def reset_password(token: str):
             db.session.commit()
             flash("パスワードを再設定しました。新しいパスワードでログインしてください。", "success")
             return redirect(url_for("auth.login"))
-    return render_template("portal/reset_password.html", form=form, general_errors=general, policy=policy.describe())
+    return render_template("registry/applications/portal/reset_password.html", form=form, general_errors=general, policy=policy.describe())
 
 
 # --- applications --------------------------------------------------------------------------------------------------
@@ -218,7 +214,7 @@ def reset_password(token: str):
 def home():
     """The applicant's applications with their status, and the buttons to start one."""
     account = _account()
-    return render_template("portal/home.html", account=account,
+    return render_template("registry/applications/portal/home.html", account=account,
                            applications=services.applications_of(db.session, account),
                            qualified_until=services.qualified_until(db.session, account),
                            can_change=services.can_file_change(db.session, account), form=StartForm())
@@ -280,7 +276,7 @@ def application(application_id: int):
     period = None
     if app_.period_start_year:
         period = period_label(db.session, *qualification_period(db.session, app_.period_start_year))
-    return render_template("portal/application.html", application=app_, states=states, period=period,
+    return render_template("registry/applications/portal/application.html", application=app_, states=states, period=period,
                            ready=app_.is_editable and not any(s["problems"] for s in states), form=ConfirmForm(),
                            view=display_data(app_), section_labels=content.SECTIONS)
 
@@ -301,7 +297,7 @@ def company(application_id: int):
             general = apply_errors(form, exc)
         else:
             return _saved(app_, "会社情報を保存しました。")
-    return render_template("portal/company.html", application=app_, form=form, general_errors=general)
+    return render_template("registry/applications/portal/company.html", application=app_, form=form, general_errors=general)
 
 
 @bp.route("/applications/<int:application_id>/categories", methods=["GET", "POST"])
@@ -327,7 +323,7 @@ def categories(application_id: int):
             general = apply_errors(form, exc)
         else:
             return _saved(app_, "申請する業種を保存しました。")
-    return render_template("portal/categories.html", application=app_, form=form, general_errors=general)
+    return render_template("registry/applications/portal/categories.html", application=app_, form=form, general_errors=general)
 
 
 @bp.route("/applications/<int:application_id>/rows/<section>", methods=["GET", "POST"])
@@ -355,7 +351,7 @@ def rows(application_id: int, section: str):
                 return redirect(url_for("portal.rows", application_id=app_.id, section=section))
     rows_ = (app_.data or {}).get(section) or []
     mismatches = {i: content.keishin_p_mismatch(r) for i, r in enumerate(rows_)} if section == "keishin" else {}
-    return render_template("portal/rows.html", application=app_, section=section, label=content.SECTIONS[section],
+    return render_template("registry/applications/portal/rows.html", application=app_, section=section, label=content.SECTIONS[section],
                            fields=content.ROW_FIELDS[section], rows=rows_, form=form, general_errors=general,
                            names=dict(pairs), roles=content.WORK_ROLES, mismatches=mismatches), \
         422 if general or form.errors else 200
@@ -385,7 +381,7 @@ def row_edit(application_id: int, section: str, index: int):
             db.session.commit()
             flash("変更しました。", "success")
             return redirect(url_for("portal.rows", application_id=app_.id, section=section))
-    return render_template("portal/row_edit.html", application=app_, section=section, label=content.SECTIONS[section],
+    return render_template("registry/applications/portal/row_edit.html", application=app_, section=section, label=content.SECTIONS[section],
                            fields=content.ROW_FIELDS[section], form=form, index=index, general_errors=general)
 
 
@@ -415,7 +411,7 @@ def declarations(application_id: int):
     if form.validate_on_submit():
         services.save_declarations(db.session, account, app_, set(form.agreed.data or []))
         return _saved(app_, "誓約を保存しました。")
-    return render_template("portal/declarations.html", application=app_, form=form)
+    return render_template("registry/applications/portal/declarations.html", application=app_, form=form)
 
 
 @bp.route("/applications/<int:application_id>/change-note", methods=["GET", "POST"])
@@ -434,7 +430,7 @@ def change_note(application_id: int):
             general = apply_errors(form, exc)
         else:
             return _saved(app_, "変更の内容を保存しました。")
-    return render_template("portal/change_note.html", application=app_, form=form, general_errors=general)
+    return render_template("registry/applications/portal/change_note.html", application=app_, form=form, general_errors=general)
 
 
 @bp.route("/applications/<int:application_id>/attachments", methods=["GET", "POST"])
@@ -467,7 +463,7 @@ def attachments(application_id: int):
                 flash("添付しました。", "success")
                 return redirect(url_for("portal.attachments", application_id=app_.id))
     required = dict(content.required_documents(db.session, app_.kind, app_.data or {}))
-    return render_template("portal/attachments.html", application=app_, form=form, general_errors=general,
+    return render_template("registry/applications/portal/attachments.html", application=app_, form=form, general_errors=general,
                            documents=items, required=required, max_mb=current_app.config["ATTACHMENT_MAX_MB"],
                            remove_form=ConfirmForm()), status
 

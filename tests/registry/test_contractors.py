@@ -11,17 +11,19 @@ from core.history import RecordHistory, history_of
 from core.jp import corporate_check_digit
 from core.rules.queries import today
 from core.rules.services import add_rule_version
-from registry import queries
-from registry.contractors import (
+from registry.contractors import queries
+from registry.contractors.models import Contractor
+from registry.contractors.numbering import next_contractor_number
+from registry.contractors.services import (
     change_status,
     clear_area_override,
     contractor_snapshot,
     create_contractor,
-    next_contractor_number,
     override_area,
     update_contractor,
 )
-from registry.models import Contractor, Suspension
+from registry.suspensions.models import Suspension
+from registry.suspensions.queries import suspensions_in_force
 
 
 def corp(base12: str) -> str:
@@ -280,10 +282,10 @@ def test_suspension_filter_and_active_suspensions(db_session, create_contractor)
     every = {a.id, b.id, c.id}
     assert _ids(db_session, suspended="yes") & every == {a.id}
     assert _ids(db_session, suspended="no") & every == {b.id, c.id}
-    active = queries.active_suspensions(db_session, every, day)
+    active = suspensions_in_force(db_session, every, day)
     assert set(active) == {a.id}
-    assert set(queries.active_suspensions(db_session, every, day - timedelta(days=1))) == {a.id, b.id}
-    assert queries.active_suspensions(db_session, [], day) == {}
+    assert set(suspensions_in_force(db_session, every, day - timedelta(days=1))) == {a.id, b.id}
+    assert suspensions_in_force(db_session, [], day) == {}
 
 
 def test_sort_and_detail(db_session, create_contractor):

@@ -11,8 +11,10 @@ from core.history import RecordHistory
 from core.importing import profiles
 from core.importing.kinds import get_kind
 from core.importing.runner import run_import
-from registry.importers import LEGACY_AREA_REASON, qualification_period
-from registry.models import Contractor, Permit, RegisteredWorkType, Registration
+from registry.contractors.importers import LEGACY_AREA_REASON
+from registry.contractors.models import Contractor
+from registry.qualifications.models import Permit, RegisteredWorkType, Registration
+from registry.qualifications.ranks.periods import period_containing as qualification_period
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "legacy_contractors.csv"
 TEXT = SAMPLE.read_bytes().decode("cp932")

@@ -9,7 +9,8 @@ import pytest
 from core.auth.roles import Role
 from core.history import history_of
 from core.rules.queries import today
-from registry.models import Contractor, KeishinScore, Permit, Technician
+from registry.contractors.models import Contractor
+from registry.qualifications.models import KeishinScore, Permit, Technician
 from tests.helpers import page_text
 
 

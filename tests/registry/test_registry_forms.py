@@ -11,8 +11,8 @@ from core.auth.roles import Role
 from core.errors import ValidationFailed
 from exports import forms
 from exports.render import render_pdf, render_xlsx
-from registry.models import JVMember, KeishinScore, Permit
-from registry.suspensions import register_suspension
+from registry.qualifications.models import JVMember, KeishinScore, Permit
+from registry.suspensions.services import register_suspension
 from tests.exports.pdfcheck import assert_fonts_embedded, read_pdf
 from tests.helpers import page_text
 
