@@ -21,7 +21,7 @@ from core.audit.services import record
 from core.auth.models import User
 from core.auth.passwords import PasswordPolicy, hash_password
 from core.auth.roles import Role
-from core.auth.services import PENDING_CONFIRMATION, find_user, revoke_sessions
+from core.auth.services import PENDING_CONFIRMATION, find_user, replace_password
 from core.errors import ValidationFailed
 from core.jp import normalize_name
 from core.mail import Mail
@@ -185,11 +185,7 @@ def reset_password(session: Session, token: str, password: str, *, policy: Passw
         raise ValidationFailed({"password": problems})
     row = _use_token(session, token, "reset", now)
     user = account.user
-    user.password_hash = hash_password(password, hash_method)
-    user.password_changed_at = now
-    user.failed_login_count = 0
-    user.locked_until = None
-    revoke_sessions(session, user, "password_changed", now)
+    replace_password(session, user, password, hash_method=hash_method, now=now, reason="password_changed")
     record(session, user, "applicant.reset", f"パスワードを再設定: {account.email}", target=account)
     return account
 
