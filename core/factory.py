@@ -21,6 +21,7 @@ def import_models():
     import core.audit.models  # noqa: F401
     import core.auth.models  # noqa: F401
     import core.history  # noqa: F401
+    import core.sequences  # noqa: F401
 
     for package in ("core.rules", "core.importing", *FEATURE_PACKAGES):
         try:
