@@ -23,7 +23,6 @@ from core.web import restrict_to_admin_networks
 from . import jobs, profiles
 from .kinds import all_kinds, get_kind
 from .models import ImportBatch, ImportProfile
-from .runner import sha256_of
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 restrict_to_admin_networks(bp)
@@ -82,8 +81,7 @@ def upload():
             except ValidationFailed as exc:
                 general = apply_errors(form, exc)
             else:
-                sha = sha256_of(data)
-                jobs.store_upload(current_app, data, sha)
+                sha = jobs.store_upload(current_app, data)
                 batch = ImportBatch(kind=selected.name, profile_name=profile_name,
                                     file_name=(upload_file.filename or "upload")[:255], file_sha256=sha,
                                     user_id=current_user.id, login_id=current_user.login_id, status="pending",
