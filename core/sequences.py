@@ -91,6 +91,12 @@ def next_number(session: Session, *, rule_key: str, pattern: str, day: date, cat
     sequence moves on. ``floor()`` is asked once, when the scope has no sequence yet: the largest sequence
     among the existing numbers of this pattern (``core.rules.numbering.sequence_of``), so the first number
     made here follows the migrated ones.
+
+    The counter belongs to ``rule_key`` and the scope, not to the pattern text: when an administrator
+    changes the pattern (``{seq:05d}`` → ``K{seq:04d}``) numbering goes on from the same counter (K0043
+    after 00042), so no value is handed out twice. Patterns that differ only in fixed text may share one
+    counter on purpose (one 業者番号 counter behind ``1{seq:05d}`` and ``2{seq:05d}``); a caller wanting a
+    counter per pattern puts the pattern into ``rule_key``.
     """
     problems = check_pattern(pattern)
     if problems:

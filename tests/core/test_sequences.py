@@ -126,6 +126,13 @@ def test_next_number_seeds_from_floor_once_and_skips_taken_numbers(db_session):
     assert len(asked) == 1  # the floor is read only while the scope has no counter
 
 
+def test_a_changed_pattern_goes_on_from_the_same_counter(db_session):
+    key = _key()
+    day = date(2026, 6, 1)
+    assert next_number(db_session, rule_key=key, pattern="{seq:05d}", day=day, floor=lambda: 41) == "00042"
+    assert next_number(db_session, rule_key=key, pattern="K{seq:04d}", day=day, floor=lambda: 7) == "K0043"
+
+
 def test_one_counter_shared_by_per_category_patterns(db_session):
     """The legacy 業者番号: category digit + one counter for all categories (see the integration notes)."""
     key = _key()
