@@ -16,7 +16,7 @@ from core.db import Base
 FEATURE_PACKAGES = ("registry", "bidding", "grading", "exports")
 #: Core sub-packages wired the same way, before the features.
 CORE_PACKAGES = ("core.rules", "core.importing")
-CORE_MODEL_MODULES = ("core.audit.models", "core.auth.models", "core.history", "core.rules.models",
+CORE_MODEL_MODULES = ("core.audit.models", "core.auth.models", "core.history", "core.sequences", "core.rules.models",
                       "core.importing.models")
 
 

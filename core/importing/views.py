@@ -24,7 +24,6 @@ from core.web import restrict_to_admin_networks
 from . import jobs, profiles
 from .kinds import all_kinds, get_kind
 from .models import ImportBatch, ImportProfile
-from .runner import sha256_of
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 restrict_to_admin_networks(bp)
@@ -80,8 +79,7 @@ def upload():
         else:
             with transaction(form) as tx:
                 profile_name, _ = profiles.get_settings(db.session, selected, form.profile.data)
-                sha = sha256_of(data)
-                jobs.store_upload(current_app, data, sha)
+                sha = jobs.store_upload(current_app, data)
                 batch = ImportBatch(kind=selected.name, profile_name=profile_name,
                                     file_name=(upload_file.filename or "upload")[:255], file_sha256=sha,
                                     user_id=current_user.id, login_id=current_user.login_id, status="pending",
