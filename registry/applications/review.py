@@ -288,10 +288,18 @@ def registry_diff(session: Session, application: Application) -> RegistryDiff:
 # --- acceptance ------------------------------------------------------------------------------------------------
 
 
-def _apply_company(session: Session, actor, contractor: Contractor | None, company: dict) -> Contractor:
+def _number_category(application: Application) -> str:
+    """The category whose 業者番号 a new firm gets: construction if it applies for it, else the first one."""
+    applied = [c for c in CATEGORIES if ((application.data or {}).get("categories") or {}).get(c)]
+    return applied[0] if applied else "construction"
+
+
+def _apply_company(session: Session, actor, contractor: Contractor | None, company: dict,
+                   number_category: str) -> Contractor:
     fields = {k: company.get(k) for k in content.COMPANY_FIELDS if k != "legal_form"}
     if contractor is None:
-        return firms.create_contractor(session, actor, legal_form=company.get("legal_form") or "corporation", **fields)
+        return firms.create_contractor(session, actor, legal_form=company.get("legal_form") or "corporation",
+                                       number_category=number_category, **fields)
     current = firms.contractor_snapshot(contractor)
     changed = {k: v for k, v in fields.items() if current.get(k) != v}
     if company.get("legal_form") and company["legal_form"] != contractor.legal_form:
@@ -375,7 +383,7 @@ def accept_application(session: Session, actor, application: Application, commen
     company, errors = content.clean_company(session, data.get("company") or {})
     if errors:
         raise ValidationFailed({"": [m for msgs in errors.values() for m in msgs]})
-    contractor = _apply_company(session, actor, contractor, company)
+    contractor = _apply_company(session, actor, contractor, company, _number_category(application))
     if application.kind == "new":
         _apply_registrations(session, actor, contractor, application)
     _apply_rows(session, actor, contractor, data, kind=application.kind)

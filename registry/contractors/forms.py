@@ -8,7 +8,7 @@ from wtforms.validators import Length, Optional
 from core.formtools import DateInputField, JapaneseForm, choices
 from registry.rules import RANK_CHOICES
 
-from .models import AREAS, LEGAL_FORMS, STATUSES
+from .models import AREAS, CATEGORIES, LEGAL_FORMS, STATUSES
 from .validation import EDITABLE
 
 
@@ -37,6 +37,8 @@ def _text(label: str, max_length: int, **kw) -> StringField:
 
 class ContractorForm(JapaneseForm):
     number = _text("業者番号", 20)
+    number_category = SelectField("業者番号の区分", choices=choices(CATEGORIES.items()), default="construction",
+                                  validate_choice=False)
     name = _text("商号又は名称", 200)
     name_kana = _text("商号又は名称（カナ）", 200)
     legal_form = SelectField("法人・個人の別", choices=choices(LEGAL_FORMS.items()), default="corporation",

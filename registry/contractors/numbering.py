@@ -1,55 +1,60 @@
-"""業者番号: the next number by the ``numbering`` rule in force."""
+"""業者番号: taken from one sequence (``core.sequences``) by the ``registry.numbering`` rule's pattern of the
+firm's category. The categories share one counter, as the legacy numbers do (100003 … 200056 count 1 … 60):
+the first number taken follows the largest sequence among the existing numbers of every category's pattern."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.rules import get_rule
-from core.rules.numbering import _SEQ, _TOKEN, era_of_fiscal_year, fiscal_year_of, format_number
+from core.rules.numbering import fiscal_year_of, format_number, number_prefix, scope_of, sequence_of
 from core.rules.queries import today
+from core.sequences import current_value, next_number
 
-from .models import Contractor
+from .models import CATEGORIES, Contractor
 
-
-def _number_regex(pattern: str, fiscal_year: int) -> tuple[re.Pattern, str]:
-    """A regex matching the numbers of ``pattern`` (group 1 = the sequence) and the fixed text before it."""
-    era, era_fy = era_of_fiscal_year(fiscal_year)
-    values = {"fy": str(fiscal_year), "era": era, "era_fy": str(era_fy), "cat": "", "dept": ""}
-    parts, prefix, last, seen_seq = [], "", 0, False
-    for match in _TOKEN.finditer(pattern):
-        literal = pattern[last:match.start()]
-        parts.append(re.escape(literal))
-        name = match.group(1)
-        is_seq = bool(_SEQ.fullmatch(name))
-        value = "" if is_seq else values.get(name, "")
-        if not seen_seq:
-            prefix += literal + value
-        seen_seq = seen_seq or is_seq
-        parts.append("([0-9]+)" if is_seq else re.escape(value))
-        last = match.end()
-    parts.append(re.escape(pattern[last:]))
-    return re.compile("".join(parts)), prefix
+#: The one counter of 業者番号 (scope "" unless a pattern uses the fiscal year).
+SEQUENCE_KEY = "contractor_number"
 
 
-def next_contractor_number(session: Session, on_date: date | None = None) -> str:
-    """The next 業者番号 by the ``numbering`` rule in force: 1 + the largest sequence among the numbers that
-    fit the pattern (migrated numbers of other shapes are ignored), skipping any number already taken."""
+def _existing_floor(session: Session, patterns: dict[str, str], fiscal_year: int) -> int:
+    """The largest sequence among existing numbers that one of ``patterns`` writes (other shapes are ignored)."""
+    best = 0
+    for pattern in set(patterns.values()):
+        stmt = select(Contractor.number)
+        prefix = number_prefix(pattern, fiscal_year=fiscal_year)
+        if prefix:
+            stmt = stmt.where(Contractor.number.startswith(prefix, autoescape=True))
+        best = max([best, *(s for n in session.scalars(stmt)
+                            if (s := sequence_of(pattern, n, fiscal_year=fiscal_year)) is not None)])
+    return best
+
+
+def next_contractor_number(session: Session, category: str = "construction", on_date: date | None = None) -> str:
+    """Take the next 業者番号 of ``category``. The sequence row stays locked until the caller's transaction
+    ends, so two app servers never hand out one number, and a rollback gives the number back."""
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown category {category!r}")
     day = on_date or today()
-    pattern = get_rule(session, "numbering", day)["contractor_number"]
+    patterns = get_rule(session, "registry.numbering", day)
     fiscal_year = fiscal_year_of(day)
-    regex, prefix = _number_regex(pattern, fiscal_year)
-    stmt = select(Contractor.number)
-    if prefix:
-        stmt = stmt.where(Contractor.number.startswith(prefix, autoescape=True))
-    seqs = [int(m.group(1)) for n in session.scalars(stmt) if (m := regex.fullmatch(n or ""))]
-    seq = max(seqs, default=0) + 1
-    while True:
-        number = format_number(pattern, fiscal_year=fiscal_year, seq=seq)
-        if session.scalar(select(Contractor.id).where(Contractor.number == number)) is None:
-            return number
-        seq += 1
 
+    def taken(number: str) -> bool:
+        return session.scalar(select(Contractor.id).where(Contractor.number == number)) is not None
+
+    return next_number(session, rule_key=SEQUENCE_KEY, pattern=patterns[category], day=day, taken=taken,
+                       floor=lambda: _existing_floor(session, patterns, fiscal_year))
+
+
+def preview_contractor_number(session: Session, category: str = "construction", on_date: date | None = None) -> str:
+    """The number the next firm of ``category`` would probably get (for the form; nothing is taken)."""
+    day = on_date or today()
+    patterns = get_rule(session, "registry.numbering", day)
+    fiscal_year = fiscal_year_of(day)
+    last = current_value(session, SEQUENCE_KEY, scope_of(patterns[category], fiscal_year=fiscal_year))
+    if last is None:
+        last = _existing_floor(session, patterns, fiscal_year)
+    return format_number(patterns[category], fiscal_year=fiscal_year, seq=last + 1)

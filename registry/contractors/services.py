@@ -10,7 +10,7 @@ Public API::
     update_contractor(session, actor, contractor, **changed_fields)
     override_area(session, actor, contractor, area, reason) / clear_area_override(session, actor, contractor)
     change_status(session, actor, contractor, status, reason)
-    next_contractor_number(session)
+    next_contractor_number(session, category)   (registry.contractors.numbering)
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ def register_labels() -> None:
 # --- services --------------------------------------------------------------------------------------
 
 def create_contractor(session: Session, actor, *, number: str | None = None, legal_form: str = "corporation",
-                      **fields) -> Contractor:
-    """Register a firm; the 業者番号 is given (migration) or the next one by the numbering rule.
+                      number_category: str = "construction", **fields) -> Contractor:
+    """Register a firm; the 業者番号 is given (migration) or the next one of ``number_category`` by the
+    ``registry.numbering`` rule (construction firms 1xxxxx, consultants 2xxxxx …).
 
     Fields: see ``EDITABLE``, plus ``area_override`` (``city``/``near``/``outside``) with
     ``area_override_reason`` to set the area against the derived one, and ``status`` (default ``active``).
@@ -85,7 +86,7 @@ def create_contractor(session: Session, actor, *, number: str | None = None, leg
         add_error(errors, "status", "状態は 有効・失効・取消 から選んでください。")
     if errors:
         raise ValidationFailed(errors)
-    contractor = Contractor(number=number or next_contractor_number(session), status=status,
+    contractor = Contractor(number=number or next_contractor_number(session, number_category), status=status,
                             status_reason=(status_reason or "").strip() or None,
                             **{f: values[f] for f in EDITABLE})
     contractor.search_key = search_key((values["name"] or "") + (values["name_kana"] or ""))

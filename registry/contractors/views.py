@@ -25,7 +25,7 @@ from . import queries, services
 from .exports import export_response, registrations_of, work_type_summary
 from .forms import AreaForm, ContractorFilterForm, ContractorForm, StatusForm
 from .models import AREAS, CATEGORIES, STATUSES, Contractor
-from .numbering import next_contractor_number
+from .numbering import preview_contractor_number
 from .services import contractor_snapshot
 from .tabs import contractor_tabs, get_contractor
 
@@ -107,13 +107,15 @@ def contractor_new():
     if form.validate_on_submit():
         with transaction(form) as tx:
             contractor = services.create_contractor(
-                db.session, current_user, number=form.number.data or None, **form.values(),
+                db.session, current_user, number=form.number.data or None, number_category=form.number_category.data,
+                **form.values(),
                 area_override=form.area_override.data or None, area_override_reason=form.area_override_reason.data)
         if tx.ok:
             flash(f"業者「{contractor.name}」を登録しました（業者番号 {contractor.number}）。", "success")
             return redirect(url_for("registry.contractors.contractor_detail", contractor_id=contractor.id))
     return render_template("registry/contractors/form.html", form=form, contractor=None,
-                           general_errors=general_errors(), next_number=next_contractor_number(db.session))
+                           general_errors=general_errors(), next_numbers={c: preview_contractor_number(db.session, c)
+                                                                      for c in CATEGORIES})
 
 
 @bp.route("/contractors/<int:contractor_id>/edit", methods=["GET", "POST"])

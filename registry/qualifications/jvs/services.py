@@ -12,7 +12,8 @@ from core.errors import ValidationFailed
 from core.history import record_change
 from core.jp import normalize_name, search_key
 from registry.contractors.models import Contractor
-from registry.contractors.services import contractor_snapshot, next_contractor_number
+from registry.contractors.numbering import next_contractor_number
+from registry.contractors.services import contractor_snapshot
 
 from ..common import add_error, check_editor
 from ..history import jv_member_snapshot
@@ -33,7 +34,7 @@ def create_jv(session: Session, actor, *, name: str, members: list[MemberShare],
     without ``number`` it gets the next 業者番号."""
     check_editor(actor)
     errors: dict[str, list[str]] = {}
-    number = (number or "").strip() or next_contractor_number(session)
+    number = (number or "").strip() or next_contractor_number(session, "construction")
     name = normalize_name(name or "") if (name or "").strip() else ""
     if not number:
         add_error(errors, "number", "業者番号を入力してください。")
