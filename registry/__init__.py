@@ -96,11 +96,17 @@ def _init_portal(app: Flask) -> None:
     from core import menu
     from core.auth.roles import Role
 
-    from .applications import views_portal
+    from .applications import views_portal, views_portal_account
 
-    app.register_blueprint(views_portal.bp)
+    # /portal: the account pages (public) and the application screens (applicants), as portal.account.* and
+    # portal.filing.*; base.html brands every page under "portal" as the applicants' site.
+    portal = Blueprint("portal", __name__, url_prefix="/portal")
+    for child in (views_portal_account.bp, views_portal.bp):
+        portal.register_blueprint(child)
+    app.register_blueprint(portal)
     menu.register_group(app, "申請手続", 10)
-    menu.register(app, "申請手続", "申請者ページ", "portal.home", (Role.APPLICANT,), (
-        "portal.application", "portal.company", "portal.categories", "portal.rows", "portal.row_edit",
-        "portal.declarations", "portal.change_note", "portal.attachments"))
-    menu.register_home(app, Role.APPLICANT, "portal.home")
+    menu.register(app, "申請手続", "申請者ページ", "portal.filing.home", (Role.APPLICANT,), (
+        "portal.filing.application", "portal.filing.company", "portal.filing.categories", "portal.filing.rows",
+        "portal.filing.row_edit", "portal.filing.declarations", "portal.filing.change_note",
+        "portal.filing.attachments"))
+    menu.register_home(app, Role.APPLICANT, "portal.filing.home")

@@ -17,10 +17,10 @@ from core.transaction import general_errors, transaction
 from registry.permissions import EDIT_ROLES
 
 from . import content, review
+from .display import display_data, send_attachment
 from .forms import CheckForm, DecisionForm, ListFilterForm, ReviewStartForm
 from .models import ORIGINS, Application, ApplicationAttachment
 from .queries import application_list_query
-from .views_portal import display_data, send_attachment
 
 bp = Blueprint("applications", __name__)
 DETAIL = "registry.applications.application_detail"

@@ -254,7 +254,8 @@ def test_modes_register_only_their_own_screens(app, database_url):
     internal = create_app({"KEIYAKU_ENV": "test", "KEIYAKU_MODE": "internal", "DATABASE_URL": database_url})
     try:
         portal_endpoints, internal_endpoints = set(portal.view_functions), set(internal.view_functions)
-        assert "portal.signup" in portal_endpoints and "registry.contractors.contractor_list" not in portal_endpoints
+        assert {"portal.account.signup", "portal.filing.home"} <= portal_endpoints
+        assert "registry.contractors.contractor_list" not in portal_endpoints
         assert not any(e.startswith(("admin.", "audit.", "registry.", "exports.")) for e in portal_endpoints)
         assert "registry.applications.application_list" in internal_endpoints
         assert not any(e.startswith("portal.") for e in internal_endpoints)
