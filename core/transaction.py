@@ -32,7 +32,7 @@ from types import TracebackType
 
 from flask import flash, g
 
-from core.db import db
+from core.db import begin_write, db
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from core.formtools import apply_errors
 
@@ -50,6 +50,8 @@ class Transaction:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def __enter__(self) -> Transaction:
+        # A GET request reads in a deferred transaction; its writes take SQLite's write lock first (core.db).
+        begin_write(db.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

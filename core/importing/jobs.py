@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.audit.services import AuditContext, record, reset_context, set_context
-from core.db import db, utcnow
+from core.db import begin_read, db, utcnow
 from core.errors import DomainError, ValidationFailed
 from core.storage import Storage
 
@@ -79,6 +79,11 @@ def _run(app: Flask, batch_id: int, actor_id: int, report_progress: bool) -> Non
     from core.auth.models import User
 
     session = db.session
+    sqlite_progress = report_progress and db.engine.dialect.name == "sqlite"
+    if sqlite_progress:
+        # Rows are checked in a read transaction, so the progress writes (another connection) can take the
+        # write lock meanwhile (background threads otherwise begin IMMEDIATE, see core.db).
+        begin_read(session)
     batch = session.get(ImportBatch, batch_id)
     actor = session.get(User, actor_id)
     progress = _progress_writer(batch_id) if report_progress else (lambda *_: None)
@@ -91,7 +96,7 @@ def _run(app: Flask, batch_id: int, actor_id: int, report_progress: bool) -> Non
         profile_name, settings = get_settings(session, kind, batch.profile_name)
         # Nothing is written while rows are checked; on SQLite that read transaction must end before the
         # writes, because progress updates from another connection would make its snapshot stale.
-        end_reads = session.commit if report_progress and db.engine.dialect.name == "sqlite" else None
+        end_reads = session.commit if sqlite_progress else None
         run_import(session, actor, kind, data=data, file_name=batch.file_name, profile_name=profile_name,
                    settings=settings, dry_run=batch.dry_run, skip_rejected=batch.skip_rejected, progress=progress,
                    batch=batch, before_write=end_reads)
