@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from urllib.parse import quote
-
 from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -16,10 +13,10 @@ from core.db import db
 from core.errors import ValidationFailed
 from core.formtools import DateInputField, JapaneseForm, choices
 from core.permissions import roles_required
-from core.timefmt import JST
 from core.web import address_allowed, render_error
 
 from . import bp, forms
+from .download import content_disposition
 from .forms.base import FormDefinition, jst_today
 from .render import FORMATS
 
@@ -108,14 +105,6 @@ def _output(name: str, fmt: str, inline: bool):
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(definition.title, fmt, inline=inline)
     return response
-
-
-def content_disposition(title: str, ext: str, *, inline: bool = False) -> str:
-    """``attachment`` (or ``inline``) with an ASCII fallback name and the Japanese name (RFC 5987/6266)."""
-    stamp = datetime.now(JST).strftime("%Y%m%d_%H%M")
-    name = f"{title}_{stamp}.{ext}"
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"keiyaku_{stamp}.{ext}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _parameter_form(definition: FormDefinition, raw: MultiDict):
