@@ -70,8 +70,11 @@ def form_preview(name: str):
             else:
                 field.errors = [*field.errors, *messages]
     urls = preview_urls(definition, args) if document is not None else None
-    return render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
+    html = render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
                            document=document, urls=urls)
+    if document is not None:
+        document.close()
+    return html
 
 
 @bp.route("/forms/<name>.pdf")
@@ -96,7 +99,11 @@ def _output(name: str, fmt: str, inline: bool):
     except ValidationFailed as exc:
         return render_error(400, " ".join(_messages(exc)))
     renderer, mimetype, label = FORMATS[fmt]
-    data = renderer(document, current_app.config["ORG_NAME"], jst_today(), date_style=current_app.config["DATE_STYLE"])
+    try:
+        data = renderer(document, current_app.config["ORG_NAME"], jst_today(),
+                        date_style=current_app.config["DATE_STYLE"])
+    finally:
+        document.close()
     args = definition.args_of(values)
     how = "表示" if inline else "出力"
     record(db.session, current_user, "form.output", f"帳票「{definition.title}」を {label} {how}",
