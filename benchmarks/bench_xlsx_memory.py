@@ -159,7 +159,7 @@ def run_one(writer: str, firms: int, work_types: int) -> dict:
 
     from exports.render.xlsx_stream import xlsx_response
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     size = 0
     if writer == "previous":
         size = len(previous_xlsx_bytes(sheets(firms, work_types)))
@@ -168,9 +168,10 @@ def run_one(writer: str, firms: int, work_types: int) -> dict:
         for chunk in response.response:  # what the WSGI server does
             size += len(chunk)
         response.close()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"writer": writer, "seconds": round(elapsed, 2), "peak_rss_mb": round(peak, 1), "bytes": size}
+    return {"writer": writer, "seconds": round(elapsed, 2), "cpu": round(cpu, 2), "peak_rss_mb": round(peak, 1),
+            "bytes": size}
 
 
 def main() -> None:
@@ -184,13 +185,14 @@ def main() -> None:
         return
     print(f"業者一覧: {options.firms:,} rows x {len(FIRM_HEADER)} columns; 業種・等級: {options.work_types:,} rows x "
           f"{len(WORK_TYPE_HEADER)} columns")
-    print(f"{'writer':<10} {'peak RSS MB':>12} {'seconds':>8} {'file KB':>9}")
+    print(f"{'writer':<10} {'peak RSS MB':>12} {'wall s':>7} {'cpu s':>6} {'file KB':>9}")
     for writer in ("baseline", "previous", "streaming"):
         out = subprocess.run([sys.executable, __file__, "--child", writer, "--firms", str(options.firms),  # noqa: S603
                               "--work-types", str(options.work_types)], capture_output=True, text=True, check=True,
                              cwd=ROOT)
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{writer:<10} {result['peak_rss_mb']:>12.1f} {result['seconds']:>8.2f} {result['bytes'] / 1024:>9.0f}")
+        print(f"{writer:<10} {result['peak_rss_mb']:>12.1f} {result['seconds']:>7.2f} {result['cpu']:>6.2f} "
+              f"{result['bytes'] / 1024:>9.0f}")
 
 
 if __name__ == "__main__":
