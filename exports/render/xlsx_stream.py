@@ -115,7 +115,6 @@ def _write_sheet(member: IO[bytes], header: Sequence[str], widths: Mapping[int, 
         f'<sheetFormatPr defaultRowHeight="18"/>{f"<cols>{cols}</cols>" if cols else ""}<sheetData>'
         + _row(1, header, letters, HEADER)).encode())
     batch: list[str] = []
-    number = 1
     for number, row in enumerate(rows, 2):
         if len(row) > len(letters):
             letters = _letters(len(row))
