@@ -11,21 +11,37 @@ Each case runs the real form definition end to end, as the download view does: p
 data through the queries, build the document, render the file. The first call in the process also registers
 the embedded fonts (reported as "cold"); the p50/p95 figures are over ``--repeat`` calls after a warm-up.
 Targets: one page < 100 ms, 20 pages < 1 s.
+
+Memory of long forms (no database):
+    python benchmarks/bench_forms.py --memory-rows 20000 [--source DIR]
+
+renders a synthetic 有資格者名簿 (8 columns, A4 landscape, one address in four long enough to wrap) as PDF and as
+Excel, each in a fresh subprocess, and reports the peak RSS (``ru_maxrss``), wall and CPU time. ``list`` hands the
+renderer a list of rows (what the forms built before), ``generator`` a generator (spooled by the form);
+``baseline`` is the process with the imports only. ``--source`` imports ``exports`` from another checkout, e.g.
+the previous commit unpacked with ``git archive <commit> | tar -x -C DIR``, to measure "before" (it renders
+lists only, and its forms refused more than 10,000 rows, so the renderer is called directly).
+``--registry-firms 7000`` adds the real 有資格者名簿 form (query, document, file) on ``bench_registry.py``'s
+registry: 7,000 firms give ~15,000 construction registrations in force.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+#: The checkout whose code is measured (``--source`` sets it for the subprocesses).
+sys.path.insert(0, os.environ.get("BENCH_FORMS_SOURCE") or str(Path(__file__).resolve().parent.parent))
 
 USERS = 760
 DEPARTMENTS = 30
@@ -112,11 +128,102 @@ def pdf_pages(data: bytes) -> int:
     return len(re.findall(rb"/Type /Page\b", data))
 
 
+def qualified_rows(count: int):
+    """Rows shaped like the 有資格者名簿: 8 columns, every fourth address long enough to wrap."""
+    for i in range(count):
+        address = f"山口県防府市寿町{i % 50}番{i % 7}号"
+        if i % 4 == 0:
+            address += f" 防府駅前第{i % 9}ビルディング {i % 12 + 1}階 南側テナント"
+        yield [f"{250000 + i}", f"株式会社防府テスト建設工業{i}", "代表取締役 山田 太郎", address, "市内",
+               f"{i % 29 * 10 + 10:03d} 土木一式工事", "ABCD"[i % 4], 600 + i % 900]
+
+
+def memory_case(kind: str, fmt: str, rows: int) -> dict:
+    """One rendering in this (fresh) process: peak RSS and times."""
+    from exports.forms.base import Column, Document
+    from exports.render import FORMATS
+
+    columns = [Column("業者番号", width=0.9), Column("商号又は名称", width=2.4), Column("代表者", width=1.6),
+               Column("所在地", width=2.6), Column("地域区分", width=0.8), Column("業種", width=1.8),
+               Column("等級", width=0.6), Column("総合点", "int", width=0.8)]
+    start, cpu = time.perf_counter(), time.process_time()
+    data = b""
+    if kind == "registry":  # the real 有資格者名簿 of every construction registration, from the database
+        data, rows = registry_form(fmt)
+    elif kind != "baseline":
+        source = list(qualified_rows(rows)) if kind == "list" else qualified_rows(rows)
+        document = Document("有資格者名簿", columns, source, landscape=True)
+        data = FORMATS[fmt][0](document, "架空市 総務部契約課", date(2026, 7, 1))
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "rows": rows,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "pages": pdf_pages(data) if fmt == "pdf" else 0, "kb": len(data) / 1024}
+
+
+def registry_form(fmt: str) -> tuple[bytes, int]:
+    from core.db import db
+    from exports import forms
+    from exports.render import FORMATS
+
+    app = build_app(os.environ["BENCH_FORMS_DB"])
+    definition = forms.get("qualified_contractors")
+    object.__setattr__(definition, "max_rows", 10**6)  # code before the streaming renderers refused > 10,000
+    with app.app_context():
+        values = definition.parse({"category": "construction", "on_date": "2026-07-01"}, db.session)
+        document = definition.produce(db.session, values, None)
+        data = FORMATS[fmt][0](document, app.config["ORG_NAME"], date(2026, 7, 1))
+        return data, len(document.rows)
+
+
+def memory_report(rows: int, source: str | None, registry_firms: int | None) -> None:
+    root = source or str(Path(__file__).resolve().parent.parent)
+    streaming = "def spool(" in (Path(root) / "exports" / "forms" / "base.py").read_text(encoding="utf-8")
+    cases = [("baseline", "pdf")] + [(kind, fmt) for fmt in ("pdf", "xlsx")
+                                     for kind in (("list", "generator") if streaming else ("list",))]
+    env = dict(os.environ, PYTHONPATH=root, BENCH_FORMS_SOURCE=root)
+    print(f"exports from {root}; {rows:,} rows, 8 columns, A4 landscape")
+    if registry_firms:
+        env["BENCH_FORMS_DB"] = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_registry.sqlite3'}"
+        # In a subprocess too: Linux carries a process's peak RSS over into the programs it starts (execve keeps
+        # ru_maxrss), so this process must stay small for the children's figures to be their own.
+        filled = subprocess.run([sys.executable, __file__, "--fill-registry", str(registry_firms)],  # noqa: S603
+                                capture_output=True, text=True, env=env, check=True)
+        print(filled.stdout.strip().splitlines()[-1])  # the numbers of firms and 業種 rows
+        cases += [("registry", "pdf"), ("registry", "xlsx")]
+    print(f"{'rows given as':<14} {'fmt':<5} {'rows':>7} {'peak RSS MB':>11} {'wall s':>7} {'cpu s':>6} {'pages':>6} "
+          f"{'KB':>7}")
+    for kind, fmt in cases:
+        out = subprocess.run([sys.executable, __file__, "--memory-case", kind, fmt, str(rows)],  # noqa: S603
+                             capture_output=True, text=True, env=env, cwd=root, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{kind:<14} {fmt if kind != 'baseline' else '-':<5} {r['rows'] if kind != 'baseline' else 0:>7,} "
+              f"{r['peak_mb']:>11.0f} {r['seconds']:>7.1f} {r['cpu']:>6.1f} {r['pages'] or '-':>6} {r['kb']:>7.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--memory-rows", type=int, help="measure the memory of a long form instead (no database)")
+    parser.add_argument("--source", help="with --memory-rows: a checkout whose exports package is measured")
+    parser.add_argument("--registry-firms", type=int, help="with --memory-rows: also the real 有資格者名簿 of a "
+                        "registry of this many firms (bench_registry.py's data, temporary SQLite)")
+    parser.add_argument("--memory-case", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--fill-registry", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.fill_registry:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_registry import build_app as registry_app
+        from bench_registry import fill as fill_registry
+
+        fill_registry(registry_app(os.environ["BENCH_FORMS_DB"]), options.fill_registry)
+        return
+    if options.memory_case:
+        kind, fmt, rows = options.memory_case
+        print(json.dumps(memory_case(kind, fmt, int(rows))))
+        return
+    if options.memory_rows:
+        memory_report(options.memory_rows, options.source, options.registry_firms)
+        return
     url = options.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_forms.sqlite3'}"
     app = build_app(url)
     fill(app)

@@ -62,8 +62,11 @@ def form_command(name: str | None, list_forms: bool, fmt: str, out: Path | None,
         except ValidationFailed as exc:
             _fail("\n".join(m for msgs in exc.errors.values() for m in msgs))
         renderer, _mimetype, label = FORMATS[fmt]
-        data = renderer(document, current_app.config["ORG_NAME"], jst_today(),
-                        date_style=current_app.config["DATE_STYLE"])
+        try:
+            data = renderer(document, current_app.config["ORG_NAME"], jst_today(),
+                            date_style=current_app.config["DATE_STYLE"])
+        finally:
+            document.close()
         try:
             out.write_bytes(data)
         except OSError as exc:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from urllib.parse import quote
-
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -16,11 +13,11 @@ from core.db import db
 from core.errors import ValidationFailed
 from core.formtools import DateInputField, JapaneseForm, apply_errors, choices
 from core.permissions import roles_required
-from core.timefmt import JST
 from core.transaction import transaction
 from core.web import address_allowed, render_error
 
 from . import forms
+from .download import content_disposition
 from .forms.base import FormDefinition, jst_today
 from .render import FORMATS
 
@@ -70,8 +67,11 @@ def form_preview(name: str):
     except ValidationFailed as exc:  # a read: wrong parameters are shown on the form, nothing to roll back
         general = apply_errors(form, exc)
     urls = preview_urls(definition, args) if document is not None else None
-    return render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
+    html = render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
                            document=document, urls=urls)
+    if document is not None:
+        document.close()
+    return html
 
 
 @bp.route("/forms/<name>.pdf")
@@ -96,7 +96,11 @@ def _output(name: str, fmt: str, inline: bool):
     except ValidationFailed as exc:
         return render_error(400, " ".join(_messages(exc)))
     renderer, mimetype, label = FORMATS[fmt]
-    data = renderer(document, current_app.config["ORG_NAME"], jst_today(), date_style=current_app.config["DATE_STYLE"])
+    try:
+        data = renderer(document, current_app.config["ORG_NAME"], jst_today(),
+                        date_style=current_app.config["DATE_STYLE"])
+    finally:
+        document.close()
     args = definition.args_of(values)
     how = "表示" if inline else "出力"
     with transaction():
@@ -105,14 +109,6 @@ def _output(name: str, fmt: str, inline: bool):
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(definition.title, fmt, inline=inline)
     return response
-
-
-def content_disposition(title: str, ext: str, *, inline: bool = False) -> str:
-    """``attachment`` (or ``inline``) with an ASCII fallback name and the Japanese name (RFC 5987/6266)."""
-    stamp = datetime.now(JST).strftime("%Y%m%d_%H%M")
-    name = f"{title}_{stamp}.{ext}"
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"keiyaku_{stamp}.{ext}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _parameter_form(definition: FormDefinition, raw: MultiDict):

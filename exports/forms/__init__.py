@@ -9,8 +9,10 @@ To add a form, write ``exports/forms/<area>.py`` and list it in ``_MODULES``::
     from .base import Column, Document, FormDefinition, Param, period_check
 
     def build_contracts(session, params, actor) -> Document:
-        rows = [[c.number, c.contractor_name, c.amount, c.signed_on]
-                for c in session.scalars(queries.search_contracts(date_from=params["date_from"], ...))]
+        stmt = queries.search_contracts(date_from=params["date_from"], ...)
+        # A generator read in batches: the form keeps the rows in a temporary file, not in memory (a list works too).
+        rows = ([c.number, c.contractor_name, c.amount, c.signed_on]
+                for c in session.scalars(stmt.execution_options(yield_per=1000)))
         return Document("契約一覧", [Column("契約番号"), Column("業者名", width=2.5), Column("契約金額", "yen"),
                                      Column("契約日", "date")], rows,
                         conditions=[("期間", (params["date_from"], params["date_to"]))])
@@ -23,7 +25,8 @@ To add a form, write ``exports/forms/<area>.py`` and list it in ``_MODULES``::
         check=period_check("date_from", "date_to", 366)))
 
 The preview page (``/exports/forms/contracts``), the PDF and Excel downloads, ``flask form contracts``, the
-menu entry and the audit entries follow from the definition. Forms for department-bound roles must limit
+menu entry and the audit entries follow from the definition. A form has at most ``max_rows`` rows (100,000 by
+default; the renderers' memory does not grow with the rows, their time does). Forms for department-bound roles must limit
 their rows with ``core.permissions.restrict_to_department(stmt, actor, column)`` when ``actor`` is a user;
 ``actor`` is None on the command line, which only the server's operator can run.
 """

@@ -3,6 +3,8 @@
 A ``FormDefinition`` reads data (through the feature packages' ``queries.py``) and returns a ``Document``:
 title, a conditions line, column specs and rows of plain values. ``render_pdf`` and ``render_xlsx`` turn any
 ``Document`` into a file, so one definition gives both formats, the preview, the downloads and the CLI.
+Rows may be a list or a generator; the renderers read them page by page (PDF) and row by row (Excel), so a form's
+length is bounded by ``FormDefinition.max_rows`` (time and paper), not by memory.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from core.auth.roles import Role
 from core.errors import ValidationFailed
 from core.timefmt import JST
 
+from .rows import RowStore, TooManyRows
+
 PARAM_TYPES = ("date", "choice", "text")
 COLUMN_TYPES = ("text", "int", "yen", "date", "datetime")
 #: Query-string names the views use themselves; a form parameter may not take them.
 RESERVED_NAMES = frozenset({"inline", "format", "page", "csrf_token"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: The default row limit of a form (see ``FormDefinition.max_rows``).
+MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,9 @@ class Document:
 
     title: str
     columns: list[Column]
-    rows: list[Sequence[Any]]
+    #: A list, or any iterable such as a generator over a query: ``spool`` then keeps it in a ``RowStore``
+    #: (a temporary file once large) instead of memory.
+    rows: Sequence[Sequence[Any]] | Iterable[Sequence[Any]]
     #: The line under the title naming the conditions: ``[(label, value), ...]`` where a value is text, a
     #: ``date`` or a ``(date, date)`` period, formatted by the renderer ("期間: 令和7年4月1日 〜 令和7年4月30日");
     #: or a ready-made string.
@@ -109,10 +117,26 @@ class Document:
     empty_message: str = "該当するデータはありません。"
 
     def __post_init__(self):
-        width = len(self.columns)
-        for i, row in enumerate(self.rows):
-            if len(row) != width:
-                raise ValueError(f"row {i} has {len(row)} values for {width} columns")
+        if isinstance(self.rows, list | tuple):  # an iterator is checked while it is spooled
+            width = len(self.columns)
+            for i, row in enumerate(self.rows):
+                if len(row) != width:
+                    raise ValueError(f"row {i} has {len(row)} values for {width} columns")
+
+    def spool(self, limit: int | None = None) -> Sequence[Sequence[Any]] | RowStore:
+        """The rows as a sized collection that can be read more than once (a list stays a list, an iterator is
+        read once into a ``RowStore``); ``TooManyRows`` if there are more than ``limit``."""
+        rows = self.rows
+        if not isinstance(rows, list | tuple | RowStore):
+            self.rows = rows = RowStore(rows, len(self.columns), limit)
+        elif limit is not None and len(rows) > limit:
+            raise TooManyRows(limit, len(rows))
+        return rows
+
+    def close(self) -> None:
+        """Drop the temporary file of spooled rows (also done when the document is garbage-collected)."""
+        if isinstance(self.rows, RowStore):
+            self.rows.close()
 
 
 #: ``build(session, params, actor) -> Document``; ``actor`` is the requesting user (None from the CLI), for
@@ -135,8 +159,9 @@ class FormDefinition:
     admin_network_only: bool = False
     #: A check across parameters, e.g. the length of a period: ``(params) -> {name: [message]}``.
     check: Callable[[dict[str, Any]], Mapping[str, list[str]]] | None = None
-    #: More rows than this is refused with a message (keeps a 2-vCPU server responsive).
-    max_rows: int = 10000
+    #: More rows than this is refused with a message. Memory no longer depends on it (rows are spooled and
+    #: rendered page by page), but time and paper do: 100,000 rows are ~4,000 A4 pages and ~30 s of one core.
+    max_rows: int = MAX_ROWS
 
     def __post_init__(self):
         if not _NAME.match(self.name):
@@ -215,9 +240,12 @@ class FormDefinition:
         document = self.build(session, values, actor)
         if document.landscape is None:
             document.landscape = self.landscape
-        if len(document.rows) > self.max_rows:
-            raise ValidationFailed({"": [f"該当件数（{len(document.rows):,} 件）が帳票の上限（{self.max_rows:,} 件）を"
-                                         "超えています。条件を絞り込んでください。"]})
+        try:
+            document.spool(self.max_rows)
+        except TooManyRows as exc:
+            count = f"（{exc.count:,} 件）" if exc.count is not None else ""
+            raise ValidationFailed({"": [f"該当件数{count}が帳票の上限（{self.max_rows:,} 件）を超えています。"
+                                         "条件を絞り込んでください。"]}) from None
         return document
 
 

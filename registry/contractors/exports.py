@@ -3,19 +3,16 @@ is suspended (by ``registry.suspensions.queries``, JVs included)."""
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from urllib.parse import quote
-from xml.sax.saxutils import escape
+from datetime import date
 
 from flask import Response
 from sqlalchemy.orm import Session
 
 from core.csvexport import csv_response
-from core.timefmt import JST
+
+# The streaming writer is a renderer with no feature knowledge; importing it points no rule upward.
+from exports.render.xlsx_stream import xlsx_response
 from registry.qualifications.models import RegisteredWorkType
 from registry.suspensions.queries import suspensions_in_force
 
@@ -100,101 +97,8 @@ def _xlsx(firms, regs: dict, codes: dict, day, suspended: dict) -> Response:
                     yield [c.number, c.name, category, r.period_start, r.period_end, code,
                            codes[code].title if code in codes else "", objective, subjective, total, rank]
 
-    data = xlsx_bytes([
+    return xlsx_response([
         ("業者一覧", EXPORT_HEADER, {1: 12, 2: 36, 3: 30, 9: 40, 22: 48}, firm_rows),
         ("業種・等級", ["業者番号", "商号又は名称", "登録区分", "有効期間の始期", "有効期間の終期", "業種コード", "業種",
                      "客観点", "主観点", "総合点", "等級"], {1: 12, 2: 36, 3: 16, 4: 14, 5: 14, 7: 28}, work_type_rows()),
-    ])
-    stamp = datetime.now(JST).strftime("%Y%m%d_%H%M")
-    response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"keiyaku_{stamp}.xlsx\"; "
-                                               f"filename*=UTF-8''{quote(f'業者一覧_{stamp}.xlsx')}")
-    return response
-
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-
-
-_STYLES = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet {_NS}>'
-           '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy/mm/dd"/></numFmts>'
-           '<fonts count="2"><font><sz val="11"/><name val="Yu Gothic"/></font>'
-           '<font><b/><sz val="11"/><name val="Yu Gothic"/></font></fonts>'
-           '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
-           '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-           '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-           '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-           '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
-
-
-_EPOCH = date(1899, 12, 30)
-
-
-def _column_letters(n: int) -> list[str]:
-    from openpyxl.utils import get_column_letter
-
-    return [get_column_letter(i) for i in range(1, n + 1)]
-
-
-def _cell(ref: str, value, style: int = 0) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return f'<c r="{ref}" s="2"><v>{(value - _EPOCH).days}</v></c>'
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    text = escape(_XML_ILLEGAL.sub("", str(value)))
-    styled = f' s="{style}"' if style else ""
-    return f'<c r="{ref}" t="inlineStr"{styled}><is><t xml:space="preserve">{text}</t></is></c>'
-
-
-def _sheet_xml(header: list[str], widths: dict[int, int], rows) -> str:
-    letters = _column_letters(len(header))
-    cols = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(widths.items()))
-    parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}><sheetViews>'
-             '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-             f'</sheetView></sheetViews><cols>{cols}</cols><sheetData>',
-             '<row r="1">' + "".join(_cell(f"{letters[i]}1", h, 1) for i, h in enumerate(header)) + "</row>"]
-    for n, row in enumerate(rows, start=2):
-        parts.append(f'<row r="{n}">' + "".join(_cell(f"{letters[i]}{n}", v) for i, v in enumerate(row)) + "</row>")
-    parts.append("</sheetData></worksheet>")
-    return "".join(parts)
-
-
-def xlsx_bytes(sheets) -> bytes:
-    """``sheets`` = [(title, header, {column number: width}, rows), ...] → the bytes of an .xlsx file."""
-    import zipfile
-    from xml.sax.saxutils import quoteattr
-
-    buffer = io.BytesIO()
-    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    rel_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
-    doc_rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", head + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                   '<Default Extension="xml" ContentType="application/xml"/>'
-                   f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
-                   f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/>'
-                   + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{ct}.worksheet+xml"/>'
-                             for i in range(1, len(sheets) + 1)) + "</Types>")
-        z.writestr("_rels/.rels", head + f'<Relationships xmlns="{rel_ns}"><Relationship Id="rId1" '
-                   f'Type="{doc_rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", head + f'<workbook {_NS} xmlns:r="{doc_rel}"><sheets>' + "".join(
-            f'<sheet name={quoteattr(title)} sheetId="{i}" r:id="rId{i}"/>' for i, (title, *_rest) in enumerate(sheets, 1))
-            + "</sheets></workbook>")
-        z.writestr("xl/_rels/workbook.xml.rels", head + f'<Relationships xmlns="{rel_ns}">' + "".join(
-            f'<Relationship Id="rId{i}" Type="{doc_rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-            for i in range(1, len(sheets) + 1))
-            + f'<Relationship Id="rId{len(sheets) + 1}" Type="{doc_rel}/styles" Target="styles.xml"/></Relationships>')
-        z.writestr("xl/styles.xml", _STYLES)
-        for i, (_title, header, widths, rows) in enumerate(sheets, 1):
-            z.writestr(f"xl/worksheets/sheet{i}.xml", _sheet_xml(header, widths, rows))
-    return buffer.getvalue()
+    ], "業者一覧")

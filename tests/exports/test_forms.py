@@ -82,6 +82,56 @@ def test_max_rows_is_refused_with_a_message(db_session):
     assert "上限（2 件）" in str(info.value)
 
 
+def _generated(count: int, seen: list[int]):
+    for i in range(count):
+        seen.append(i)
+        yield [f"{i:05d}", date(2026, 4, 1) + timedelta(days=i % 30), i if i % 3 else None]
+
+
+def _streaming_form(count: int, seen: list[int], **kwargs) -> FormDefinition:
+    columns = [Column("番号"), Column("日付", "date"), Column("金額", "yen")]
+    return FormDefinition("streamed", "長い帳票", (), lambda s, p, a: Document("長い帳票", columns, _generated(count, seen)),
+                          frozenset({Role.SYSTEM_ADMIN}), **kwargs)
+
+
+def test_generated_rows_are_read_once_and_can_be_read_again(db_session):
+    seen: list[int] = []
+    doc = _streaming_form(12_000, seen).produce(db_session, {}, None)  # beyond the old limit of 10,000
+    assert len(seen) == 12_000 and len(doc.rows) == 12_000
+    first = list(doc.rows)
+    assert first == list(doc.rows) and len(seen) == 12_000  # read back from the spool, not generated again
+    assert first[1] == ["00001", date(2026, 4, 2), 1] and first[3] == ["00003", date(2026, 4, 4), None]
+    doc.close()
+
+
+def test_generated_rows_over_the_limit_stop_at_once(db_session):
+    seen: list[int] = []
+    with pytest.raises(ValidationFailed) as info:
+        _streaming_form(1_000, seen, max_rows=100).produce(db_session, {}, None)
+    assert info.value.errors[""] == ["該当件数が帳票の上限（100 件）を超えています。条件を絞り込んでください。"]
+    assert len(seen) == 101  # the rest of the query is never read
+    assert FormDefinition("x", "x", (), lambda s, p, a: None, frozenset()).max_rows == 100_000
+
+
+def test_generated_rows_of_the_wrong_width_are_refused(db_session):
+    doc = Document("一覧", [Column("A"), Column("B")], iter([["a", "b"], ["only one"]]))
+    with pytest.raises(ValueError, match="row 1 has 1 values for 2 columns"):
+        doc.spool()
+
+
+def test_long_lists_are_spooled_to_disk(monkeypatch):
+    from exports.forms import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "IN_MEMORY", 10_000)
+    seen: list[int] = []
+    store = rows_module.RowStore(_generated(3_000, seen), 3)
+    assert store._file._rolled  # on disk, not in memory
+    values = list(store)
+    assert len(store) == 3_000 and values[-1] == ["02999", date(2026, 4, 30), 2999]
+    assert [row[0] for row in values] == [f"{i:05d}" for i in range(3_000)]
+    store.close()
+
+
 def test_period_check_helper():
     check = period_check("a", "b", 31)
     assert check({"a": date(2025, 1, 1), "b": date(2025, 1, 31)}) == {}
@@ -115,10 +165,13 @@ def test_audit_log_form_rows(db_session, admin):
     doc = audit_log.produce(db_session, audit_log.parse({"date_from": str(today - timedelta(days=1)),
                                                          "date_to": str(today)}, db_session))
     assert doc.landscape and [c.label for c in doc.columns] == ["ID", "日時", "利用者", "操作", "対象", "内容"]
-    last = doc.rows[-1]
+    rows = list(doc.rows)  # read from the query in batches and spooled
+    assert len(doc.rows) == len(rows) and list(doc.rows) == rows
+    last = rows[-1]
     assert isinstance(last[0], int) and last[2:] == ["admin1", "利用者変更", "利用者 #42", "利用者「髙﨑 一郎」を変更"]
     assert last[1].date() in (today, today - timedelta(days=1))
-    assert [r[0] for r in doc.rows] == sorted(r[0] for r in doc.rows)  # oldest first
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # oldest first
     assert doc.conditions == [("期間", (today - timedelta(days=1), today))]
     old = audit_log.produce(db_session, audit_log.parse({"date_from": "2001-01-01", "date_to": "2001-01-31"}, db_session))
-    assert old.rows == []
+    assert len(old.rows) == 0 and list(old.rows) == []
+    doc.close()
