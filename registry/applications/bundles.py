@@ -33,6 +33,7 @@ from core.audit.queries import register_operations
 from core.audit.services import record
 from core.errors import DomainError, ValidationFailed
 from core.mail import Mail
+from core.storage import Storage
 
 from . import attachments as files
 from .models import DECIDED_STATES, Application, ApplicationAttachment, ApplicationEvent, TransferBundle
@@ -126,7 +127,7 @@ def export_applications(session: Session, actor, *, key: str | None, storage_roo
         documents = []
         for attachment in application.live_attachments:
             name = f"files/{attachment.sha256}"
-            blobs[name] = files.read(storage_root, attachment.stored_name)
+            blobs[name] = Storage(storage_root).read(files.AREA, attachment.stored_name)
             documents.append({"document_code": attachment.document_code, "original_name": attachment.original_name,
                               "content_type": attachment.content_type, "size": attachment.size,
                               "sha256": attachment.sha256, "uploaded_at": _iso(attachment.uploaded_at)})
@@ -302,7 +303,7 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
             raise BundleRefused(f"受付番号 {reference} の添付「{doc['original_name']}」: {exc}") from None
         session.add(ApplicationAttachment(application_id=application.id, document_code=doc["document_code"],
                                           original_name=checked.original_name,
-                                          stored_name=files.store(storage_root, blob),
+                                          stored_name=Storage(storage_root).save(session, files.AREA, blob).name,
                                           content_type=checked.content_type, size=len(blob), sha256=checked.sha256,
                                           uploaded_at=_dt(doc.get("uploaded_at")) or now))
     session.flush()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, current_app, flash, send_file
+from flask import abort, flash, send_file
 
 from core import mail
 from core.db import db
+from core.storage import Storage
 from registry.codes import work_types
 from registry.qualifications.ranks.periods import period_label, qualification_period
 
@@ -33,7 +34,7 @@ def display_data(application: Application) -> dict:
 
 def send_attachment(attachment):
     """The stored file, always as a download under the applicant's file name (never shown inline)."""
-    path = files.path_of(current_app.config["STORAGE_DIR"], attachment.stored_name)
+    path = Storage.for_app().path(files.AREA, attachment.stored_name)
     if not path.exists():
         abort(404)
     # Read whole (10 MB at most by the upload limit) so no file handle outlives the request.

@@ -19,6 +19,7 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
 from core.rules.queries import today
+from core.storage import Storage
 from registry.qualifications.ranks.periods import period_choices, period_label, qualification_period
 
 from . import attachments as files
@@ -253,7 +254,7 @@ def add_attachment(session: Session, account: ApplicantAccount, application: App
     checked = files.check_file(filename, content_bytes, max_bytes)
     if len(application.live_attachments) >= 30:
         raise ValidationFailed({"file": ["添付できるのは 30 ファイルまでです。不要なものを取り消してください。"]})
-    stored = files.store(storage_root, checked.content)
+    stored = Storage(storage_root).save(session, files.AREA, checked.content, max_bytes=max_bytes).name
     attachment = ApplicationAttachment(application_id=application.id, document_code=document_code,
                                        original_name=checked.original_name, stored_name=stored,
                                        content_type=checked.content_type, size=len(checked.content),

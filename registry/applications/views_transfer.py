@@ -3,11 +3,8 @@ written; then import) and write the decisions bundle back (SPEC QA2, docs/transf
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
-import time
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -15,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from core.permissions import roles_required
+from core.storage import Storage
 from core.transaction import transaction
 from registry.permissions import EDIT_ROLES
 
@@ -31,16 +29,8 @@ PAGE = "registry.transfer.application_transfer"
 PENDING_BUNDLE_SECONDS = 2 * 24 * 3600
 
 
-def _transfer_dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "transfer"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _drop_stale_bundles() -> None:
-    for old in _transfer_dir().glob("*.zip"):
-        if time.time() - old.stat().st_mtime > PENDING_BUNDLE_SECONDS:
-            old.unlink(missing_ok=True)
+#: The ``core.storage`` area of verified bundles waiting for the import button.
+TRANSFER_AREA = "transfer"
 
 
 def _transfer_page(form, report=None, pending_sha=None, general=(), status=200):
@@ -72,16 +62,18 @@ def application_transfer():
     config = current_app.config
     pending_sha = request.form.get("sha256", "")
     if pending_sha:
-        if not _SHA.fullmatch(pending_sha) or not (_transfer_dir() / f"{pending_sha}.zip").exists():
+        storage = Storage.for_app()
+        pending = (storage.read_temporary(TRANSFER_AREA, f"{pending_sha}.zip", ttl_seconds=PENDING_BUNDLE_SECONDS)
+                   if _SHA.fullmatch(pending_sha) else None)
+        if pending is None:
             flash("確認した転送ファイルが見つかりません。もう一度アップロードしてください。", "error")
             return redirect(url_for(PAGE))
-        path = _transfer_dir() / f"{pending_sha}.zip"
         with transaction() as tx:
-            report = bundles.read_bundle(db.session, current_user, path.read_bytes(), key=config["TRANSFER_KEY"],
+            report = bundles.read_bundle(db.session, current_user, pending, key=config["TRANSFER_KEY"],
                                          expect="applications", storage_root=config["STORAGE_DIR"], now=utcnow())
         if not tx.ok:
-            return _refused(form, path.read_bytes(), tx.general)
-        path.unlink(missing_ok=True)
+            return _refused(form, pending, tx.general)
+        storage.discard(TRANSFER_AREA, f"{pending_sha}.zip")
         flash(f"取り込みました: 新規 {len(report.new)} 件・再提出 {len(report.updated)} 件・対象外 {len(report.skipped)} 件。",
               "success")
         return redirect(url_for("registry.applications.application_list"))
@@ -94,9 +86,8 @@ def application_transfer():
                                      storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=True)
     if not tx.ok:
         return _refused(form, data, tx.general)
-    _drop_stale_bundles()
-    sha = hashlib.sha256(data).hexdigest()
-    (_transfer_dir() / f"{sha}.zip").write_bytes(data)
+    sha = Storage.for_app().save_temporary(TRANSFER_AREA, data, ttl_seconds=PENDING_BUNDLE_SECONDS, suffix=".zip",
+                                           named_by_hash=True).sha256
     return _transfer_page(form, report=report, pending_sha=sha)
 
 

@@ -216,6 +216,15 @@ def test_valid_files_are_accepted_and_stored(db_session, account, draft, storage
     assert db_session.scalar(select(AuditEntry).where(AuditEntry.operation == "application.attach")) is not None
 
 
+def test_an_attachment_written_in_a_rolled_back_transaction_leaves_no_file(db_session, account, draft, storage):
+    savepoint = db_session.begin_nested()
+    attachment = attach(db_session, account, draft, storage, filename="tax.pdf", data=PDF)
+    path = Path(storage) / "attachments" / attachment.stored_name
+    assert path.exists()
+    savepoint.rollback()
+    assert not path.exists()  # core.storage removed the file with the rows that named it
+
+
 @pytest.mark.parametrize(("filename", "data", "reason"), [
     ("tax.pdf", PNG, "拡張子が違います"),
     ("tax.png", PDF, "拡張子が違います"),
