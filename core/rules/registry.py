@@ -160,8 +160,10 @@ def define_rule(definition: RuleDefinition) -> RuleDefinition:
 def _ensure_builtin() -> None:
     global _builtin_loaded
     if not _builtin_loaded:
-        _builtin_loaded = True
+        # The flag is set only once the rules are defined: a second request thread arriving meanwhile waits
+        # on the import lock instead of finding half of them ("rule 'password_policy' is not defined").
         from . import builtin  # noqa: F401  (defines the core rules)
+        _builtin_loaded = True
 
 
 def get_definition(key: str) -> RuleDefinition:
