@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit.queries import register_operations
@@ -18,7 +18,9 @@ from core.audit.services import record
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
+from core.rules.numbering import number_prefix, sequence_of
 from core.rules.queries import today
+from core.sequences import next_number
 from core.storage import Storage
 from registry.qualifications.ranks.periods import period_choices, period_label, qualification_period
 
@@ -64,11 +66,25 @@ def event(session: Session, application: Application, actor, action: str, *, lab
     return row
 
 
+#: 受付番号 ``S2026-00001``: the fiscal year and a sequence that restarts each fiscal year.
+REFERENCE_PATTERN = "S{fy}-{seq:05d}"
+
+
 def next_reference(session: Session, on_date: date) -> str:
-    """受付番号 ``S2026-00001``: the fiscal year and a sequence within it."""
-    prefix = f"S{fiscal_year(on_date)}-"
-    last = session.scalar(select(func.max(Application.reference)).where(Application.reference.like(prefix + "%")))
-    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:05d}"
+    """Take the next 受付番号 from its sequence (``core.sequences``: two app servers never hand out one number).
+    The first number of a year follows the largest one already there (references made before the sequence)."""
+    fy = fiscal_year(on_date)
+
+    def floor() -> int:
+        refs = session.scalars(select(Application.reference).where(
+            Application.reference.startswith(number_prefix(REFERENCE_PATTERN, fiscal_year=fy))))
+        return max((s for r in refs if (s := sequence_of(REFERENCE_PATTERN, r, fiscal_year=fy)) is not None), default=0)
+
+    def taken(reference: str) -> bool:
+        return session.scalar(select(Application.id).where(Application.reference == reference)) is not None
+
+    return next_number(session, rule_key="application_reference", pattern=REFERENCE_PATTERN, day=on_date,
+                       taken=taken, floor=floor)
 
 
 def _editable(application: Application) -> None:

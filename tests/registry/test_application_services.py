@@ -441,3 +441,14 @@ def test_change_notice_refused_after_the_qualification_ended(db_session, app, cr
     assert not services.can_file_change(db_session, account)
     with pytest.raises(ValidationFailed):
         services.start_application(db_session, account, "change", utcnow())
+
+
+def test_references_follow_those_made_before_the_sequence(db_session, account, draft):
+    # A reference numbered before the sequence existed (max()+1 era): the sequence starts above it.
+    fy = fiscal_year(today())
+    draft.reference = f"S{fy}-00041"
+    db_session.flush()
+    from core.sequences import NumberSequence
+
+    db_session.execute(NumberSequence.__table__.delete().where(NumberSequence.key == "application_reference"))
+    assert services.next_reference(db_session, today()) == f"S{fy}-00042"
