@@ -27,7 +27,7 @@ To add a form, write ``exports/forms/<area>.py`` and list it in ``_MODULES``::
 The preview page (``/exports/forms/contracts``), the PDF and Excel downloads, ``flask form contracts``, the
 menu entry and the audit entries follow from the definition. A form has at most ``max_rows`` rows (100,000 by
 default; the renderers' memory does not grow with the rows, their time does). Forms for department-bound roles must limit
-their rows with ``core.permissions.restrict_to_department(stmt, actor, column)`` when ``actor`` is a user;
+their rows with ``core.scope.restrict_to_department(stmt, actor, column)`` when ``actor`` is a user;
 ``actor`` is None on the command line, which only the server's operator can run.
 """
 
