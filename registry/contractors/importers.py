@@ -57,10 +57,11 @@ class ContractorsContext:
     work_types: dict
     area_rule: dict
     period: tuple[date, date]
-    contractors: dict[str, Contractor]
-    registrations: dict[tuple[str, str], Registration]
-    work_type_rows: dict[tuple[str, str, str], RegisteredWorkType]
-    permits: dict[tuple[str, str], Permit]
+    #: The records by key: the object, or its id once written and let go (``_live`` loads it again).
+    contractors: dict[str, Contractor | int]
+    registrations: dict[tuple[str, str], Registration | int]
+    work_type_rows: dict[tuple[str, str, str], RegisteredWorkType | int]
+    permits: dict[tuple[str, str], Permit | int]
     #: 業者番号 → (row number, firm-level values) of the firm's first valid row in this file.
     file_firms: dict[str, tuple[int | None, dict]] = field(default_factory=dict)
     compared_firms: set[str] = field(default_factory=set)
@@ -256,7 +257,7 @@ class ContractorsImport(ImportKind):
     def apply(self, ctx: ContractorsContext, values: dict, status: str) -> None:
         number, category, code = values["number"], values["category"], values["work_type_code"]
         contractor = self._sync_firm(ctx, values)
-        registration = ctx.registrations.get((number, category))
+        registration = _live(ctx, ctx.registrations, (number, category), Registration)
         if registration is None:
             registration = Registration(category=category, period_start=ctx.period[0], period_end=ctx.period[1])
             _attach(registration, "contractor", contractor)
@@ -264,7 +265,7 @@ class ContractorsImport(ImportKind):
             ctx.registrations[(number, category)] = registration
             ctx.pending.append(("contractor.import_registration", f"資格の登録（取込）: {number} {CATEGORIES[category]}",
                                 registration, None, registration_snapshot))
-        wt = ctx.work_type_rows.get((number, category, code))
+        wt = _live(ctx, ctx.work_type_rows, (number, category, code), RegisteredWorkType)
         before = None if wt is None else work_type_snapshot(wt)
         if wt is None:
             wt = RegisteredWorkType(work_type_code=code)
@@ -276,7 +277,7 @@ class ContractorsImport(ImportKind):
                             work_type_snapshot))
         permit_target = self._permit_target(values)
         if permit_target is not None:
-            permit = ctx.permits.get((number, code))
+            permit = _live(ctx, ctx.permits, (number, code), Permit)
             before = None if permit is None else permit_snapshot(permit)
             if permit is None:
                 permit = Permit(work_type_code=code)
@@ -294,7 +295,7 @@ class ContractorsImport(ImportKind):
     def _sync_firm(self, ctx: ContractorsContext, values: dict) -> Contractor:
         """The firm of the row, created or brought up to date once per file."""
         number = values["number"]
-        contractor = ctx.contractors.get(number)
+        contractor = _live(ctx, ctx.contractors, number, Contractor)
         if number in ctx.synced_firms:
             return contractor
         ctx.synced_firms.add(number)
@@ -318,15 +319,37 @@ class ContractorsImport(ImportKind):
 
     @staticmethod
     def _write_history(ctx: ContractorsContext) -> None:
-        """One flush for the queued changes (their ids), then their history rows (bulk mode: no flush each)."""
+        """One flush for the queued changes (their ids), then their history rows (bulk mode: no flush each).
+
+        The written records then leave the session and the context keeps their ids only, so a 7,000-firm
+        file does not hold every firm, registration, 業種 and permit in memory at once; a later row of the
+        same firm loads what it needs again by id."""
         if not ctx.pending:
             return
         ctx.session.flush()
+        written = {}
         for operation, summary, target, before, snapshot in ctx.pending:
             record_change(ctx.session, ctx.actor, operation, summary, target=target, before=before,
                           after=snapshot(target))
+            written[id(target)] = target
+        ctx.session.flush()
+        for mapping in (ctx.contractors, ctx.registrations, ctx.work_type_rows, ctx.permits):
+            for key, value in mapping.items():
+                if id(value) in written:
+                    mapping[key] = value.id
+        for target in written.values():
+            if target in ctx.session:
+                ctx.session.expunge(target)
         ctx.pending.clear()
         ctx.firms_since_flush = 0
+
+
+def _live(ctx: ContractorsContext, mapping: dict, key, model):
+    """The record under ``key``, loaded again by id when an earlier flush let it go (see ``_write_history``)."""
+    value = mapping.get(key)
+    if isinstance(value, int):
+        value = mapping[key] = ctx.session.get(model, value)
+    return value
 
 
 def _attach(child, relation: str, parent) -> None:
