@@ -110,7 +110,7 @@ def output(app, form: str, fmt: str, args: dict[str, str]) -> tuple[bytes, int, 
     """One output as the download view makes it (without HTTP and the audit entry); also the build time."""
     from core.db import db
     from exports import forms
-    from exports.forms.base import jst_today
+    from exports.forms.base import today
     from exports.render import FORMATS
 
     definition = forms.get(form)
@@ -120,7 +120,7 @@ def output(app, form: str, fmt: str, args: dict[str, str]) -> tuple[bytes, int, 
         document = definition.produce(db.session, values, None)
         built = time.perf_counter() - start
         renderer = FORMATS[fmt][0]
-        data = renderer(document, app.config["ORG_NAME"], jst_today(), date_style=app.config["DATE_STYLE"])
+        data = renderer(document, app.config["ORG_NAME"], today(), date_style=app.config["DATE_STYLE"])
     return data, len(document.rows), built * 1000
 
 
@@ -228,9 +228,9 @@ def main() -> None:
     app = build_app(url)
     fill(app)
 
-    from exports.forms.base import jst_today
+    from exports.forms.base import today
 
-    today = jst_today()
+    today = today()
     period = {"date_from": str(today - timedelta(days=3)), "date_to": str(today)}
     cases = [
         ("利用者一覧 1 部署 (1 page)", "users", {"department": "0001", "status": "all"}),

@@ -14,7 +14,7 @@ from core.db import db
 from core.errors import ValidationFailed
 
 from . import forms
-from .forms.base import jst_today
+from .forms.base import today
 from .render import FORMATS
 
 
@@ -63,7 +63,7 @@ def form_command(name: str | None, list_forms: bool, fmt: str, out: Path | None,
             _fail("\n".join(m for msgs in exc.errors.values() for m in msgs))
         renderer, _mimetype, label = FORMATS[fmt]
         try:
-            data = renderer(document, current_app.config["ORG_NAME"], jst_today(),
+            data = renderer(document, current_app.config["ORG_NAME"], today(),
                             date_style=current_app.config["DATE_STYLE"])
         finally:
             document.close()
@@ -107,5 +107,5 @@ def _example_value(p) -> str:
 def _requirement(p) -> str:
     if p.required:
         return "必須"
-    default = p.default_value(jst_today()) if p.type == "choice" else None  # as ``FormDefinition.parse`` applies
+    default = p.default_value(today()) if p.type == "choice" else None  # as ``FormDefinition.parse`` applies
     return f"任意、省略時: {default}" if default not in (None, "") else "任意"

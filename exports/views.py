@@ -18,7 +18,7 @@ from core.web import address_allowed, render_error
 
 from . import forms
 from .download import content_disposition
-from .forms.base import FormDefinition, jst_today
+from .forms.base import FormDefinition, today
 from .render import FORMATS
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -55,7 +55,7 @@ def form_preview(name: str):
     """Parameters (GET form), the PDF shown inline, and download / print buttons."""
     definition = _definition(name)
     given = any(p.name in request.args for p in definition.params)
-    raw = MultiDict(request.args) if given else MultiDict(definition.default_args(jst_today()))
+    raw = MultiDict(request.args) if given else MultiDict(definition.default_args(today()))
     form = _parameter_form(definition, raw)
     general: list[str] = []
     document = None
@@ -97,7 +97,7 @@ def _output(name: str, fmt: str, inline: bool):
         return render_error(400, " ".join(_messages(exc)))
     renderer, mimetype, label = FORMATS[fmt]
     try:
-        data = renderer(document, current_app.config["ORG_NAME"], jst_today(),
+        data = renderer(document, current_app.config["ORG_NAME"], today(),
                         date_style=current_app.config["DATE_STYLE"])
     finally:
         document.close()

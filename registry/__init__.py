@@ -48,7 +48,7 @@ def init_app(app: Flask, mode: str) -> None:
 def _init_staff(app: Flask) -> None:
     from core import menu
     from core.db import db
-    from core.rules.queries import today
+    from core.timefmt import today
 
     from .applications import views_review, views_transfer
     from .contractors import views as contractors

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from core.rules import get_rule
-from core.rules.queries import today
+from core.timefmt import today
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
 from core.errors import DomainError
-from core.timefmt import to_jst
+from core.timefmt import today
 
 from .models import Holiday, RuleVersion
 from .registry import RuleDefinition, get_definition
@@ -55,9 +54,6 @@ class ResolvedVersion:
         return self.revision > 1 or any(s.effective_from == self.effective_from for s, _ in self.definition.parsed_seeds)
 
 
-def today() -> date:
-    """Today in Japan (rules take effect on Japan dates)."""
-    return to_jst(utcnow()).date()
 
 
 def _check_day(on_date) -> date:

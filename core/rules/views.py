@@ -14,7 +14,7 @@ from core.db import db
 from core.errors import DomainError, ValidationFailed
 from core.formtools import apply_errors
 from core.permissions import roles_required
-from core.timefmt import format_jst
+from core.timefmt import format_jst, today
 from core.transaction import transaction
 from core.web import restrict_to_admin_networks
 
@@ -47,7 +47,7 @@ def _missing_holiday_years(day: date) -> list[int]:
 @admin_only
 def rule_list():
     """Every rule key with the version in force today and the next scheduled change."""
-    day = queries.today()
+    day = today()
     groups: dict[str, list[dict]] = {}
     for definition in definitions():
         try:
@@ -72,7 +72,7 @@ def rule_detail(key: str):
     definition = _definition(key)
     lookup = LookupForm(request.args)
     valid = lookup.validate()
-    day = queries.today()
+    day = today()
     on = lookup.on.data if valid and lookup.on.data else day
     history = queries.rule_history(db.session, key)
     if request.args.get("format") == "csv":
@@ -146,7 +146,7 @@ def _history_csv(definition: RuleDefinition, history):
 def rule_version_new(key: str):
     """Add a version (or a correction of one): the form starts from the version in force today."""
     definition = _definition(key)
-    day = queries.today()
+    day = today()
     try:
         base = queries.rule_in_force(db.session, key, day)
     except queries.RuleNotInForce:
@@ -189,7 +189,7 @@ def _route_errors(form, schema: SchemaForm, errors: dict[str, list[str]]) -> lis
 # --- holidays ---------------------------------------------------------------------------------------
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int) or queries.today().year
+    year = request.args.get("year", type=int) or today().year
     return min(max(year, services.EARLIEST.year), services.LATEST.year)
 
 
@@ -214,7 +214,7 @@ def _render_holiday_list(year: int, national_form, general=()):
     return render_template("rules/holiday_list.html", year=year, holidays=holidays, years=years,
                            national_form=national_form, general_errors=list(general), confirm_form=ConfirmForm(),
                            can_generate=year >= FIRST_GENERATED_YEAR, weekday=weekday_label,
-                           missing_years=_missing_holiday_years(queries.today()))
+                           missing_years=_missing_holiday_years(today()))
 
 
 @bp.route("/holidays/national", methods=["POST"])

@@ -13,12 +13,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from core.auth.roles import Role
 from core.errors import ValidationFailed
-from core.timefmt import JST
+from core.timefmt import today
 
 from .rows import RowStore, TooManyRows
 
@@ -208,7 +208,7 @@ class FormDefinition:
                 if p.required:
                     errors[p.name] = [f"{p.label}を指定してください。"]
                     continue
-                fallback = p.default_value(jst_today()) if p.type == "choice" else None
+                fallback = p.default_value(today()) if p.type == "choice" else None
                 if not fallback:
                     values[p.name] = None if p.type == "date" else ""
                     continue
@@ -290,9 +290,6 @@ def period_check(start: str, end: str, max_days: int) -> Callable[[dict[str, Any
     return check
 
 
-def jst_today() -> date:
-    """Today in Japan (the server may run on UTC)."""
-    return datetime.now(JST).date()
 
 
 def clean_text(value: Any) -> str:

@@ -16,7 +16,7 @@ from registry.suspensions import queries as suspensions
 from registry.suspensions.periods import cause_label
 
 from . import register
-from .base import Column, Document, FormDefinition, Param, jst_today, label_for, period_check
+from .base import Column, Document, FormDefinition, Param, label_for, period_check, today
 
 VIEW = frozenset({Role.SYSTEM_ADMIN, Role.CONTRACT_STAFF, Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.VIEWER})
 CATEGORY_CHOICES = tuple(CATEGORIES.items())
@@ -43,7 +43,7 @@ def build_ledger(session, params: dict, actor) -> Document:
     contractor = queries.find_by_number(session, number)
     if contractor is None:
         raise ValidationFailed({"number": [f"業者番号「{number}」の業者は登録されていません。"]})
-    day = jst_today()
+    day = today()
     codes = work_types(session, day)
 
     def title(code: str) -> str:
@@ -142,7 +142,7 @@ register(FormDefinition(
 # --- 有資格者名簿 --------------------------------------------------------------------------------------
 
 def _work_type_choices(session) -> list[tuple[str, str]]:
-    codes = work_types(session, jst_today())
+    codes = work_types(session, today())
     return [("", "すべて")] + [(code, f"{code} {wt.title}（{CATEGORIES.get(wt.category, wt.category)}）")
                                for code, wt in sorted(codes.items())]
 
@@ -155,7 +155,7 @@ def build_qualified(session, params: dict, actor) -> Document:
     category = params["category"] or "construction"
     code = params.get("work_type") or ""
     rank = params.get("rank") or ""
-    on = params.get("on_date") or jst_today()
+    on = params.get("on_date") or today()
     codes = work_types(session, on)
     if code and code in codes and codes[code].category != category:
         raise ValidationFailed({"work_type": [f"業種「{code} {codes[code].title}」は"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.jp import JpParseError, format_date, parse_date
 from core.rules import get_rule
-from core.rules.queries import today
+from core.timefmt import today
 from registry.codes import work_types
 from registry.contractors.models import CATEGORIES
 from registry.contractors.validation import FIELD_LABELS, validate_firm_fields

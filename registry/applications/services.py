@@ -19,9 +19,9 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
 from core.rules.numbering import number_prefix, sequence_of
-from core.rules.queries import today
 from core.sequences import next_number
 from core.storage import Storage
+from core.timefmt import today
 from registry.qualifications.ranks.periods import period_choices, period_label, qualification_period
 
 from . import attachments as files

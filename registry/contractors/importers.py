@@ -23,7 +23,7 @@ from core.history import record_change
 from core.importing.kinds import FieldSpec, ImportKind, RowRejected
 from core.jp import JpParseError, normalize_corporate_number, normalize_phone, normalize_postal_code, search_key
 from core.rules import get_rule
-from core.rules.queries import today
+from core.timefmt import today
 from registry.codes import derive_area_by_rule, work_types
 from registry.permissions import can_edit_registry
 from registry.qualifications.history import permit_snapshot, registration_snapshot, work_type_snapshot

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from core.rules import get_rule
 from core.rules.numbering import fiscal_year_of, format_number, number_prefix, scope_of, sequence_of
-from core.rules.queries import today
 from core.sequences import current_value, next_number
+from core.timefmt import today
 
 from .models import CATEGORIES, Contractor
 

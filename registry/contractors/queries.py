@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.jp import normalize_code, search_key
-from core.rules.queries import today
+from core.timefmt import today
 from registry.qualifications.models import JVMember, RegisteredWorkType, Registration
 from registry.suspensions.models import Suspension
 from registry.suspensions.queries import suspended_clause

@@ -14,7 +14,7 @@ from core.formtools import choices
 from core.history_views import describe_changes, render_history
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
-from core.rules.queries import today
+from core.timefmt import today
 from core.transaction import general_errors, transaction
 from registry.codes import derive_area, work_type_options, work_types
 from registry.permissions import EDIT_ROLES, VIEW_ROLES, can_edit_registry

@@ -14,7 +14,8 @@ from core.formtools import choices
 from core.jp import format_date
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
-from core.rules.queries import RuleNotInForce, today
+from core.rules.queries import RuleNotInForce
+from core.timefmt import today
 from core.transaction import general_errors, transaction
 from registry.contractors.models import Contractor
 from registry.contractors.tabs import contractor_tabs, get_contractor

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
-from exports.forms.base import jst_today
+from exports.forms.base import today
 from tests.exports.pdfcheck import assert_fonts_embedded, read_pdf
 
 
@@ -41,10 +41,10 @@ def test_pdf_output(runner, tmp_path, create_user, db_session):
 
 
 def test_xlsx_output(runner, tmp_path, admin):
-    today = jst_today()
+    day = today()
     out = tmp_path / "log.xlsx"
     result = runner.invoke(args=["form", "audit_log", "--format", "xlsx", "--out", str(out),
-                                 "--param", f"date_from={today.replace(day=1)}", "--param", f"date_to={today}"])
+                                 "--param", f"date_from={day.replace(day=1)}", "--param", f"date_to={day}"])
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out).active
     assert ws.title == "操作ログ一覧" and ws.page_setup.paperSize == 9

@@ -9,7 +9,7 @@ from core.auth import admin_services
 from core.auth.roles import Role
 from core.errors import ValidationFailed
 from exports import forms
-from exports.forms.base import Column, Document, FormDefinition, Param, jst_today, period_check
+from exports.forms.base import Column, Document, FormDefinition, Param, period_check, today
 
 
 def _errors(definition, raw, session, **kwargs) -> dict[str, list[str]]:
@@ -159,19 +159,19 @@ def test_users_form_rows_and_filters(db_session, create_user, create_department)
 
 
 def test_audit_log_form_rows(db_session, admin):
-    today = jst_today()
+    day = today()
     record(db_session, admin, "user.update", "利用者「髙﨑 一郎」を変更", target_type="users", target_id=42)
     audit_log = forms.get("audit_log")
-    doc = audit_log.produce(db_session, audit_log.parse({"date_from": str(today - timedelta(days=1)),
-                                                         "date_to": str(today)}, db_session))
+    doc = audit_log.produce(db_session, audit_log.parse({"date_from": str(day - timedelta(days=1)),
+                                                         "date_to": str(day)}, db_session))
     assert doc.landscape and [c.label for c in doc.columns] == ["ID", "日時", "利用者", "操作", "対象", "内容"]
     rows = list(doc.rows)  # read from the query in batches and spooled
     assert len(doc.rows) == len(rows) and list(doc.rows) == rows
     last = rows[-1]
     assert isinstance(last[0], int) and last[2:] == ["admin1", "利用者変更", "利用者 #42", "利用者「髙﨑 一郎」を変更"]
-    assert last[1].date() in (today, today - timedelta(days=1))
+    assert last[1].date() in (day, day - timedelta(days=1))
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)  # oldest first
-    assert doc.conditions == [("期間", (today - timedelta(days=1), today))]
+    assert doc.conditions == [("期間", (day - timedelta(days=1), day))]
     old = audit_log.produce(db_session, audit_log.parse({"date_from": "2001-01-01", "date_to": "2001-01-31"}, db_session))
     assert len(old.rows) == 0 and list(old.rows) == []
     doc.close()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
-from exports.forms.base import jst_today
+from exports.forms.base import today
 from tests.exports.pdfcheck import assert_fonts_embedded, read_pdf
 from tests.helpers import login, page_text
 
@@ -43,12 +43,12 @@ def test_preview_embeds_the_pdf_with_download_and_print_links(admin_client):
 
 
 def test_preview_defaults_to_this_month_and_keeps_changed_parameters(admin_client):
-    today = jst_today()
+    day = today()
     html = page_text(admin_client.get("/exports/forms/audit_log"))
-    assert f'value="{today.replace(day=1).isoformat()}"' in html and f'value="{today.isoformat()}"' in html
-    start = today - timedelta(days=3)
-    html = page_text(admin_client.get(f"/exports/forms/audit_log?date_from={start}&date_to={today}"))
-    assert f"audit_log.pdf?inline=1&amp;date_from={start}&amp;date_to={today}" in html
+    assert f'value="{day.replace(day=1).isoformat()}"' in html and f'value="{day.isoformat()}"' in html
+    start = day - timedelta(days=3)
+    html = page_text(admin_client.get(f"/exports/forms/audit_log?date_from={start}&date_to={day}"))
+    assert f"audit_log.pdf?inline=1&amp;date_from={start}&amp;date_to={day}" in html
 
 
 def test_preview_with_bad_parameters_shows_japanese_errors_and_no_pdf(admin_client):
@@ -82,8 +82,8 @@ def test_inline_pdf_for_preview_and_printing(admin_client, db_session):
 
 
 def test_xlsx_download(admin_client, db_session):
-    today = jst_today()
-    response = admin_client.get(f"/exports/forms/audit_log.xlsx?date_from={today - timedelta(days=1)}&date_to={today}")
+    day = today()
+    response = admin_client.get(f"/exports/forms/audit_log.xlsx?date_from={day - timedelta(days=1)}&date_to={day}")
     assert response.status_code == 200 and response.mimetype == XLSX
     assert quote("操作ログ一覧_") in response.headers["Content-Disposition"]
     ws = openpyxl.load_workbook(io.BytesIO(response.get_data())).active

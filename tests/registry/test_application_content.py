@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from core.jp import format_date
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications import content
 from registry.qualifications.keishin.formula import add_months
 from tests.registry.applications_support import (

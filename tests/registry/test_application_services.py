@@ -16,7 +16,7 @@ from core.db import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications import content, review, services
 from registry.applications.models import Application, ApplicationAttachment, ApplicationEvent
 from registry.applications.services import NotEditable

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core import create_app, mail
 from core.auth.roles import Role
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications.models import ApplicantAccount, Application
 from registry.contractors.models import Contractor
 from tests.helpers import TEST_PASSWORD, login, page_text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
-from core.rules.queries import today
+from core.timefmt import today
 from registry.contractors.models import Contractor
 from registry.suspensions.models import Suspension
 from tests.helpers import page_text
@@ -183,7 +183,7 @@ def test_menu_items(staff_client, viewer_client):
 def test_history_tab_lists_changes_of_permits_keishin_and_technicians(staff_client, db_session, create_user):
     from datetime import timedelta
 
-    from core.rules.queries import today
+    from core.timefmt import today
     from registry.contractors import services
     from registry.qualifications.permits import services as permits
     from registry.qualifications.technicians import services as technicians

@@ -9,8 +9,8 @@ from core.auth.roles import Role
 from core.errors import PermissionDenied, ValidationFailed
 from core.history import RecordHistory, history_of
 from core.jp import corporate_check_digit
-from core.rules.queries import today
 from core.rules.services import add_rule_version
+from core.timefmt import today
 from registry.contractors import queries
 from registry.contractors.models import Contractor
 from registry.contractors.numbering import next_contractor_number, preview_contractor_number

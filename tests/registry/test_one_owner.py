@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.auth.roles import Role
 from core.errors import InvalidTransition
-from core.rules.queries import today
+from core.timefmt import today
 from exports import forms
 from registry.applications.models import TRANSITIONS, Application
 from registry.contractors.queries import search_contractors

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core import mail
 from core.audit.models import AuditEntry
 from core.errors import ValidationFailed
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications import accounts, services
 from registry.applications.models import ApplicantAccount, Application
 from tests.helpers import TEST_PASSWORD, page_text

@@ -8,7 +8,7 @@ import pytest
 
 from core.auth.roles import Role
 from core.history import history_of
-from core.rules.queries import today
+from core.timefmt import today
 from registry.contractors.models import Contractor
 from registry.qualifications.models import KeishinScore, Permit, Technician
 from tests.helpers import page_text

@@ -12,7 +12,7 @@ from core.auth.roles import Role
 from core.errors import PermissionDenied, ValidationFailed
 from core.history import RecordHistory, history_of
 from core.jp import JpParseError
-from core.rules.queries import today
+from core.timefmt import today
 from registry.qualifications.jvs import queries as jv_queries
 from registry.qualifications.jvs import services as jvs
 from registry.qualifications.keishin import queries as keishin_queries

@@ -74,7 +74,7 @@ def test_ledger_shows_the_firm(db_session, create_contractor, create_user):
 
 
 def test_ledger_shows_member_suspensions_of_a_jv(db_session, create_contractor, create_user):
-    from core.rules.queries import today
+    from core.timefmt import today
 
     member = create_contractor("株式会社構成員")
     jv = create_contractor("台帳特定建設工事共同企業体", number="259001", is_jv=True, work_types={})

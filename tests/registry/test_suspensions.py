@@ -188,7 +188,7 @@ def test_tab_rerenders_errors_in_japanese(staff, login_as, create_contractor):
 
 
 def test_active_suspension_is_prominent_and_can_be_lifted(db_session, staff, login_as, create_contractor):
-    from core.rules.queries import today
+    from core.timefmt import today
 
     firm = create_contractor()
     day = today()
@@ -209,7 +209,7 @@ def test_active_suspension_is_prominent_and_can_be_lifted(db_session, staff, log
 
 
 def test_list_page_filters_and_csv(db_session, staff, login_as, create_contractor, create_user):
-    from core.rules.queries import today
+    from core.timefmt import today
 
     firm = create_contractor("株式会社一覧確認")
     old = create_contractor("株式会社過去分")

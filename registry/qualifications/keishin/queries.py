@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.rules import get_rule
-from core.rules.queries import today
+from core.timefmt import today
 
 from ..models import KeishinScore
 from .formula import validity_status

@@ -9,7 +9,7 @@ from core.db import db
 from core.formtools import choices
 from core.permissions import roles_required
 from core.rules import get_rule
-from core.rules.queries import today
+from core.timefmt import today
 from core.transaction import general_errors, transaction
 from registry.codes import work_type_options
 from registry.contractors.models import Contractor

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.errors import ValidationFailed
 from core.history import record_change
 from core.rules import get_rule
-from core.rules.queries import today
+from core.timefmt import today
 from registry.contractors.models import Contractor
 
 from ..common import add_error, check_editor, check_work_type, work_type_title

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.jp import fiscal_year_label, format_date
 from core.rules import get_rule
-from core.rules.queries import today
+from core.timefmt import today
 
 #: Periods are counted from this fiscal year (令和7・8年度 = 2025-04-01 … 2027-03-31, the example of the
 #: ``registry.qualification`` rule, which has no field for it).

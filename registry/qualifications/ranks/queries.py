@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.rules.queries import today
+from core.timefmt import today
 from registry.codes import work_types
 from registry.contractors.models import Contractor
 

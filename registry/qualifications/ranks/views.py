@@ -10,7 +10,7 @@ from core.db import db
 from core.formtools import JapaneseForm, choices
 from core.pagination import Page, parse_page
 from core.permissions import roles_required
-from core.rules.queries import today
+from core.timefmt import today
 from core.transaction import transaction
 from registry.codes import work_type_options, work_types
 from registry.contractors.models import CATEGORIES, Contractor

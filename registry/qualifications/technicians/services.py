@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from core.errors import ValidationFailed
 from core.history import record_change
 from core.jp import normalize_name
-from core.rules.queries import today
+from core.timefmt import today
 from registry.contractors.models import Contractor
 
 from ..common import add_error, check_editor
