@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 from core.rules.amounts import MODE_CHOICES, UNIT_CHOICES
+from core.rules.catalogue import RuleDefinition, SeedVersion, define_rule
 from core.rules.fields import BoolField, ChoiceField, Errors, PercentField, TextField
 from core.rules.numbering import INSERT_FIELDS, check_pattern
-from core.rules.registry import RuleDefinition, SeedVersion, define_rule
 
 #: Effective date of defaults that are not tied to a dated rule change: early enough for migrated data.
 DEFAULTS_FROM = date(2000, 1, 1)

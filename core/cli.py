@@ -16,7 +16,7 @@ from core.auth.roles import Role
 from core.auth.services import AuthSettings, find_user
 from core.db import db, utcnow
 from core.errors import ValidationFailed
-from core.rules.registry import mark_applied
+from core.rules.catalogue import mark_applied
 from core.timefmt import jst_day_start_utc
 
 mark_applied("audit_retention_days")  # `audit prune` below enforces the stricter of env and rule

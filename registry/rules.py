@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.rules.catalogue import RuleDefinition, SeedVersion, define_rule
 from core.rules.fields import BoolField, ChoiceField, IntField, TableField, TextField
 from core.rules.numbering import check_pattern
-from core.rules.registry import RuleDefinition, SeedVersion, define_rule
 
 FROM = date(2000, 1, 1)
 CATEGORY_CHOICES = (("construction", "建設工事"), ("consulting", "測量・建設コンサルタント"), ("goods", "物品"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, request, session, url_for
 
 from core.db import begin_write, db, utcnow
-from core.rules.registry import mark_applied
+from core.rules.catalogue import mark_applied
 from core.web import is_safe_next
 
 from .services import AuthSettings, load_login_session

@@ -7,7 +7,7 @@ Public API::
     deadline_for(session, "explanation_request", notified_on)
     is_business_day(session, day)
 
-A package defines its own rule keys with ``core.rules.registry.define_rule`` (see ``builtin.py``).
+A package defines its own rule keys with ``core.rules.catalogue.define_rule`` (see ``builtin.py``).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from .catalogue import EnvFloor, RuleDefinition, SeedVersion, define_rule
 from .fields import BoolField, ChoiceField, IntField, TableField, TextField
-from .registry import EnvFloor, RuleDefinition, SeedVersion, define_rule
 
 #: Effective date of defaults that are not tied to a dated rule change: early enough for migrated data.
 DEFAULTS_FROM = date(2000, 1, 1)

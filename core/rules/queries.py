@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from core.errors import DomainError
 from core.timefmt import today
 
+from .catalogue import RuleDefinition, get_definition
 from .models import Holiday, RuleVersion
-from .registry import RuleDefinition, get_definition
 
 
 class RuleNotInForce(DomainError):

@@ -20,10 +20,10 @@ from core.web import restrict_to_admin_networks
 
 from . import queries, services
 from .calendar import FIRST_GENERATED_YEAR, deadline_for, weekday_label, years_without_holidays
+from .catalogue import RuleDefinition, UnknownRule, definitions, diff_values, get_definition, is_applied
 from .fields import TableField
 from .forms import ConfirmForm, HolidayForm, LookupForm, NationalHolidaysForm, RuleVersionForm, SchemaForm
 from .models import Holiday
-from .registry import RuleDefinition, UnknownRule, definitions, diff_values, get_definition, is_applied
 
 bp = Blueprint("rules", __name__, url_prefix="/admin/rules")
 restrict_to_admin_networks(bp)

@@ -10,14 +10,14 @@ ROOT = Path(__file__).resolve().parents[2]
 FIRST_LOOKUPS = f"""
 import sys, threading
 sys.path.insert(0, {str(ROOT)!r})
-from core.rules import registry
+from core.rules import catalogue
 
 errors, start = [], threading.Barrier(8)
 
 def lookup():
     start.wait()
     try:
-        registry.get_definition("password_policy")
+        catalogue.get_definition("password_policy")
     except Exception as exc:
         errors.append(exc)
 
