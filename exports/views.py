@@ -16,18 +16,18 @@ from core.permissions import roles_required
 from core.transaction import transaction
 from core.web import address_allowed, render_error
 
-from . import forms
+from . import reports
 from .download import content_disposition
-from .forms.base import FormDefinition, today
 from .render import FORMATS
+from .reports.base import ReportDefinition, today
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 #: The routes admit every role that may use at least one form; each form then checks its own roles.
-form_access = roles_required(*forms.roles_in_use())
+form_access = roles_required(*reports.roles_in_use())
 
 
-def _definition(name: str) -> FormDefinition:
-    definition = forms.get(name)
+def _definition(name: str) -> ReportDefinition:
+    definition = reports.get(name)
     if definition is None:
         abort(404)
     if not definition.may_use(current_user):
@@ -42,16 +42,16 @@ def _messages(exc: ValidationFailed) -> list[str]:
     return [m for msgs in exc.errors.values() for m in msgs]
 
 
-@bp.route("/forms")
+@bp.route("/reports")
 @form_access
-def form_list():
+def report_list():
     """The forms the user may print, with their parameters."""
-    return render_template("exports/form_list.html", definitions=forms.usable_by(current_user))
+    return render_template("exports/report_list.html", definitions=reports.usable_by(current_user))
 
 
-@bp.route("/forms/<name>")
+@bp.route("/reports/<name>")
 @form_access
-def form_preview(name: str):
+def report_preview(name: str):
     """Parameters (GET form), the PDF shown inline, and download / print buttons."""
     definition = _definition(name)
     given = any(p.name in request.args for p in definition.params)
@@ -67,23 +67,23 @@ def form_preview(name: str):
     except ValidationFailed as exc:  # a read: wrong parameters are shown on the form, nothing to roll back
         general = apply_errors(form, exc)
     urls = preview_urls(definition, args) if document is not None else None
-    html = render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
+    html = render_template("exports/report_preview.html", definition=definition, form=form, general_errors=general,
                            document=document, urls=urls)
     if document is not None:
         document.close()
     return html
 
 
-@bp.route("/forms/<name>.pdf")
+@bp.route("/reports/<name>.pdf")
 @form_access
-def form_pdf(name: str):
+def report_pdf(name: str):
     """The form as PDF: ``inline=1`` shows it in the browser (preview, printing), otherwise a download."""
     return _output(name, "pdf", inline=request.args.get("inline") == "1")
 
 
-@bp.route("/forms/<name>.xlsx")
+@bp.route("/reports/<name>.xlsx")
 @form_access
-def form_xlsx(name: str):
+def report_xlsx(name: str):
     """The form as an Excel workbook set up for A4 printing."""
     return _output(name, "xlsx", inline=False)
 
@@ -104,14 +104,14 @@ def _output(name: str, fmt: str, inline: bool):
     args = definition.args_of(values)
     how = "表示" if inline else "出力"
     with transaction():
-        record(db.session, current_user, "form.output", f"帳票「{definition.title}」を {label} {how}",
+        record(db.session, current_user, "report.output", f"帳票「{definition.title}」を {label} {how}",
                details={"form": definition.name, "format": fmt, "params": args})
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(definition.title, fmt, inline=inline)
     return response
 
 
-def _parameter_form(definition: FormDefinition, raw: MultiDict):
+def _parameter_form(definition: ReportDefinition, raw: MultiDict):
     """A WTForms form built from the parameter spec, only to render labels, values and errors accessibly."""
 
     class ParameterForm(JapaneseForm):
@@ -129,10 +129,10 @@ def _parameter_form(definition: FormDefinition, raw: MultiDict):
     return ParameterForm(formdata=raw)
 
 
-def preview_urls(definition: FormDefinition, args: dict[str, str]) -> dict[str, str]:
+def preview_urls(definition: ReportDefinition, args: dict[str, str]) -> dict[str, str]:
     """The inline PDF (preview and printing) and the two downloads, for the same parameters."""
     return {
-        "inline": url_for("exports.form_pdf", name=definition.name, inline=1, **args),
-        "pdf": url_for("exports.form_pdf", name=definition.name, **args),
-        "xlsx": url_for("exports.form_xlsx", name=definition.name, **args),
+        "inline": url_for("exports.report_pdf", name=definition.name, inline=1, **args),
+        "pdf": url_for("exports.report_pdf", name=definition.name, **args),
+        "xlsx": url_for("exports.report_xlsx", name=definition.name, **args),
     }

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.jp import DATE_STYLES, format_date
-from exports.forms.base import Column, Document, clean_text
+from exports.reports.base import Column, Document, clean_text
 
 __all__ = ["DATE_STYLES", "column_widths", "conditions_text", "count_text", "format_cell", "issue_date_text",
            "sample_row"]

@@ -26,7 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table
 
 from exports import fonts
-from exports.forms.base import Document
+from exports.reports.base import Document
 
 from .common import (
     BODY_SIZE,

@@ -20,7 +20,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from exports import fonts
-from exports.forms.base import Document, clean_text
+from exports.reports.base import Document, clean_text
 
 from .common import column_widths, conditions_text, count_text, issue_date_text, sample_row
 

@@ -9,7 +9,7 @@ openpyxl without lxml takes ~10 s for the whole registry (450,000 cells) and kee
 writes the SpreadsheetML itself. Text is an inline string (never a formula: "=..." stays text), ``int``,
 ``float`` and ``Decimal`` are numbers, ``date`` a date serial shown yyyy/mm/dd (``datetime``: yyyy/mm/dd hh:mm,
 its wall-clock time), ``bool`` a boolean; characters XML cannot carry are dropped. The header row is bold and
-frozen and repeats on every printed page; A4 landscape; the forms' font (``exports.fonts``).
+frozen and repeats on every printed page; A4 landscape; the reports' font (``exports.fonts``).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def test_large_page_is_gzipped(admin_client, create_user):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
 def test_downloads_are_sent_as_they_are(admin_client, fmt):
-    response = admin_client.get(f"/exports/forms/users.{fmt}?status=all", headers=GZIP)
+    response = admin_client.get(f"/exports/reports/users.{fmt}?status=all", headers=GZIP)
     assert response.status_code == 200
     assert "Content-Encoding" not in response.headers
     assert response.data[:4] in (b"PK\x03\x04", b"%PDF")

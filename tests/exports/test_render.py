@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 
-from exports.forms.base import Column, Document
 from exports.render import render_pdf, render_xlsx
+from exports.reports.base import Column, Document
 from tests.exports.pdfcheck import assert_fonts_embedded, read_pages, read_pdf
 
 ISSUER = "架空市 総務部契約課"

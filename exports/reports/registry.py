@@ -16,7 +16,7 @@ from registry.suspensions import queries as suspensions
 from registry.suspensions.periods import cause_label
 
 from . import register
-from .base import Column, Document, FormDefinition, Param, label_for, period_check, today
+from .base import Column, Document, Param, ReportDefinition, label_for, period_check, today
 
 VIEW = frozenset({Role.SYSTEM_ADMIN, Role.CONTRACT_STAFF, Role.DEPARTMENT_STAFF, Role.INSPECTOR, Role.VIEWER})
 CATEGORY_CHOICES = tuple(CATEGORIES.items())
@@ -128,7 +128,7 @@ def build_ledger(session, params: dict, actor) -> Document:
     )
 
 
-register(FormDefinition(
+register(ReportDefinition(
     name="contractor_ledger",
     title="業者台帳",
     description="1 業者の基本情報・入札参加資格（業種・等級）・建設業許可・最新の経審・指名停止を 1 枚にまとめます。",
@@ -190,7 +190,7 @@ def build_qualified(session, params: dict, actor) -> Document:
     )
 
 
-register(FormDefinition(
+register(ReportDefinition(
     name="qualified_contractors",
     title="有資格者名簿",
     description="基準日に入札参加資格のある業者（状態が有効のもの）を、業種・等級・業者番号の順に出力します。",
@@ -234,7 +234,7 @@ def build_suspensions(session, params: dict, actor) -> Document:
     )
 
 
-register(FormDefinition(
+register(ReportDefinition(
     name="suspensions",
     title="指名停止一覧",
     description="指定した期間に効力のあった指名停止措置の公表用一覧です（期間の途中で解除したものを含みます）。",

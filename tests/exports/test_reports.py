@@ -8,8 +8,8 @@ from core.audit.services import record
 from core.auth import admin_services
 from core.auth.roles import Role
 from core.errors import ValidationFailed
-from exports import forms
-from exports.forms.base import Column, Document, FormDefinition, Param, period_check, today
+from exports import reports
+from exports.reports.base import Column, Document, Param, ReportDefinition, period_check, today
 
 
 def _errors(definition, raw, session, **kwargs) -> dict[str, list[str]]:
@@ -19,28 +19,28 @@ def _errors(definition, raw, session, **kwargs) -> dict[str, list[str]]:
 
 
 def test_registry_has_the_admin_forms():
-    assert {"users", "audit_log"} <= {f.name for f in forms.all_forms()}
-    assert forms.get("users").roles == {Role.SYSTEM_ADMIN}
-    assert forms.get("audit_log").landscape and not forms.get("users").landscape
-    assert Role.SYSTEM_ADMIN in forms.roles_in_use()
-    assert forms.get("nope") is None
+    assert {"users", "audit_log"} <= {f.name for f in reports.all_reports()}
+    assert reports.get("users").roles == {Role.SYSTEM_ADMIN}
+    assert reports.get("audit_log").landscape and not reports.get("users").landscape
+    assert Role.SYSTEM_ADMIN in reports.roles_in_use()
+    assert reports.get("nope") is None
 
 
 def test_usable_by_follows_roles(create_user, admin):
-    assert {f.name for f in forms.usable_by(admin)} >= {"users", "audit_log"}
-    assert forms.usable_by(create_user(Role.CONTRACT_STAFF)) == [f for f in forms.all_forms()
+    assert {f.name for f in reports.usable_by(admin)} >= {"users", "audit_log"}
+    assert reports.usable_by(create_user(Role.CONTRACT_STAFF)) == [f for f in reports.all_reports()
                                                                  if Role.CONTRACT_STAFF in f.roles]
 
 
 def test_required_and_bad_dates_name_the_parameter(db_session):
-    audit_log = forms.get("audit_log")
+    audit_log = reports.get("audit_log")
     errors = _errors(audit_log, {"date_from": "2025-02-30"}, db_session)
     assert errors["date_from"] == ["期間（開始日）「2025-02-30」を日付として読み取れません: 2025年2月に30日はありません。"]
     assert errors["date_to"] == ["期間（終了日）を指定してください。"]
 
 
 def test_period_order_and_length(db_session):
-    audit_log = forms.get("audit_log")
+    audit_log = reports.get("audit_log")
     assert "開始日以降" in _errors(audit_log, {"date_from": "2025-04-02", "date_to": "2025-04-01"}, db_session)["date_to"][0]
     assert "366 日以内" in _errors(audit_log, {"date_from": "2025-01-01", "date_to": "2026-01-02"}, db_session)["date_to"][0]
     values = audit_log.parse({"date_from": "２０２５/１/１", "date_to": "R8.1.1"}, db_session)  # full width, 和暦, 366 days
@@ -49,7 +49,7 @@ def test_period_order_and_length(db_session):
 
 
 def test_choices_and_unknown_parameters(db_session, create_department):
-    users = forms.get("users")
+    users = reports.get("users")
     dept = create_department(code="0999", name="試験課")
     assert users.parse({}, db_session) == {"department": "", "status": "active"}
     assert users.parse({"department": "0999", "status": "all"}, db_session)["department"] == "0999"
@@ -69,13 +69,13 @@ def test_definition_validates_its_spec():
     with pytest.raises(ValueError):
         Column("A", "money")
     with pytest.raises(ValueError):
-        FormDefinition("Bad-Name", "x", (), lambda s, p, a: None, frozenset())
+        ReportDefinition("Bad-Name", "x", (), lambda s, p, a: None, frozenset())
     with pytest.raises(ValueError):
-        forms.register(FormDefinition("users", "別の帳票", (), lambda s, p, a: None, frozenset()))
+        reports.register(ReportDefinition("users", "別の帳票", (), lambda s, p, a: None, frozenset()))
 
 
 def test_max_rows_is_refused_with_a_message(db_session):
-    definition = FormDefinition("many", "多い帳票", (), lambda s, p, a: Document("多い", [Column("A")], [["x"]] * 3),
+    definition = ReportDefinition("many", "多い帳票", (), lambda s, p, a: Document("多い", [Column("A")], [["x"]] * 3),
                                 frozenset({Role.SYSTEM_ADMIN}), max_rows=2)
     with pytest.raises(ValidationFailed) as info:
         definition.produce(db_session, {}, None)
@@ -88,9 +88,9 @@ def _generated(count: int, seen: list[int]):
         yield [f"{i:05d}", date(2026, 4, 1) + timedelta(days=i % 30), i if i % 3 else None]
 
 
-def _streaming_form(count: int, seen: list[int], **kwargs) -> FormDefinition:
+def _streaming_form(count: int, seen: list[int], **kwargs) -> ReportDefinition:
     columns = [Column("番号"), Column("日付", "date"), Column("金額", "yen")]
-    return FormDefinition("streamed", "長い帳票", (), lambda s, p, a: Document("長い帳票", columns, _generated(count, seen)),
+    return ReportDefinition("streamed", "長い帳票", (), lambda s, p, a: Document("長い帳票", columns, _generated(count, seen)),
                           frozenset({Role.SYSTEM_ADMIN}), **kwargs)
 
 
@@ -110,7 +110,7 @@ def test_generated_rows_over_the_limit_stop_at_once(db_session):
         _streaming_form(1_000, seen, max_rows=100).produce(db_session, {}, None)
     assert info.value.errors[""] == ["該当件数が帳票の上限（100 件）を超えています。条件を絞り込んでください。"]
     assert len(seen) == 101  # the rest of the query is never read
-    assert FormDefinition("x", "x", (), lambda s, p, a: None, frozenset()).max_rows == 100_000
+    assert ReportDefinition("x", "x", (), lambda s, p, a: None, frozenset()).max_rows == 100_000
 
 
 def test_generated_rows_of_the_wrong_width_are_refused(db_session):
@@ -120,7 +120,7 @@ def test_generated_rows_of_the_wrong_width_are_refused(db_session):
 
 
 def test_long_lists_are_spooled_to_disk(monkeypatch):
-    from exports.forms import rows as rows_module
+    from exports.reports import rows as rows_module
 
     monkeypatch.setattr(rows_module, "IN_MEMORY", 10_000)
     seen: list[int] = []
@@ -144,7 +144,7 @@ def test_users_form_rows_and_filters(db_session, create_user, create_department)
     create_user(Role.DEPARTMENT_STAFF, login_id="takasaki", name="髙﨑 一郎", department=dept)
     gone = create_user(Role.VIEWER, login_id="gone", name="退職 者")
     admin_services.deactivate_user(db_session, None, gone, reason="退職", now=gone.created_at)
-    users = forms.get("users")
+    users = reports.get("users")
 
     doc = users.produce(db_session, users.parse({"department": "0710"}, db_session))
     assert doc.title == "利用者一覧" and not doc.landscape
@@ -161,7 +161,7 @@ def test_users_form_rows_and_filters(db_session, create_user, create_department)
 def test_audit_log_form_rows(db_session, admin):
     day = today()
     record(db_session, admin, "user.update", "利用者「髙﨑 一郎」を変更", target_type="users", target_id=42)
-    audit_log = forms.get("audit_log")
+    audit_log = reports.get("audit_log")
     doc = audit_log.produce(db_session, audit_log.parse({"date_from": str(day - timedelta(days=1)),
                                                          "date_to": str(day)}, db_session))
     assert doc.landscape and [c.label for c in doc.columns] == ["ID", "日時", "利用者", "操作", "対象", "内容"]

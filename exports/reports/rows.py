@@ -1,6 +1,6 @@
-"""Rows of a long form kept outside the Python heap, so forms of any length render with bounded memory.
+"""Rows of a long report kept outside the Python heap, so reports of any length render with bounded memory.
 
-A form definition may return its rows as a generator. The renderers need them more than once (the row count in
+A report definition may return its rows as a generator. The renderers need them more than once (the row count in
 every page header, the width of number columns before the first page, the pages), so ``RowStore`` writes them
 once, in pickled batches, to a temporary file (in memory while small) and reads them back as often as needed.
 """
@@ -18,7 +18,7 @@ BATCH = 500
 
 
 class TooManyRows(Exception):
-    """More rows than the form allows: ``limit``; ``count`` is the number of rows when it is known (a list)."""
+    """More rows than the report allows: ``limit``; ``count`` is the number of rows when it is known (a list)."""
 
     def __init__(self, limit: int, count: int | None = None):
         super().__init__(f"more than {limit} rows")

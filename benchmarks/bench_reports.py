@@ -1,7 +1,7 @@
 """Form (帳票) output times (SPEC CM11): a one-page form and a ~20-page list, as PDF and as Excel.
 
 Usage:
-    python benchmarks/bench_forms.py [--database-url URL] [--repeat 15]
+    python benchmarks/bench_reports.py [--database-url URL] [--repeat 15]
 
 Without --database-url a temporary SQLite file is used; a PostgreSQL URL must point at an EMPTY database (it is
 migrated and filled). Data: 760 users in 30 departments and 540 operation-log entries on one day, so that
@@ -13,7 +13,7 @@ the embedded fonts (reported as "cold"); the p50/p95 figures are over ``--repeat
 Targets: one page < 100 ms, 20 pages < 1 s.
 
 Memory of long forms (no database):
-    python benchmarks/bench_forms.py --memory-rows 20000 [--source DIR]
+    python benchmarks/bench_reports.py --memory-rows 20000 [--source DIR]
 
 renders a synthetic 有資格者名簿 (8 columns, A4 landscape, one address in four long enough to wrap) as PDF and as
 Excel, each in a fresh subprocess, and reports the peak RSS (``ru_maxrss``), wall and CPU time. ``list`` hands the
@@ -109,11 +109,11 @@ def fill(app) -> None:
 def output(app, form: str, fmt: str, args: dict[str, str]) -> tuple[bytes, int, float]:
     """One output as the download view makes it (without HTTP and the audit entry); also the build time."""
     from core.db import db
-    from exports import forms
-    from exports.forms.base import today
+    from exports import reports
     from exports.render import FORMATS
+    from exports.reports.base import today
 
-    definition = forms.get(form)
+    definition = reports.get(form)
     with app.app_context():
         start = time.perf_counter()
         values = definition.parse(args, db.session)
@@ -140,8 +140,8 @@ def qualified_rows(count: int):
 
 def memory_case(kind: str, fmt: str, rows: int) -> dict:
     """One rendering in this (fresh) process: peak RSS and times."""
-    from exports.forms.base import Column, Document
     from exports.render import FORMATS
+    from exports.reports.base import Column, Document
 
     columns = [Column("業者番号", width=0.9), Column("商号又は名称", width=2.4), Column("代表者", width=1.6),
                Column("所在地", width=2.6), Column("地域区分", width=0.8), Column("業種", width=1.8),
@@ -161,11 +161,11 @@ def memory_case(kind: str, fmt: str, rows: int) -> dict:
 
 def registry_form(fmt: str) -> tuple[bytes, int]:
     from core.db import db
-    from exports import forms
+    from exports import reports
     from exports.render import FORMATS
 
     app = build_app(os.environ["BENCH_FORMS_DB"])
-    definition = forms.get("qualified_contractors")
+    definition = reports.get("qualified_contractors")
     object.__setattr__(definition, "max_rows", 10**6)  # code before the streaming renderers refused > 10,000
     with app.app_context():
         values = definition.parse({"category": "construction", "on_date": "2026-07-01"}, db.session)
@@ -224,11 +224,11 @@ def main() -> None:
     if options.memory_rows:
         memory_report(options.memory_rows, options.source, options.registry_firms)
         return
-    url = options.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_forms.sqlite3'}"
+    url = options.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_reports.sqlite3'}"
     app = build_app(url)
     fill(app)
 
-    from exports.forms.base import today
+    from exports.reports.base import today
 
     today = today()
     period = {"date_from": str(today - timedelta(days=3)), "date_to": str(today)}

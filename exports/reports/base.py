@@ -1,10 +1,10 @@
-"""What a form (帳票) is: its parameters, and the plain tabular document it builds for the renderers.
+"""What a report (帳票) is: its parameters, and the plain tabular document it builds for the renderers.
 
-A ``FormDefinition`` reads data (through the feature packages' ``queries.py``) and returns a ``Document``:
+A ``ReportDefinition`` reads data (through the feature packages' ``queries.py``) and returns a ``Document``:
 title, a conditions line, column specs and rows of plain values. ``render_pdf`` and ``render_xlsx`` turn any
 ``Document`` into a file, so one definition gives both formats, the preview, the downloads and the CLI.
-Rows may be a list or a generator; the renderers read them page by page (PDF) and row by row (Excel), so a form's
-length is bounded by ``FormDefinition.max_rows`` (time and paper), not by memory.
+Rows may be a list or a generator; the renderers read them page by page (PDF) and row by row (Excel), so a report's
+length is bounded by ``ReportDefinition.max_rows`` (time and paper), not by memory.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from .rows import RowStore, TooManyRows
 
 PARAM_TYPES = ("date", "choice", "text")
 COLUMN_TYPES = ("text", "int", "yen", "date", "datetime")
-#: Query-string names the views use themselves; a form parameter may not take them.
+#: Query-string names the views use themselves; a report parameter may not take them.
 RESERVED_NAMES = frozenset({"inline", "format", "page", "csrf_token"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-#: The default row limit of a form (see ``FormDefinition.max_rows``).
+#: The default row limit of a report (see ``ReportDefinition.max_rows``).
 MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a form, e.g. ``Param("date_from", "期間（開始日）", "date", required=True)``.
+    """One parameter of a report, e.g. ``Param("date_from", "期間（開始日）", "date", required=True)``.
 
     ``choices`` is a sequence of ``(value, label)`` or a callable ``(session) -> sequence`` for choices read
     from the database. ``default`` (a value or a callable ``(today) -> value``) pre-fills the preview page only;
@@ -96,7 +96,7 @@ class Column:
 
 @dataclass
 class Document:
-    """Plain data of one tabular form, independent of the output format.
+    """Plain data of one tabular report, independent of the output format.
 
     Row values: ``str`` for text, ``int`` for int/yen, ``date`` for date, naive Japan-time ``datetime`` for
     datetime; ``None`` is an empty cell.
@@ -140,13 +140,13 @@ class Document:
 
 
 #: ``build(session, params, actor) -> Document``; ``actor`` is the requesting user (None from the CLI), for
-#: forms that must limit data to the user's department.
+#: reports that must limit data to the user's department.
 Builder = Callable[[Any, dict[str, Any], Any], Document]
 
 
 @dataclass(frozen=True)
-class FormDefinition:
-    """One form. Register it with ``exports.forms.register(...)``; everything else follows."""
+class ReportDefinition:
+    """One report. Register it with ``exports.reports.register(...)``; everything else follows."""
 
     name: str
     title: str
@@ -155,7 +155,7 @@ class FormDefinition:
     roles: frozenset[Role]
     description: str = ""
     landscape: bool = False
-    #: Also refuse the form outside ``KEIYAKU_ADMIN_NETWORKS`` (forms of the administration screens).
+    #: Also refuse the report outside ``KEIYAKU_ADMIN_NETWORKS`` (reports of the administration screens).
     admin_network_only: bool = False
     #: A check across parameters, e.g. the length of a period: ``(params) -> {name: [message]}``.
     check: Callable[[dict[str, Any]], Mapping[str, list[str]]] | None = None
@@ -190,7 +190,7 @@ class FormDefinition:
     def parse(self, raw: Mapping[str, str], session, *, unknown: str = "ignore") -> dict[str, Any]:
         """Check and convert raw string values; raises ``ValidationFailed({param: [Japanese message]})``.
 
-        ``unknown="error"`` (the CLI) refuses names the form does not have; the web ignores them.
+        ``unknown="error"`` (the CLI) refuses names the report does not have; the web ignores them.
         """
         errors: dict[str, list[str]] = {}
         values: dict[str, Any] = {}

@@ -11,7 +11,7 @@ from core.db import utcnow
 from core.timefmt import to_jst
 
 from . import register
-from .base import Column, Document, FormDefinition, Param, label_for, period_check
+from .base import Column, Document, Param, ReportDefinition, label_for, period_check
 
 ADMIN = frozenset({Role.SYSTEM_ADMIN})
 STATUS_CHOICES = (("active", "有効のみ"), ("inactive", "無効のみ"), ("all", "すべて"))
@@ -19,7 +19,7 @@ AUDIT_MAX_DAYS = 366
 
 
 def _local(value):
-    """Stored naive UTC → naive Japan time, as the forms show it."""
+    """Stored naive UTC → naive Japan time, as the reports show it."""
     local = to_jst(value)
     return local.replace(tzinfo=None) if local else None
 
@@ -59,7 +59,7 @@ def build_users(session, params: dict, actor) -> Document:
     )
 
 
-register(FormDefinition(
+register(ReportDefinition(
     name="users",
     title="利用者一覧",
     description="利用者のログインID・氏名・部署・役割・状態・最終ログイン日時の一覧です。",
@@ -80,7 +80,7 @@ def build_audit_log(session, params: dict, actor) -> Document:
     date_to: date = params["date_to"]
     stmt = audit_queries.search_entries(date_from=date_from, date_to=date_to, newest_first=False)
 
-    def rows():  # read in batches as the form is spooled, never every entry of a year at once
+    def rows():  # read in batches as the report is spooled, never every entry of a year at once
         for entry in session.scalars(stmt.execution_options(yield_per=1000)):
             target = audit_queries.TARGET_LABELS.get(entry.target_type or "", entry.target_type or "")
             if entry.target_id:
@@ -103,7 +103,7 @@ def build_audit_log(session, params: dict, actor) -> Document:
     )
 
 
-register(FormDefinition(
+register(ReportDefinition(
     name="audit_log",
     title="操作ログ一覧",
     description=f"指定した期間（最長 {AUDIT_MAX_DAYS} 日）の操作ログを古い順に出力します。",

@@ -9,7 +9,7 @@ import pytest
 
 from core.auth.roles import Role
 from core.errors import ValidationFailed
-from exports import forms
+from exports import reports
 from exports.render import render_pdf, render_xlsx
 from registry.qualifications.models import JVMember, KeishinScore, Permit
 from registry.suspensions.services import register_suspension
@@ -20,12 +20,12 @@ VIEW = {Role.SYSTEM_ADMIN, Role.CONTRACT_STAFF, Role.DEPARTMENT_STAFF, Role.INSP
 
 
 def _produce(db_session, name: str, raw: dict):
-    definition = forms.get(name)
+    definition = reports.get(name)
     return definition.produce(db_session, definition.parse(raw, db_session))
 
 
 def _errors(db_session, name: str, raw: dict) -> dict:
-    definition = forms.get(name)
+    definition = reports.get(name)
     with pytest.raises(ValidationFailed) as info:
         definition.produce(db_session, definition.parse(raw, db_session))
     return info.value.errors
@@ -45,9 +45,9 @@ def _xlsx_values(document) -> str:
 
 def test_forms_are_registered_for_the_registry_viewers():
     for name in ("contractor_ledger", "qualified_contractors", "suspensions"):
-        assert forms.get(name).roles == VIEW, name
-    assert forms.get("qualified_contractors").landscape and forms.get("suspensions").landscape
-    assert not forms.get("contractor_ledger").landscape
+        assert reports.get(name).roles == VIEW, name
+    assert reports.get("qualified_contractors").landscape and reports.get("suspensions").landscape
+    assert not reports.get("contractor_ledger").landscape
 
 
 def test_ledger_shows_the_firm(db_session, create_contractor, create_user):
@@ -147,14 +147,14 @@ def test_suspension_list_bad_period(db_session):
 def test_forms_over_http_for_a_viewer(create_user, login_as, create_contractor):
     create_contractor("株式会社閲覧確認", number="250301")
     client = login_as(create_user(Role.VIEWER))
-    html = page_text(client.get("/exports/forms"))
+    html = page_text(client.get("/exports/reports"))
     assert "業者台帳" in html and "有資格者名簿" in html and "指名停止一覧" in html and "利用者一覧" not in html
-    response = client.get("/exports/forms/contractor_ledger.pdf?number=250301")
+    response = client.get("/exports/reports/contractor_ledger.pdf?number=250301")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "株式会社閲覧確認" in "".join(p.text for p in read_pdf(response.data))
-    html = page_text(client.get("/exports/forms/contractor_ledger?number=000000"))
+    html = page_text(client.get("/exports/reports/contractor_ledger?number=000000"))
     assert "業者番号「000000」の業者は登録されていません。" in html and "<iframe" not in html
-    assert client.get("/exports/forms/qualified_contractors.xlsx?category=construction").status_code == 200
-    assert client.get("/exports/forms/users").status_code == 403
+    assert client.get("/exports/reports/qualified_contractors.xlsx?category=construction").status_code == 200
+    assert client.get("/exports/reports/users").status_code == 403
     applicant = login_as(create_user(Role.APPLICANT))
-    assert applicant.get("/exports/forms/suspensions").status_code == 403
+    assert applicant.get("/exports/reports/suspensions").status_code == 403
