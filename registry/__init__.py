@@ -56,6 +56,7 @@ def _init_staff(app: Flask) -> None:
     from .permissions import EDIT_ROLES, VIEW_ROLES, can_edit_registry
     from .qualifications.jvs import views as jvs
     from .qualifications.keishin import views as keishin
+    from .qualifications.models import PERIOD_STATUSES
     from .qualifications.permits import views as permits
     from .qualifications.ranks import views as ranks
     from .qualifications.technicians import views as technicians
@@ -78,7 +79,7 @@ def _init_staff(app: Flask) -> None:
     @app.context_processor
     def _registry_globals():
         return {"contractor_tabs": contractor_tabs, "registry_today": today, "can_edit_registry": can_edit_registry,
-                "suspension_notice": suspension_notice}
+                "suspension_notice": suspension_notice, "period_statuses": PERIOD_STATUSES}
 
     menu.register_group(app, "業者登録", 20)
     menu.register(app, "業者登録", "業者一覧", "registry.contractors.contractor_list", VIEW_ROLES,

@@ -13,7 +13,7 @@ from core.csvexport import csv_response
 
 # The streaming writer is a renderer with no feature knowledge; importing it points no rule upward.
 from exports.render.xlsx_stream import xlsx_response
-from registry.qualifications.models import RegisteredWorkType
+from registry.qualifications.models import RegisteredWorkType, Registration
 from registry.suspensions.queries import suspensions_in_force
 
 from . import queries
@@ -28,6 +28,8 @@ class RegistrationSummary:
     period_start: date
     period_end: date
     work_types: list = field(default_factory=list)  # (code, objective, subjective, rank)
+
+    covers = Registration.covers  # the same rule as the ORM row
 
 
 def registrations_of(session: Session, ids) -> dict[int, list[RegistrationSummary]]:
@@ -44,7 +46,7 @@ def registrations_of(session: Session, ids) -> dict[int, list[RegistrationSummar
 
 def work_type_summary(regs: list[RegistrationSummary], codes: dict, day) -> list[tuple[str, str, str | None]]:
     """(code, title, rank) of the registrations in force on ``day`` (else the latest)."""
-    current = [r for r in regs if r.period_start <= day <= r.period_end] or regs[-1:]
+    current = [r for r in regs if r.covers(day)] or regs[-1:]
     return [(code, codes[code].title if code in codes else code, rank)
             for r in current for code, _o, _s, rank in r.work_types]
 

@@ -122,7 +122,7 @@ def find_by_corporate_number(session: Session, corporate_number: str, active_onl
 def current_registrations(contractor: Contractor, day: date | None = None) -> list[Registration]:
     """The firm's registrations whose qualification period contains ``day`` (default today)."""
     on = day or today()
-    return [r for r in contractor.registrations if r.period_start <= on <= r.period_end]
+    return [r for r in contractor.registrations if r.covers(on)]
 
 
 def related_history(session: Session, contractor: Contractor, limit: int = 200) -> list:

@@ -28,6 +28,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, utcnow
 from registry.contractors.models import CATEGORIES, Contractor, in_values
 
+#: Status of a registration's period on a day: label and badge class (one place for every screen).
+PERIOD_STATUSES = {"current": ("有効期間内", "badge--success"), "ended": ("期間満了", "badge--neutral"),
+                   "upcoming": ("開始前", "badge--info")}
+
 
 class Registration(Base):
     """A firm's qualification in one category for one qualification period (e.g. 令和7・8年度)."""
@@ -54,6 +58,17 @@ class Registration(Base):
     @property
     def category_label(self) -> str:
         return CATEGORIES.get(self.category, self.category)
+
+    def covers(self, day: date) -> bool:
+        """The qualification period contains ``day``."""
+        return self.period_start <= day <= self.period_end
+
+    def period_status(self, day: date) -> str:
+        """``current`` (有効期間内), ``ended`` (期間満了) or ``upcoming`` (開始前) on ``day``; labels and badges
+        in ``PERIOD_STATUSES``."""
+        if self.covers(day):
+            return "current"
+        return "ended" if self.period_end < day else "upcoming"
 
 
 class RegisteredWorkType(Base):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.auth.roles import Role
 from core.errors import InvalidTransition
 from core.timefmt import today
-from exports import forms
+from exports import reports
 from registry.applications.models import TRANSITIONS, Application
 from registry.contractors.queries import search_contractors
 from registry.qualifications.models import JVMember, RegisteredWorkType
@@ -86,7 +86,7 @@ def test_scheduled_measure_shows_on_the_header_and_the_ledger(db_session, staff_
     assert not is_suspended(db_session, firm.id, day)
     html = page_text(staff_client.get(f"/registry/contractors/{firm.id}"))
     assert "指名停止の予定（" in html
-    definition = forms.get("contractor_ledger")
+    definition = reports.get("contractor_ledger")
     document = definition.produce(db_session, definition.parse({"number": "71010"}, db_session))
     flat = " ".join(str(v) for row in document.rows for v in row)
     assert "【予定】" in flat and "なし" not in flat.split("指名停止")[-1][:20]
@@ -126,3 +126,16 @@ def test_application_transitions_follow_the_table(status, step, allowed):
         with pytest.raises(InvalidTransition):
             application.transition(step)
         assert application.status == status
+
+
+def test_period_status_one_rule_on_both_screens(staff_client, create_contractor):
+    from datetime import date
+
+    from registry.qualifications.models import Registration
+
+    r = Registration(period_start=date(2025, 4, 1), period_end=date(2027, 3, 31))
+    assert [r.period_status(d) for d in (date(2025, 3, 31), date(2025, 4, 1), date(2027, 3, 31), date(2027, 4, 1))] \
+        == ["upcoming", "current", "current", "ended"]
+    firm = create_contractor("期間建設")
+    for url in (f"/registry/contractors/{firm.id}", f"/registry/contractors/{firm.id}/ranks"):
+        assert "有効期間内" in page_text(staff_client.get(url)), url
