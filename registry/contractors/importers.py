@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from core.history import record_change
 from core.importing.kinds import FieldSpec, ImportKind, RowRejected
-from core.jp import JpParseError, normalize_corporate_number, normalize_phone, normalize_postal_code, search_key
+from core.jp import search_key
 from core.rules import get_rule
 from core.timefmt import today
 from registry.codes import derive_area_by_rule, work_types
@@ -34,6 +34,7 @@ from registry.rules import RANK_CHOICES
 
 from .models import AREAS, CATEGORIES, Contractor
 from .services import contractor_snapshot
+from .validation import EDITABLE, FIELD_LABELS, validate_firm_fields
 
 CATEGORY_BY_LABEL = {label: code for code, label in CATEGORIES.items()}
 AREA_BY_LABEL = {label: code for code, label in AREAS.items()}
@@ -146,12 +147,7 @@ class ContractorsImport(ImportKind):
         if area is None:
             raise RowRejected(f"地域区分「{values['area']}」は不明です（{' / '.join(AREA_BY_LABEL)} のいずれか）。", "地域区分")
         values["area"] = area
-        if values.get("corporate_number"):
-            values["corporate_number"] = _normalized(normalize_corporate_number, values["corporate_number"], "法人番号")
-        if values.get("postal_code"):
-            values["postal_code"] = _normalized(normalize_postal_code, values["postal_code"], "郵便番号")
-        if values.get("phone"):
-            values["phone"] = _normalized(normalize_phone, values["phone"], "電話番号")
+        self._check_firm_fields(ctx, values)
         code = values["work_type_code"]
         work_type = ctx.work_types.get(code)
         if work_type is None:
@@ -184,6 +180,21 @@ class ContractorsImport(ImportKind):
             where = f"{first[0]} 行目" if first[0] else "先の行"
             column = self.field(next(f for f in FIRM_FIELDS if first[1][f] != firm[f])).label
             raise RowRejected(f"同じ業者番号の {where}と {'・'.join(differing)} が異なります。", column)
+
+    def _check_firm_fields(self, ctx: ContractorsContext, values: dict) -> None:
+        """The firm's fields by the registry's own rules (``validate_firm_fields``, as on the screens and the
+        portal), normalised in place; the first problem rejects the row naming its column. The duplicate
+        法人番号 check is left out: the legacy data is the registry being migrated."""
+        firm = {f: values.get(f) for f in EDITABLE}
+        firm["legal_form"] = "corporation" if values.get("corporate_number") else "individual"
+        errors = validate_firm_fields(ctx.session, firm, None, check_duplicate=False)
+        if errors:
+            field, messages = next(iter(errors.items()))
+            column = self.field(field).label if any(f.name == field for f in self.fields) else FIELD_LABELS[field]
+            raise RowRejected(messages[0], column)
+        for field in FIRM_FIELDS:
+            if field in firm:
+                values[field] = firm[field]
 
     # --- comparing ----------------------------------------------------------------------------------
 
@@ -356,10 +367,3 @@ def _attach(child, relation: str, parent) -> None:
     """Link ``child`` to ``parent`` through the relationship: the parent's collection is updated when loaded
     and not loaded otherwise (backrefs append without fetching), and the flush orders the inserts."""
     setattr(child, relation, parent)
-
-
-def _normalized(fn, text: str, label: str) -> str:
-    try:
-        return fn(text)
-    except JpParseError as exc:
-        raise RowRejected(str(exc), label) from None
