@@ -11,6 +11,7 @@ from core.errors import ValidationFailed, require
 from core.history import record_change
 from registry.codes import work_types
 from registry.contractors.models import CATEGORIES, Contractor
+from registry.rules import RANK_CHOICES
 
 from ..common import add_error, check_editor, check_work_type, work_type_title
 from ..history import registration_snapshot, work_type_snapshot
@@ -35,8 +36,7 @@ def create_registration(session: Session, actor, contractor: Contractor, *, cate
     if errors:
         raise ValidationFailed(errors)
     start, end = qualification_period(session, start_year)
-    if any(r.category == category and r.period_start == start for r in contractor.registrations):
-        raise ValidationFailed({"start_year": [f"{CATEGORIES[category]}の{period_label(session, start, end)}は登録済みです。"]})
+    _check_period_free(session, contractor.id, category, start, end)
     registration = Registration(contractor_id=contractor.id, category=category, period_start=start, period_end=end)
     session.add(registration)
     session.flush()
@@ -47,15 +47,21 @@ def create_registration(session: Session, actor, contractor: Contractor, *, cate
     return registration
 
 
+def _check_period_free(session: Session, contractor_id: int, category: str, start, end,
+                       other_than: int | None = None) -> None:
+    """A firm has one registration per category and period (the table's unique key, told in Japanese)."""
+    clash = session.scalar(select(Registration.id).where(
+        Registration.contractor_id == contractor_id, Registration.category == category,
+        Registration.period_start == start, Registration.id != (other_than or -1)))
+    if clash:
+        raise ValidationFailed({"start_year": [f"{CATEGORIES[category]}の{period_label(session, start, end)}は登録済みです。"]})
+
+
 def update_registration(session: Session, actor, registration: Registration, *, start_year: int) -> Registration:
     """Move a registration to the period starting in ``start_year``."""
     check_editor(actor)
     start, end = qualification_period(session, start_year)
-    clash = session.scalar(select(Registration.id).where(
-        Registration.contractor_id == registration.contractor_id, Registration.category == registration.category,
-        Registration.period_start == start, Registration.id != registration.id))
-    if clash:
-        raise ValidationFailed({"start_year": [f"{period_label(session, start, end)}は登録済みです。"]})
+    _check_period_free(session, registration.contractor_id, registration.category, start, end, registration.id)
     before = registration_snapshot(registration)
     registration.period_start, registration.period_end = start, end
     session.flush()
@@ -73,7 +79,7 @@ def add_work_type(session: Session, actor, registration: Registration, *, work_t
     check_work_type(session, work_type_code, registration.category, errors)
     if any(w.work_type_code == work_type_code for w in registration.work_types):
         add_error(errors, "work_type_code", f"{work_type_title(session, work_type_code)}は登録済みです。")
-    if rank and rank not in {"A", "B", "C", "D", "E"}:
+    if rank and rank not in dict(RANK_CHOICES):
         add_error(errors, "rank", "等級は A〜E で選んでください。")
     if errors:
         raise ValidationFailed(errors)
