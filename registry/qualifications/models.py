@@ -62,7 +62,8 @@ class RegisteredWorkType(Base):
     __tablename__ = "registered_work_types"
     __table_args__ = (
         UniqueConstraint("registration_id", "work_type_code"),
-        Index("ix_registered_work_types_code_rank", "work_type_code", "rank"),
+        # The contractor list's 業種/等級 filter reads registration ids from this index alone.
+        Index("ix_registered_work_types_code_rank_registration", "work_type_code", "rank", "registration_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,77 @@
+"""Index the contractor list: 業種/等級 filter driven by its index, name search by trigrams
+
+Revision ID: 3f1c2a9d7e60
+Revises: 821b893e38d7
+Create Date: 2026-12-06 15:00:00
+
+- registered_work_types (work_type_code, rank, registration_id) replaces (work_type_code, rank): the list's
+  filter reads the registrations of one 業種 and 等級 from the index alone.
+- contractors (status, number): the default list (有効, by 業者番号) reads its page in index order instead
+  of sorting every active firm.
+- Name search (a substring of ``search_key``, see registry/contractors/queries.py):
+  PostgreSQL: pg_trgm GIN index on search_key, and a varchar_pattern_ops index on number for the 業者番号
+  prefix (so that the OR of both can use indexes). pg_trgm is a trusted extension (PostgreSQL 13+): the
+  database owner may create it. The database's LC_CTYPE must be a UTF-8 locale (C.UTF-8, ja_JP.UTF-8, ...):
+  under plain "C" Japanese letters make no trigrams, and searches still work but scan.
+  SQLite: an FTS5 table with the trigram tokenizer (SQLite 3.34+), a copy of search_key by contractor id,
+  kept by triggers. A later batch migration that rebuilds ``contractors`` on SQLite drops these triggers and
+  must create them again (tests/registry/test_contractor_search.py checks that they exist).
+These objects are engine-specific and unknown to the models; migrations/env.py leaves them out of
+``db check``.
+"""
+
+import sqlite3
+
+from alembic import op
+
+revision = "3f1c2a9d7e60"
+down_revision = "821b893e38d7"
+branch_labels = None
+depends_on = None
+
+SQLITE_TRIGGERS = [
+    """CREATE TRIGGER contractor_search_insert AFTER INSERT ON contractors BEGIN
+        INSERT INTO contractor_search (rowid, search_key) VALUES (new.id, new.search_key);
+    END""",
+    """CREATE TRIGGER contractor_search_update AFTER UPDATE OF id, search_key ON contractors BEGIN
+        DELETE FROM contractor_search WHERE rowid = old.id;
+        INSERT INTO contractor_search (rowid, search_key) VALUES (new.id, new.search_key);
+    END""",
+    """CREATE TRIGGER contractor_search_delete AFTER DELETE ON contractors BEGIN
+        DELETE FROM contractor_search WHERE rowid = old.id;
+    END""",
+]
+
+
+def upgrade():
+    op.drop_index("ix_registered_work_types_code_rank", table_name="registered_work_types")
+    op.create_index("ix_registered_work_types_code_rank_registration", "registered_work_types",
+                    ["work_type_code", "rank", "registration_id"])
+    op.create_index("ix_contractors_status_number", "contractors", ["status", "number"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute("CREATE INDEX ix_contractors_search_key_trgm ON contractors USING gin (search_key gin_trgm_ops)")
+        op.execute("CREATE INDEX ix_contractors_number_prefix ON contractors (number varchar_pattern_ops)")
+        return
+    if sqlite3.sqlite_version_info < (3, 34):
+        raise RuntimeError(f"SQLite {sqlite3.sqlite_version} has no trigram tokenizer for the contractor name "
+                           "search: use Python with SQLite 3.34 or later (or PostgreSQL).")
+    # A table of its own (not external content): a row can always be deleted by rowid, whatever it holds.
+    op.execute("CREATE VIRTUAL TABLE contractor_search USING fts5(search_key, tokenize = 'trigram')")
+    op.execute("INSERT INTO contractor_search (rowid, search_key) SELECT id, search_key FROM contractors")
+    for statement in SQLITE_TRIGGERS:
+        op.execute(statement)
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        # The pg_trgm extension stays: other objects (or the DBA) may use it.
+        op.execute("DROP INDEX ix_contractors_number_prefix")
+        op.execute("DROP INDEX ix_contractors_search_key_trgm")
+    else:
+        for name in ("contractor_search_delete", "contractor_search_update", "contractor_search_insert"):
+            op.execute(f"DROP TRIGGER {name}")
+        op.execute("DROP TABLE contractor_search")
+    op.drop_index("ix_contractors_status_number", table_name="contractors")
+    op.drop_index("ix_registered_work_types_code_rank_registration", table_name="registered_work_types")
+    op.create_index("ix_registered_work_types_code_rank", "registered_work_types", ["work_type_code", "rank"])
