@@ -9,12 +9,13 @@ target_metadata = import_models()
 config = context.config
 
 #: Objects that a migration makes for one engine only and the models cannot describe, left out of the
-#: comparison (``db check``): the contractor name search's FTS5 table with its shadow tables (SQLite) and its
-#: pg_trgm and pattern indexes (PostgreSQL), all from migration 3f1c2a9d7e60.
+#: comparison (``db check``), all from migration 3f1c2a9d7e60: the contractor name search's FTS5 table with its
+#: shadow tables (SQLite); its pg_trgm and pattern indexes and the covering key of contractor_registrations
+#: for the 業種/等級 filter (PostgreSQL).
 ENGINE_SPECIFIC = {
     "table": {"contractor_search", "contractor_search_config", "contractor_search_content", "contractor_search_data",
               "contractor_search_docsize", "contractor_search_idx"},
-    "index": {"ix_contractors_search_key_trgm", "ix_contractors_number_prefix"},
+    "index": {"ix_contractors_search_key_trgm", "ix_contractors_number_prefix", "ix_contractor_registrations_id_filter"},
 }
 
 
