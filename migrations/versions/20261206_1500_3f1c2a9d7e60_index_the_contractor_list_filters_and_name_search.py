@@ -26,7 +26,9 @@ These objects are engine-specific and unknown to the models; migrations/env.py l
 """
 
 import sqlite3
+import warnings
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "3f1c2a9d7e60"
@@ -62,6 +64,10 @@ def upgrade():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute("CREATE INDEX ix_contractors_search_key_trgm ON contractors USING gin (search_key gin_trgm_ops)")
         op.execute("CREATE INDEX ix_contractors_number_prefix ON contractors (number varchar_pattern_ops)")
+        if op.get_bind().execute(sa.text("SELECT show_trgm('山田建設') = '{}'")).scalar():
+            warnings.warn(  # alembic's own logger has no handler when the app runs the migration
+                "LC_CTYPE of this database is not a UTF-8 locale: Japanese names make no trigrams, so the "
+                "contractor name search reads every firm. Create the database with e.g. --locale=C.UTF-8.", stacklevel=1)
         return
     if sqlite3.sqlite_version_info < (3, 34):
         raise RuntimeError(f"SQLite {sqlite3.sqlite_version} has no trigram tokenizer for the contractor name "
