@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from core.rules import get_rule
-from core.rules.queries import cached_in_transaction, today
+from core.rules.queries import cached_in_transaction, shared_rule, today
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def work_types(session: Session, on_date: date | None = None) -> dict[str, WorkT
 
 
 def _work_types(session: Session, day: date) -> dict[str, WorkType]:
-    items = get_rule(session, "registry.work_types", day)["items"]
+    items = shared_rule(session, "registry.work_types", day)["items"]
     return {row["code"]: WorkType(row["code"], row["category"], row["title"], row["graded"]) for row in items.values()}
 
 

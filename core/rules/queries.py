@@ -136,9 +136,14 @@ def rule_in_force(session: Session, key: str, on_date: date) -> ResolvedVersion:
     :raises RuleNotInForce: no version starts on or before that day.
     :raises UnknownRule: ``key`` is not defined (a programming error).
     """
-    on_date = _check_day(on_date)
-    resolved = cached_in_transaction(session, ("rule", key, on_date), lambda: _resolve(session, key, on_date))
+    resolved = _cached_version(session, key, on_date)
     return replace(resolved, values=copy.deepcopy(resolved.values))
+
+
+def _cached_version(session: Session, key: str, on_date: date) -> ResolvedVersion:
+    get_definition(key)  # an unknown key fails first, as before
+    on_date = _check_day(on_date)
+    return cached_in_transaction(session, ("rule", key, on_date), lambda: _resolve(session, key, on_date))
 
 
 def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:
@@ -164,6 +169,12 @@ def get_rule(session: Session, key: str, on_date: date) -> dict:
     ``Decimal("68")`` (percent). The dict is the caller's own copy.
     """
     return rule_in_force(session, key, on_date).values
+
+
+def shared_rule(session: Session, key: str, on_date: date) -> dict:
+    """Like ``get_rule`` but the values held by the cache itself, not a copy: for code that only reads them to
+    build something of its own (``registry.codes`` builds its code lists this way). Never change them."""
+    return _cached_version(session, key, on_date).values
 
 
 def rule_history(session: Session, key: str) -> list[ResolvedVersion]:

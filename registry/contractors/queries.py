@@ -4,6 +4,7 @@ Public API::
 
     search_contractors(q=..., category=..., work_type_code=..., rank=..., area=..., status=...,
                        suspended="yes"|"no"|"any", period=date, sort="-number", day=date) -> Select
+    name_matches(q) / registration_filter(category, work_type_code, rank, period) -> condition on Contractor | None
     get_contractor_detail(session, contractor_id) -> Contractor | None
     find_by_number(session, number) / find_by_corporate_number(session, corporate_number)
 """

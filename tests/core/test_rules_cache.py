@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from core.rules import get_rule, rule_in_force
+from core.rules.queries import shared_rule
 from core.rules.services import add_rule_version
 from registry.codes import work_type_options, work_types
 
@@ -38,6 +39,8 @@ def test_a_rule_is_read_once_per_transaction(db_session, rule_reads):
     work_type_options(db_session, None, DAY)
     assert work_types(db_session, DAY)["010"].title == "土木一式工事"
     assert rule_reads[0] == 2  # min_price.works and registry.work_types, once each
+    shared = shared_rule(db_session, "min_price.works", DAY)
+    assert shared == first and shared is shared_rule(db_session, "min_price.works", DAY)  # no copy for readers
     get_rule(db_session, "min_price.works", date(2027, 4, 1))
     assert rule_reads[0] == 3  # another day is another lookup
 
