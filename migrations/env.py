@@ -10,12 +10,13 @@ config = context.config
 
 #: Objects that a migration makes for one engine only and the models cannot describe, left out of the
 #: comparison (``db check``), all from migration 3f1c2a9d7e60: the contractor name search's FTS5 table with its
-#: shadow tables (SQLite); its pg_trgm and pattern indexes and the covering key of contractor_registrations
-#: for the 業種/等級 filter (PostgreSQL).
+#: shadow tables (SQLite); its pg_trgm and pattern indexes, and the covering indexes of contractor_registrations
+#: and registered_work_types that the list reads (PostgreSQL).
 ENGINE_SPECIFIC = {
     "table": {"contractor_search", "contractor_search_config", "contractor_search_content", "contractor_search_data",
               "contractor_search_docsize", "contractor_search_idx"},
-    "index": {"ix_contractors_search_key_trgm", "ix_contractors_number_prefix", "ix_contractor_registrations_id_filter"},
+    "index": {"ix_contractors_search_key_trgm", "ix_contractors_number_prefix", "ix_contractor_registrations_id_filter",
+              "ix_registered_work_types_registration_rows"},
 }
 
 

@@ -66,6 +66,8 @@ class RegisteredWorkType(Base):
         UniqueConstraint("registration_id", "work_type_code"),
         # The contractor list's 業種/等級 filter reads registration ids from this index alone.
         Index("ix_registered_work_types_code_rank_registration", "work_type_code", "rank", "registration_id"),
+        # PostgreSQL also has ix_registered_work_types_registration_rows (registration_id INCLUDE code, points,
+        # rank), made by migration 3f1c2a9d7e60 only, for reading the 業種 of a page of firms.
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
