@@ -133,7 +133,11 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, wal=":memory:" not in url and url != "sqlite://")
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # psycopg prepares a statement on the server after 5 runs, and PostgreSQL may then keep a generic plan
+    # that ignores the values: the 業種+等級 list went from 3 ms to 250 ms at 70,000 firms. Every query here
+    # plans in well under a millisecond, so plan each one with its real values.
+    connect_args = {"prepare_threshold": None} if url.startswith("postgresql+psycopg") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 class Database:

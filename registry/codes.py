@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from core.rules import get_rule
+from core.rules.queries import cached_in_transaction, shared_rule
 from core.timefmt import today
 
 
@@ -20,8 +21,17 @@ class WorkType:
 
 
 def work_types(session: Session, on_date: date | None = None) -> dict[str, WorkType]:
-    """業種・業務・営業品目 by code, from the code list in force on ``on_date`` (default: today)."""
-    items = get_rule(session, "registry.work_types", on_date or today())["items"]
+    """業種・業務・営業品目 by code, from the code list in force on ``on_date`` (default: today).
+
+    Built once per transaction (lists, forms and checks ask for it many times per request); the dict is the
+    caller's own, the ``WorkType`` items are immutable.
+    """
+    day = on_date or today()
+    return dict(cached_in_transaction(session, ("registry.work_types", day), lambda: _work_types(session, day)))
+
+
+def _work_types(session: Session, day: date) -> dict[str, WorkType]:
+    items = shared_rule(session, "registry.work_types", day)["items"]
     return {row["code"]: WorkType(row["code"], row["category"], row["title"], row["graded"]) for row in items.values()}
 
 
@@ -44,5 +54,11 @@ def derive_area_by_rule(rule: dict, address: str | None) -> str:
 def work_type_options(session: Session, category: str | None = None, on_date: date | None = None
                       ) -> list[tuple[str, str]]:
     """(code, "code title") pairs for select boxes, by code; only ``category``'s when given."""
-    return [(w.code, f"{w.code} {w.title}") for w in sorted(work_types(session, on_date).values(), key=lambda w: w.code)
+    day = on_date or today()
+    return list(cached_in_transaction(session, ("registry.work_type_options", day, category),
+                                      lambda: tuple(_options(session, category, day))))
+
+
+def _options(session: Session, category: str | None, day: date) -> list[tuple[str, str]]:
+    return [(w.code, f"{w.code} {w.title}") for w in sorted(work_types(session, day).values(), key=lambda w: w.code)
             if category is None or w.category == category]

@@ -38,6 +38,9 @@ class Contractor(Base):
         CheckConstraint(f"legal_form IN ({in_values(LEGAL_FORMS)})", name="legal_form_known"),
         Index("ix_contractors_search_key", "search_key"),
         Index("ix_contractors_status_area", "status", "area"),
+        # The default list (有効, by 業者番号) reads its page in index order.
+        Index("ix_contractors_status_number", "status", "number"),
+        # Name search indexes are engine-specific (pg_trgm / FTS5), made by migration 3f1c2a9d7e60 only.
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

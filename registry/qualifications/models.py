@@ -42,6 +42,8 @@ class Registration(Base):
         CheckConstraint(f"category IN ({in_values(CATEGORIES)})", name="category_known"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
         Index("ix_contractor_registrations_category_period", "category", "period_start", "period_end"),
+        # PostgreSQL also has ix_contractor_registrations_id_filter (id INCLUDE contractor_id, category, period),
+        # made by migration 3f1c2a9d7e60 only: SQLite's table is ordered by id already.
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -77,7 +79,10 @@ class RegisteredWorkType(Base):
     __tablename__ = "registered_work_types"
     __table_args__ = (
         UniqueConstraint("registration_id", "work_type_code"),
-        Index("ix_registered_work_types_code_rank", "work_type_code", "rank"),
+        # The contractor list's 業種/等級 filter reads registration ids from this index alone.
+        Index("ix_registered_work_types_code_rank_registration", "work_type_code", "rank", "registration_id"),
+        # PostgreSQL also has ix_registered_work_types_registration_rows (registration_id INCLUDE code, points,
+        # rank), made by migration 3f1c2a9d7e60 only, for reading the 業種 of a page of firms.
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

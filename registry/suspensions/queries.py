@@ -14,7 +14,6 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from core.jp import search_key
 from registry.contractors.models import Contractor
 from registry.qualifications.models import JVMember
 
@@ -121,8 +120,11 @@ def suspension_list(day_from: date | None = None, day_to: date | None = None, in
     if not include_lifted:
         stmt = stmt.where(Suspension.lifted_on.is_(None))
     if search and search.strip():
-        key = search_key(search)
-        stmt = stmt.where(or_(Contractor.number == search.strip(), Contractor.search_key.contains(key)))
+        from registry.contractors.queries import name_matches  # the firm search of the contractor list
+
+        match = name_matches(search)
+        if match is not None:
+            stmt = stmt.where(match)
     return stmt.order_by(Suspension.starts_on.desc(), Suspension.id.desc())
 
 
