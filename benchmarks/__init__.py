@@ -1,0 +1,1 @@
+"""Benchmark scripts (not tests): dataset generator, load and throughput, query counts. See RESULTS.md."""

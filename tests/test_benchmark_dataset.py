@@ -1,0 +1,75 @@
+"""The benchmark dataset generator (``benchmarks/dataset.py``): a 30-firm build on SQLite that the app reads, and
+the same data again for the same seed. Later packages add steps to the generator; this keeps them honest."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from sqlalchemy import create_engine, func, select
+
+from benchmarks._common import BENCH_PASSWORD, CSRF_RE
+from benchmarks.dataset import build
+from core import create_app
+from core.factory import import_models
+
+AS_OF = date(2026, 12, 6)
+GENERATED = ("contractors", "contractor_registrations", "registered_work_types", "construction_permits",
+             "keishin_scores", "technicians", "jv_members", "suspensions", "applications", "application_events",
+             "applicant_accounts", "bench_bare_rows")
+
+
+def _fingerprints(url: str) -> dict[str, str]:
+    from benchmarks.datagen.bare import bare_rows
+
+    tables = dict(import_models().tables) | {"bench_bare_rows": bare_rows}
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {name: hashlib.sha256(repr(conn.execute(select(tables[name]).order_by(*tables[name].primary_key))
+                                              .all()).encode()).hexdigest() for name in GENERATED}
+    finally:
+        engine.dispose()
+
+
+def test_small_dataset_is_readable_by_the_app_and_deterministic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    ctx = build(url, firms=30, seed=1, as_of=AS_OF, verbose=False)
+    ctx.engine.dispose()
+    counts = ctx.counts
+    assert counts["contractors"] == 30
+    assert counts["jv_members"] in (2, 3)  # one joint venture of 2–3 members
+    assert counts["contractor_registrations"] > 30 and counts["registered_work_types"] >= counts["contractor_registrations"]
+    assert counts["applications"] > counts["contractor_registrations"] / 2
+    assert counts["bench_bare_rows"] == 18_000
+
+    t = import_models().tables
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        per_registration = conn.execute(select(func.count()).select_from(t["registered_work_types"])
+                                        .group_by(t["registered_work_types"].c.registration_id)).scalars().all()
+        assert min(per_registration) >= 1 and max(per_registration) <= 6
+        ranks = set(conn.scalars(select(t["registered_work_types"].c.rank).distinct()))
+        assert ranks <= {"A", "B", "C", "D", "E", None} and "A" in ranks
+        s = t["suspensions"].c
+        in_force = conn.scalar(select(func.count()).where(s.starts_on <= AS_OF, s.ends_on >= AS_OF, s.lifted_on.is_(None)))
+        assert in_force >= 1 and conn.scalar(select(func.count()).where(s.starts_on > AS_OF)) >= 1
+        assert set(conn.scalars(select(t["applications"].c.kind).distinct())) == {"new", "change"}
+    engine.dispose()
+
+    app = create_app({"KEIYAKU_ENV": "test", "DATABASE_URL": url, "STORAGE_DIR": str(tmp_path / "storage"),
+                      "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login", data={"login_id": "bench.contract01", "password": BENCH_PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302
+    listing = client.get("/registry/contractors?status=all").get_data(as_text=True)
+    assert "全 30 件" in listing
+    review = client.get(f"/registry/ranks/review?category=construction&start_year={ctx.periods()[-1][0]}")
+    assert review.status_code == 200 and "土木一式工事" in review.get_data(as_text=True)
+    app.extensions["keiyaku_db"]["engine"].dispose()
+
+    again = f"sqlite:///{tmp_path / 'b.sqlite3'}"
+    build(again, firms=30, seed=1, as_of=AS_OF, verbose=False).engine.dispose()
+    assert _fingerprints(again) == _fingerprints(url)
