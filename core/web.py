@@ -177,6 +177,9 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["jdate"] = _jdate
     app.jinja_env.filters["yen"] = format_yen
+    from core.formtools import render_select
+
+    app.jinja_env.globals["select_field"] = render_select
 
     @app.context_processor
     def _globals():

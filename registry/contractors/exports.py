@@ -32,10 +32,12 @@ class RegistrationSummary:
     covers = Registration.covers  # the same rule as the ORM row
 
 
-def registrations_of(session: Session, ids) -> dict[int, list[RegistrationSummary]]:
-    """Registrations per firm for ``ids`` (a list or a select of ids), in one query."""
+def registrations_of(session: Session, ids, covering: date | None = None) -> dict[int, list[RegistrationSummary]]:
+    """Registrations per firm for ``ids`` (a list or a select of ids), in one query (``covering``: only those
+    in force on that day)."""
     regs: dict[int, list[RegistrationSummary]] = {}
-    for cid, category, start, end, code, objective, subjective, rank in queries.registration_rows(session, ids):
+    for cid, category, start, end, code, objective, subjective, rank in queries.registration_rows(session, ids,
+                                                                                                   covering):
         items = regs.setdefault(cid, [])
         if not items or (items[-1].category, items[-1].period_start) != (category, start):
             items.append(RegistrationSummary(category, start, end))
@@ -49,6 +51,16 @@ def work_type_summary(regs: list[RegistrationSummary], codes: dict, day) -> list
     current = [r for r in regs if r.covers(day)] or regs[-1:]
     return [(code, codes[code].title if code in codes else code, rank)
             for r in current for code, _o, _s, rank in r.work_types]
+
+
+def page_summaries(session: Session, ids: list[int], codes: dict, day: date) -> dict[int, list]:
+    """The 業種・等級 column of a list page: the registrations in force on ``day`` (one query), and for the
+    few firms with none, their latest (a second query) — never every period of every firm on the page."""
+    regs = registrations_of(session, ids, covering=day) if ids else {}
+    missing = [i for i in ids if i not in regs]
+    if missing:
+        regs.update(registrations_of(session, missing))
+    return {i: work_type_summary(regs.get(i, []), codes, day) for i in ids}
 
 
 EXPORT_HEADER = ["業者番号", "商号又は名称", "商号又は名称（カナ）", "法人・個人", "法人番号", "代表者の役職", "代表者の氏名",

@@ -189,9 +189,10 @@ def search_contractors(q: str | None = None, category: str | None = None, work_t
     return stmt
 
 
-def registration_rows(session: Session, contractor_ids: Select | None = None):
+def registration_rows(session: Session, contractor_ids: Select | None = None, covering: date | None = None):
     """Flat rows (contractor_id, category, period_start, period_end, work_type_code, objective_points,
-    subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids; None = all firms)."""
+    subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids; None = all firms);
+    with ``covering``, of the registrations whose period contains that day only."""
     stmt = (select(Registration.contractor_id, Registration.category, Registration.period_start,
                    Registration.period_end, RegisteredWorkType.work_type_code, RegisteredWorkType.objective_points,
                    RegisteredWorkType.subjective_points, RegisteredWorkType.rank)
@@ -199,6 +200,8 @@ def registration_rows(session: Session, contractor_ids: Select | None = None):
             .order_by(Registration.contractor_id, Registration.period_start, RegisteredWorkType.work_type_code))
     if contractor_ids is not None:
         stmt = stmt.where(Registration.contractor_id.in_(contractor_ids))
+    if covering is not None:
+        stmt = stmt.where(Registration.period_start <= covering, Registration.period_end >= covering)
     return session.execute(stmt)
 
 

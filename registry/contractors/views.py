@@ -22,7 +22,7 @@ from registry.qualifications.jvs.queries import jvs_of
 from registry.suspensions.queries import suspensions_in_force
 
 from . import queries, services
-from .exports import export_response, registrations_of, work_type_summary
+from .exports import export_response, page_summaries
 from .forms import AreaForm, ContractorFilterForm, ContractorForm, StatusForm
 from .models import AREAS, CATEGORIES, STATUSES, Contractor
 from .numbering import preview_contractor_number
@@ -71,8 +71,7 @@ def contractor_list():
     page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
     ids = [c.id for c in page.items]
     suspensions = suspensions_in_force(db.session, ids, today())
-    regs = registrations_of(db.session, ids) if ids else {}
-    summaries = {c.id: work_type_summary(regs.get(c.id, []), codes, day) for c in page.items}
+    summaries = page_summaries(db.session, ids, codes, day)
     return render_template("registry/contractors/list.html", page=page, filters=form,
                            sort=queries.sort_key(request.args.get("sort")), suspensions=suspensions,
                            summaries=summaries, can_edit=can_edit_registry(current_user))
