@@ -360,3 +360,16 @@ def test_correct_keishin_recomputes_and_keeps_the_figures_before(db_session, sta
     with pytest.raises(PermissionDenied):
         keishin.correct_keishin(db_session, create_user(Role.VIEWER), score, base_date=base, x1=1270, x2=1323, y=1120,
                           z=976, w=1235, p_entered=None, reason="x")
+
+
+def test_previous_rank_is_the_latest_earlier_one(db_session, staff, create_contractor):
+    firm = create_contractor(work_types={"010": "C"})  # 2025 period
+    older = ranks.create_registration(db_session, staff, firm, category="construction", start_year=2023)
+    ranks.add_work_type(db_session, staff, older, work_type_code="010", rank="A")
+    nxt = ranks.create_registration(db_session, staff, firm, category="construction", start_year=2027)
+    row = ranks.add_work_type(db_session, staff, nxt, work_type_code="010")
+    row.objective_points = 700
+    db_session.flush()
+    [proposal] = rank_queries.propose_ranks(db_session, "construction", date(2027, 4, 1), work_type_code="010")
+    assert proposal.current == "C"  # 2025's, not 2023's
+

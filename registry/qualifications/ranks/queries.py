@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.timefmt import today
@@ -53,18 +53,23 @@ class Proposal:
         return self.current != self.proposed or self.stored_rank != self.proposed
 
 
-def _previous_ranks(session: Session, category: str, period_start: date, firms) -> dict[tuple[int, str], str]:
-    """(firm id, 業種) → the rank in the firm's latest earlier registration of ``category``, in one query."""
-    rows = session.execute(
-        select(Registration.contractor_id, RegisteredWorkType.work_type_code, RegisteredWorkType.rank)
-        .join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id)
-        .where(Registration.category == category, Registration.period_start < period_start,
-               RegisteredWorkType.rank.is_not(None), Registration.contractor_id.in_(firms))
-        .order_by(Registration.period_start.desc()))
-    previous: dict[tuple[int, str], str] = {}
-    for contractor_id, code, rank in rows:
-        previous.setdefault((contractor_id, code), rank)
-    return previous
+def _previous_ranks(session: Session, category: str, period_start: date, firms, codes: set[str]
+                    ) -> dict[tuple[int, str], str]:
+    """(firm id, 業種) → the rank in the firm's latest earlier registration of ``category`` that has one, in one
+    query: the database keeps the latest row of each pair (a window), so ten years of periods are not sent."""
+    latest_first = func.row_number().over(
+        partition_by=(Registration.contractor_id, RegisteredWorkType.work_type_code),
+        order_by=Registration.period_start.desc()).label("nth")
+    ranked = (select(Registration.contractor_id, RegisteredWorkType.work_type_code, RegisteredWorkType.rank,
+                     latest_first)
+              .join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id)
+              .where(Registration.category == category, Registration.period_start < period_start,
+                     RegisteredWorkType.rank.is_not(None), RegisteredWorkType.work_type_code.in_(codes),
+                     Registration.contractor_id.in_(firms))
+              .subquery())
+    rows = session.execute(select(ranked.c.contractor_id, ranked.c.work_type_code, ranked.c.rank)
+                           .where(ranked.c.nth == 1))
+    return {(contractor_id, code): rank for contractor_id, code, rank in rows}
 
 
 def propose_ranks(session: Session, category: str, period_start: date, on_date: date | None = None, *,
@@ -88,7 +93,7 @@ def propose_ranks(session: Session, category: str, period_start: date, on_date: 
         .where(*scope).order_by(RegisteredWorkType.work_type_code, Contractor.number)).all()
     firms = select(Registration.contractor_id).join(Contractor, Registration.contractor_id == Contractor.id).where(
         Registration.category == category, Registration.period_start == period_start)
-    previous = _previous_ranks(session, category, period_start, firms) if rows else {}
+    previous = _previous_ranks(session, category, period_start, firms, graded) if rows else {}
     out = []
     for wt_id, code, objective, subjective, rank, confirmed_at, firm_id, number, name in rows:
         current = (rank if confirmed_at is not None else None) or previous.get((firm_id, code)) or rank

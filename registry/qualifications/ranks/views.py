@@ -199,9 +199,10 @@ def _review_filters(source) -> ReviewFilterForm:
     form.category.choices = choices(CATEGORIES.items())
     codes = [(c, label) for c, label in work_type_options(db.session, form.category.data)
              if work_types(db.session)[c].graded]
-    form.work_type.choices = choices([("", "すべての業種")] + codes)
-    if form.work_type.data not in dict(codes):
-        form.work_type.data = ""
+    form.work_type.choices = choices(codes + [("", "すべての業種（時間がかかります）")])
+    if form.work_type.data not in dict(codes) and not (form.work_type.data == "" and "work_type" in source):
+        # One 業種 at a time by default: all of them is every registration of the period (15,000 rows).
+        form.work_type.data = codes[0][0] if codes else ""
     return form
 
 
