@@ -43,6 +43,7 @@ def build_app(database_url: str):
 
 def fill(app, firms: int) -> int:
     """Migrate and fill; returns the id of a firm to open in the detail benchmark."""
+    from registry.models import Contractor, RegisteredWorkType, Registration, Suspension
     from sqlalchemy import insert, select
 
     from core.auth import admin_services
@@ -51,7 +52,6 @@ def fill(app, firms: int) -> int:
     from core.db import db, utcnow
     from core.jp import search_key
     from core.migrate import upgrade_database
-    from registry.models import Contractor, RegisteredWorkType, Registration, Suspension
 
     upgrade_database(app.config["DATABASE_URL"])
     rng = random.Random(11)
@@ -167,7 +167,7 @@ def explain(app) -> None:
     from sqlalchemy.dialects import postgresql, sqlite
 
     from core.db import db
-    from registry.queries import search_contractors
+    from registry.contractors.queries import search_contractors
 
     with app.app_context():
         stmt = search_contractors(work_type_code="010", rank="A", area="city", status="active").limit(50)

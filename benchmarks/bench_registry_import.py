@@ -81,8 +81,10 @@ def main() -> None:
                                 settings=settings, dry_run=dry)
             db.session.commit()
             elapsed = time.perf_counter() - t
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"{label:<24}{elapsed:>7.1f} s  {rows / elapsed:>8,.0f} rows/s  new {report.new} "
-                  f"updated {report.updated} unchanged {report.unchanged} rejected {report.rejected_rows}")
+                  f"updated {report.updated} unchanged {report.unchanged} rejected {report.rejected_rows}  "
+                  f"peak RSS so far {peak:.0f} MB")
             db.session.expunge_all()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak_mb:.0f} MB")

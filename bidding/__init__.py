@@ -1,5 +1,12 @@
-"""Tender cases, bids and award, contracts, inspections, e-bid and budget imports (SPEC CM2-CM8)."""
+"""Tender cases, bids and award, contracts, inspections, e-bid and budget imports (SPEC CM2-CM8).
 
-from flask import Blueprint
+Not built yet beyond its rules: no tables and no screens; its issues build it in the registry's shape."""
 
-bp = Blueprint("bidding", __name__, url_prefix="/bidding")
+from __future__ import annotations
+
+MODEL_MODULES: tuple[str, ...] = ()
+
+
+def init_app(app, mode: str) -> None:
+    """The bidding rules (prices, rounding, case and contract numbers) are defined for the rules screens."""
+    from . import rules  # noqa: F401  (defines the package's versioned settings)

@@ -16,7 +16,7 @@ from core.auth.roles import Role
 from core.auth.services import AuthSettings, find_user
 from core.db import db, utcnow
 from core.errors import ValidationFailed
-from core.rules.registry import mark_applied
+from core.rules.catalogue import mark_applied
 from core.timefmt import jst_day_start_utc
 
 mark_applied("audit_retention_days")  # `audit prune` below enforces the stricter of env and rule
@@ -164,36 +164,10 @@ def load_demo_data(session, settings: AuthSettings) -> list[tuple[str, str, str]
     return issued
 
 
-def _load_demo_applicant(session, settings: AuthSettings, storage_root: str) -> tuple[str, str, str]:
-    """A confirmed applicant with a submitted application (registry.applications.demo)."""
-    from registry.applications.demo import load_demo_applicant
-
-    login_id, password = load_demo_applicant(session, settings, storage_root)
-    return login_id, Role.APPLICANT.label, password
-
-
-def _load_demo_contractors(session) -> None:
-    """The fictional legacy sample (docs/samples) through the contractors import, once."""
-    from core.config import PROJECT_ROOT
-    from core.importing import profiles
-    from core.importing.kinds import get_kind
-    from core.importing.runner import run_import
-
-    kind = get_kind("contractors")
-    sample = PROJECT_ROOT / "docs" / "samples" / "legacy_contractors.csv"
-    if kind is None or not sample.exists():
-        return
-    from sqlalchemy import func, select
-
-    from registry.models import Contractor
-
-    if session.scalar(select(func.count()).select_from(Contractor)):
-        return
-    name, settings = profiles.get_settings(session, kind, None)
-    report = run_import(session, None, kind, data=sample.read_bytes(), file_name=sample.name, profile_name=name,
-                        settings=settings, dry_run=False, skip_rejected=True)
-    session.commit()
-    click.echo(f"架空の業者データを取り込みました（{report.new} 行、不正 {report.rejected_rows} 行）。")
+def register_demo_loader(app, loader) -> None:
+    """A package adds its fictional demo data: ``loader(session, settings, storage_root)`` returns the logins it
+    issued as (login id, role label, password) rows (called from the package's ``init_app``)."""
+    app.extensions.setdefault("keiyaku_demo_loaders", []).append(loader)
 
 
 @click.command("demo", help="開発用: SQLite を移行し、架空のデモデータを入れて http://127.0.0.1:5000 で起動します。")
@@ -210,11 +184,12 @@ def demo(port: int, no_serve: bool):
 
     _cli_context("demo")
     upgrade_database(app.config["DATABASE_URL"])
-    issued = load_demo_data(db.session, AuthSettings.from_config(app.config))
+    settings = AuthSettings.from_config(app.config)
+    issued = load_demo_data(db.session, settings)
     db.session.commit()
-    _load_demo_contractors(db.session)
-    issued.append(_load_demo_applicant(db.session, AuthSettings.from_config(app.config), app.config["STORAGE_DIR"]))
-    db.session.commit()
+    for loader in app.extensions.get("keiyaku_demo_loaders", []):
+        issued += loader(db.session, settings, app.config["STORAGE_DIR"])
+        db.session.commit()
     click.echo("デモデータを用意しました（架空のデータです）。ログイン情報:")
     for login_id, label, password in issued:
         click.echo(f"  ID: {login_id:<10} パスワード: {password}   （{label}）")

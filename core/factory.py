@@ -11,40 +11,46 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from core.db import Base
 
+#: The feature packages in dependency order (core ← registry ← bidding ← grading; exports reads them all).
+#: Each has ``init_app(app, mode)`` and lists its table modules in ``MODEL_MODULES``.
 FEATURE_PACKAGES = ("registry", "bidding", "grading", "exports")
+#: Core sub-packages wired the same way, before the features.
+CORE_PACKAGES = ("core.rules", "core.importing")
+CORE_MODEL_MODULES = ("core.audit.models", "core.auth.models", "core.history", "core.sequences", "core.rules.models",
+                      "core.importing.models")
 
 
 def import_models():
     """Import every models module so ``Base.metadata`` is complete (used by Alembic too)."""
     import importlib
 
-    import core.audit.models  # noqa: F401
-    import core.auth.models  # noqa: F401
-    import core.history  # noqa: F401
-
-    for package in ("core.rules", "core.importing", *FEATURE_PACKAGES):
-        try:
-            importlib.import_module(f"{package}.models")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (package, f"{package}.models"):
-                raise
+    modules = list(CORE_MODEL_MODULES)
+    for name in FEATURE_PACKAGES:
+        modules += getattr(importlib.import_module(name), "MODEL_MODULES", ())
+    for module in modules:
+        importlib.import_module(module)
     return Base.metadata
 
 
-def _register_menu() -> None:
+def _register_menu(app: Flask) -> None:
     from core import menu
     from core.auth.roles import ALL_ROLES, Role
 
-    menu.register("メニュー", "ホーム", "main.home", ALL_ROLES)
-    admin = [Role.SYSTEM_ADMIN]
-    menu.register("システム管理", "利用者", "admin.user_list", admin,
-                  ("admin.user_new", "admin.user_detail", "admin.user_edit", "admin.user_history"))
-    menu.register("システム管理", "部署", "admin.department_list", admin,
-                  ("admin.department_new", "admin.department_edit", "admin.department_history"))
-    menu.register("システム管理", "ログイン履歴", "admin.login_history", admin)
-    menu.register("システム管理", "ログイン中のセッション", "admin.session_list", admin)
-    menu.register("システム管理", "操作ログ", "audit.entry_list", admin, ("audit.entry_detail", "audit.verify"))
-    menu.register("個人設定", "パスワード変更", "auth.change_password", ALL_ROLES)
+    menu.register_group(app, "メニュー", 0)
+    menu.register_group(app, "システム管理", 90)
+    menu.register_group(app, "個人設定", 100)
+    menu.register(app, "メニュー", "ホーム", "main.home", ALL_ROLES)
+    if app.config["MODE"] != "portal":
+        admin = [Role.SYSTEM_ADMIN]
+        menu.register(app, "システム管理", "利用者", "admin.user_list", admin,
+                      ("admin.user_new", "admin.user_detail", "admin.user_edit", "admin.user_history"))
+        menu.register(app, "システム管理", "部署", "admin.department_list", admin,
+                      ("admin.department_new", "admin.department_edit", "admin.department_history"))
+        menu.register(app, "システム管理", "ログイン履歴", "admin.login_history", admin)
+        menu.register(app, "システム管理", "ログイン中のセッション", "admin.session_list", admin)
+        menu.register(app, "システム管理", "操作ログ", "audit.entry_list", admin,
+                      ("audit.entry_detail", "audit.verify"))
+    menu.register(app, "個人設定", "パスワード変更", "auth.change_password", ALL_ROLES)
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -75,29 +81,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_web(app)
     _register_blueprints(app)
     _register_cli(app)
-    _register_menu()
+    _register_menu(app)
     _init_packages(app)
     return app
 
 
-#: Packages whose optional ``init_app(app)`` registers their own CLI commands, menu items and import kinds.
-#: Core sub-packages first, then the features in dependency order.
-INIT_PACKAGES = ("core.rules", "core.importing", *FEATURE_PACKAGES)
-
-
 def _init_packages(app: Flask) -> None:
+    """Each package wires itself into the app for the deployment mode (``KEIYAKU_MODE``)."""
     import importlib
 
-    for name in INIT_PACKAGES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        init = getattr(module, "init_app", None)
-        if init is not None:
-            init(app)
+    for name in (*CORE_PACKAGES, *FEATURE_PACKAGES):
+        importlib.import_module(name).init_app(app, app.config["MODE"])
 
 
 def _init_login(app: Flask, login_manager) -> None:
@@ -110,24 +104,17 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from bidding import bp as bidding_bp
+    """The core's own screens; each feature package registers its blueprints in its ``init_app``."""
     from core.audit.views import bp as audit_bp
     from core.auth.admin_views import bp as admin_bp
     from core.auth.views import bp as auth_bp
     from core.permissions import public
     from core.views import bp as main_bp
-    from exports import bp as exports_bp
-    from grading import bp as grading_bp
-    from registry import bp as registry_bp
-    from registry.applications.views_portal import bp as portal_bp
 
     # KEIYAKU_MODE: the internet-facing portal serves applicants only; the LGWAN side serves staff only.
-    mode = app.config["MODE"]
     blueprints = [main_bp, auth_bp]
-    if mode != "portal":
-        blueprints += [admin_bp, audit_bp, registry_bp, bidding_bp, grading_bp, exports_bp]
-    if mode != "internal":
-        blueprints.append(portal_bp)
+    if app.config["MODE"] != "portal":
+        blueprints += [admin_bp, audit_bp]
     for bp in blueprints:
         app.register_blueprint(bp)
     public(app.view_functions["static"])

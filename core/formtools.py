@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import DateField
 
 from core.errors import ValidationFailed
@@ -42,3 +43,19 @@ class DateInputField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(f"{self.label.text}は正しい日付（例: 2026-04-01）で入力してください。") from None
+
+
+def render_select(field, **attrs) -> Markup:
+    """A select box of a WTForms ``SelectField``, written directly: WTForms renders each option through its
+    generic attribute writer, which costs a list page of 100 options a few milliseconds on a weak server.
+    Same markup: ``id``, ``name``, the given attributes (``class_`` for class), ``selected`` on the chosen one."""
+    attributes = {"id": field.id, "name": field.name, **{k.rstrip("_"): v for k, v in attrs.items()}}
+    if field.flags.required:
+        attributes["required"] = True
+    head = Markup(" ").join(Markup("{}").format(k) if v is True else Markup('{}="{}"').format(k, v)
+                            for k, v in sorted(attributes.items()) if v is not False and v is not None)
+    chosen = "" if field.data is None else str(field.data)
+    selected, plain = Markup('<option selected value="{}">{}</option>'), Markup('<option value="{}">{}</option>')
+    options = Markup("").join((selected if str(c.value) == chosen else plain).format(c.value, c.label)
+                              for c in field.choices)
+    return Markup("<select {}>{}</select>").format(head, options)

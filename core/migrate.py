@@ -29,8 +29,11 @@ def head_revisions() -> set[str]:
 
 
 def current_revisions(engine) -> set[str]:
+    from core.db import BEGIN_DEFERRED
+
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        # a read: on SQLite it must not queue for the write lock (checked on the first request of a worker)
+        return set(MigrationContext.configure(conn.execution_options(**BEGIN_DEFERRED)).get_current_heads())
 
 
 def migration_state(engine) -> str:

@@ -28,6 +28,13 @@ class Page:
     def last_index(self) -> int:
         return min(self.total, self.page * self.per_page)
 
+    @classmethod
+    def of_list(cls, items: list, page: int, per_page: int) -> Page:
+        """One page of a list already computed in memory (e.g. proposals derived from rows and a rule)."""
+        pages = max(1, math.ceil(len(items) / per_page))
+        page = min(max(1, page), pages)
+        return cls(items[(page - 1) * per_page:page * per_page], len(items), page, per_page)
+
     def window(self, size: int = 7) -> list[int]:
         """Page numbers to show around the current one."""
         start = max(1, min(self.page - size // 2, self.pages - size + 1))

@@ -11,7 +11,6 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, false
 
 from core.auth.roles import ALL_ROLES, Role
 
@@ -67,15 +66,3 @@ def can_manage_users(user) -> bool:
 
 def can_manage_departments(user) -> bool:
     return _is_admin(user)
-
-
-def restrict_to_department(stmt: Select, user, department_column) -> Select:
-    """Filter a query to the user's own department unless a role of theirs spans all departments.
-
-    A user without a department and without a cross-department role sees nothing.
-    """
-    if user.sees_all_departments:
-        return stmt
-    if user.department_id is None:
-        return stmt.where(false())
-    return stmt.where(department_column == user.department_id)

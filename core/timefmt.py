@@ -7,6 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 JST = timezone(timedelta(hours=9), "JST")
 
 
+def today() -> date:
+    """Today in Japan: the one answer for every rule, deadline, form and default date (the server may run
+    on UTC). Tests move it by patching ``core.timefmt.today``'s clock, ``utcnow``."""
+    from core.db import utcnow
+
+    return to_jst(utcnow()).date()
+
+
 def to_jst(value: datetime | None) -> datetime | None:
     if value is None:
         return None

@@ -32,7 +32,7 @@ from types import TracebackType
 
 from flask import flash, g
 
-from core.db import db
+from core.db import begin_write, db
 from core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from core.formtools import apply_errors
 
@@ -41,6 +41,8 @@ from core.formtools import apply_errors
 class Transaction:
     form: object | None = None
     flash_errors: bool = False
+    #: Check only: a block that succeeds is rolled back too (a dry run reports what it would change).
+    dry_run: bool = False
     ok: bool = False
     #: Messages that belong to no form field (or every message when there is no form).
     general: list[str] = field(default_factory=list)
@@ -48,12 +50,18 @@ class Transaction:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     def __enter__(self) -> Transaction:
+        # A GET request reads in a deferred transaction; its writes take SQLite's write lock first (core.db).
+        begin_write(db.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  _tb: TracebackType | None) -> bool:
         session = db.session
         if exc is None:
+            if self.dry_run:
+                session.rollback()
+                self.ok = True
+                return False
             try:
                 session.commit()
             except BaseException:
@@ -77,9 +85,10 @@ class Transaction:
         return True
 
 
-def transaction(form=None, *, flash_errors: bool = False) -> Transaction:
-    """A block whose service calls are committed together, or rolled back with their errors kept."""
-    return Transaction(form=form, flash_errors=flash_errors)
+def transaction(form=None, *, flash_errors: bool = False, dry_run: bool = False) -> Transaction:
+    """A block whose service calls are committed together, or rolled back with their errors kept
+    (``dry_run``: always rolled back, for a check before the real run)."""
+    return Transaction(form=form, flash_errors=flash_errors, dry_run=dry_run)
 
 
 def general_errors() -> list[str]:

@@ -11,7 +11,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from core.assets import init_assets
 from core.audit.services import AuditContext, reset_context, set_context
+from core.compression import init_compression
 from core.db import db
 from core.menu import menu_for
 from core.permissions import PUBLIC, declared_access
@@ -82,6 +84,9 @@ def render_error(code: int, detail: str | None = None):
 
 
 def init_web(app: Flask) -> None:
+    init_compression(app)  # registered first, so it runs after every other after_request hook
+    init_assets(app)
+
     @app.before_request
     def _enter():
         g.audit_token = set_context(AuditContext(ip=request.remote_addr, endpoint=request.endpoint))
@@ -172,6 +177,9 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["jdate"] = _jdate
     app.jinja_env.filters["yen"] = format_yen
+    from core.formtools import render_select
+
+    app.jinja_env.globals["select_field"] = render_select
 
     @app.context_processor
     def _globals():

@@ -1,26 +1,32 @@
 """Forms (帳票) as PDF and Excel with preview, EUC search and CSV handover (SPEC CM10, CM11, NF11).
 
-Forms: ``exports.forms`` holds the definitions (see its docstring to add one), ``exports.render`` the PDF and
-Excel renderers, ``exports.views`` the pages and downloads, ``exports.cli`` the ``flask form`` command.
+Forms: ``exports.reports`` holds the definitions (see its docstring to add one), ``exports.render`` the PDF and
+Excel renderers, ``exports.views`` the pages and downloads, ``exports.cli`` the ``flask report`` command.
 """
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("exports", __name__, url_prefix="/exports")
+#: exports reads every package's queries and owns no table.
+MODEL_MODULES: tuple[str, ...] = ()
 
-from . import views  # noqa: E402,F401  (routes attach to ``bp`` before the factory registers it)
 
-
-def init_app(app) -> None:
-    """Called by the app factory: CLI command, menu item and the operation label of form output."""
+def init_app(app, mode: str) -> None:
+    """Called by the app factory: screens (staff side only), CLI command, menu item, operation label."""
     from core import menu
     from core.audit.queries import register_operations
 
-    from . import forms
-    from .cli import form_command
+    from . import reports
+    from .cli import report_command
 
-    app.cli.add_command(form_command)
-    register_operations({"form.output": "帳票出力"})
-    roles = forms.roles_in_use()
+    app.cli.add_command(report_command)
+    # "form.output" labels the entries written before reports had their own word.
+    register_operations({"report.output": "帳票出力", "form.output": "帳票出力"})
+    if mode == "portal":
+        return
+    from .views import bp
+
+    app.register_blueprint(bp)
+    roles = reports.roles_in_use()
     if roles:
-        menu.register("帳票", "帳票一覧", "exports.form_list", roles, ("exports.form_preview",))
+        menu.register_group(app, "帳票", 60)
+        menu.register(app, "帳票", "帳票一覧", "exports.report_list", roles, ("exports.report_preview",))

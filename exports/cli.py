@@ -1,4 +1,4 @@
-"""``flask form``: batch output of a form as PDF or Excel, and ``flask form --list``."""
+"""``flask report``: batch output of a report as PDF or Excel, and ``flask report --list``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from core.audit.services import AuditContext, record, reset_context, set_context
 from core.db import db
 from core.errors import ValidationFailed
 
-from . import forms
-from .forms.base import jst_today
+from . import reports
 from .render import FORMATS
+from .reports.base import today
 
 
 def _fail(message: str) -> None:
@@ -23,25 +23,25 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.command("form", help="帳票を PDF または Excel で出力します（一括出力用）。"
+@click.command("report", help="帳票を PDF または Excel で出力します（一括出力用）。"
                             "帳票とパラメータの一覧は --list で表示します。\n\n"
-                            "例: flask --app wsgi form audit_log --format pdf --out log.pdf "
+                            "例: flask --app wsgi report audit_log --format pdf --out log.pdf "
                             "--param date_from=2026-04-01 --param date_to=2026-04-30")
 @click.argument("name", required=False)
-@click.option("--list", "list_forms", is_flag=True, help="帳票とパラメータ（日本語名）の一覧を表示します。")
+@click.option("--list", "list_reports", is_flag=True, help="帳票とパラメータ（日本語名）の一覧を表示します。")
 @click.option("--format", "fmt", default="pdf", show_default=True, metavar="pdf|xlsx", help="出力形式")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="出力先ファイル")
 @click.option("--param", "params", multiple=True, metavar="名前=値", help="帳票のパラメータ（繰り返し指定できます）")
 @with_appcontext
-def form_command(name: str | None, list_forms: bool, fmt: str, out: Path | None, params: tuple[str, ...]):
-    if list_forms:
-        click.echo(describe_forms())
+def report_command(name: str | None, list_reports: bool, fmt: str, out: Path | None, params: tuple[str, ...]):
+    if list_reports:
+        click.echo(describe_reports())
         return
     if not name:
-        _fail("帳票名を指定してください。帳票の一覧は `flask form --list` で表示できます。")
-    definition = forms.get(name)
+        _fail("帳票名を指定してください。帳票の一覧は `flask report --list` で表示できます。")
+    definition = reports.get(name)
     if definition is None:
-        _fail(f"帳票「{name}」はありません。帳票の一覧は `flask form --list` で表示できます。")
+        _fail(f"帳票「{name}」はありません。帳票の一覧は `flask report --list` で表示できます。")
     if fmt not in FORMATS:
         _fail(f"--format は {' または '.join(FORMATS)} で指定してください（指定値: {fmt}）。")
     if out is None:
@@ -54,7 +54,7 @@ def form_command(name: str | None, list_forms: bool, fmt: str, out: Path | None,
         if not sep or not key.strip():
             _fail(f"--param は 名前=値 の形で指定してください（指定値: {item}）。")
         raw[key.strip()] = value
-    token = set_context(AuditContext(ip="cli", endpoint="cli:form"))
+    token = set_context(AuditContext(ip="cli", endpoint="cli:report"))
     try:
         try:
             values = definition.parse(raw, db.session, unknown="error")
@@ -62,14 +62,17 @@ def form_command(name: str | None, list_forms: bool, fmt: str, out: Path | None,
         except ValidationFailed as exc:
             _fail("\n".join(m for msgs in exc.errors.values() for m in msgs))
         renderer, _mimetype, label = FORMATS[fmt]
-        data = renderer(document, current_app.config["ORG_NAME"], jst_today(),
-                        date_style=current_app.config["DATE_STYLE"])
+        try:
+            data = renderer(document, current_app.config["ORG_NAME"], today(),
+                            date_style=current_app.config["DATE_STYLE"])
+        finally:
+            document.close()
         try:
             out.write_bytes(data)
         except OSError as exc:
             _fail(f"{out} に書き込めません: {exc.strerror or exc}")
-        record(db.session, None, "form.output", f"帳票「{definition.title}」を {label} 出力（コマンド）",
-               details={"form": definition.name, "format": fmt, "out": out.name,
+        record(db.session, None, "report.output", f"帳票「{definition.title}」を {label} 出力（コマンド）",
+               details={"report": definition.name, "format": fmt, "out": out.name,
                         "params": definition.args_of(values)})
         db.session.commit()
     finally:
@@ -77,10 +80,10 @@ def form_command(name: str | None, list_forms: bool, fmt: str, out: Path | None,
     click.echo(f"帳票「{definition.title}」を {label} で出力しました: {out}（{len(document.rows):,} 件、{len(data):,} バイト）")
 
 
-def describe_forms() -> str:
-    """Every form with its parameters, for ``--list``."""
+def describe_reports() -> str:
+    """Every report with its parameters, for ``--list``."""
     lines: list[str] = []
-    for definition in forms.all_forms():
+    for definition in reports.all_reports():
         roles = "・".join(sorted((r.label for r in definition.roles), key=str))
         lines.append(f"{definition.name}  {definition.title}（{definition.orientation_label}、利用できる役割: {roles}）")
         if definition.description:
@@ -104,5 +107,5 @@ def _example_value(p) -> str:
 def _requirement(p) -> str:
     if p.required:
         return "必須"
-    default = p.default_value(jst_today()) if p.type == "choice" else None  # as ``FormDefinition.parse`` applies
+    default = p.default_value(today()) if p.type == "choice" else None  # as ``ReportDefinition.parse`` applies
     return f"任意、省略時: {default}" if default not in (None, "") else "任意"

@@ -1,7 +1,7 @@
-"""The embedded fonts of the forms: BIZ UD TrueType files shipped in ``static/fonts`` (never the CID fonts).
+"""The embedded fonts of the reports: BIZ UD TrueType files shipped in ``static/fonts`` (never the CID fonts).
 
 reportlab embeds only the glyphs a document uses. Fonts are registered once per process, on first use, from
-the repository (``PROJECT_ROOT/static/fonts``), so Windows and Linux servers print the same forms.
+the repository (``PROJECT_ROOT/static/fonts``), so Windows and Linux servers print the same reports.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class FontFace:
 FACES = {
     "gothic": FontFace("gothic", "BIZUDGothic-Regular", "BIZUDGothic-Bold", "BIZUDGothic-Regular.ttf",
                        "BIZUDGothic-Bold.ttf", "BIZ UDゴシック"),
-    # BIZ UD明朝 has no bold face; headings of a 明朝 form use the Gothic bold, as Japanese documents usually do.
+    # BIZ UD明朝 has no bold face; headings of a 明朝 report use the Gothic bold, as Japanese documents usually do.
     "mincho": FontFace("mincho", "BIZUDMincho-Regular", "BIZUDGothic-Bold", "BIZUDMincho-Regular.ttf",
                        "BIZUDGothic-Bold.ttf", "BIZ UD明朝"),
 }

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from urllib.parse import quote
-
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, StringField
@@ -14,21 +11,23 @@ from wtforms.validators import Optional
 from core.audit.services import record
 from core.db import db
 from core.errors import ValidationFailed
-from core.formtools import DateInputField, JapaneseForm, choices
+from core.formtools import DateInputField, JapaneseForm, apply_errors, choices
 from core.permissions import roles_required
-from core.timefmt import JST
+from core.transaction import transaction
 from core.web import address_allowed, render_error
 
-from . import bp, forms
-from .forms.base import FormDefinition, jst_today
+from . import reports
+from .download import content_disposition
 from .render import FORMATS
+from .reports.base import ReportDefinition, today
 
+bp = Blueprint("exports", __name__, url_prefix="/exports")
 #: The routes admit every role that may use at least one form; each form then checks its own roles.
-form_access = roles_required(*forms.roles_in_use())
+form_access = roles_required(*reports.roles_in_use())
 
 
-def _definition(name: str) -> FormDefinition:
-    definition = forms.get(name)
+def _definition(name: str) -> ReportDefinition:
+    definition = reports.get(name)
     if definition is None:
         abort(404)
     if not definition.may_use(current_user):
@@ -43,20 +42,20 @@ def _messages(exc: ValidationFailed) -> list[str]:
     return [m for msgs in exc.errors.values() for m in msgs]
 
 
-@bp.route("/forms")
+@bp.route("/reports")
 @form_access
-def form_list():
+def report_list():
     """The forms the user may print, with their parameters."""
-    return render_template("exports/form_list.html", definitions=forms.usable_by(current_user))
+    return render_template("exports/report_list.html", definitions=reports.usable_by(current_user))
 
 
-@bp.route("/forms/<name>")
+@bp.route("/reports/<name>")
 @form_access
-def form_preview(name: str):
+def report_preview(name: str):
     """Parameters (GET form), the PDF shown inline, and download / print buttons."""
     definition = _definition(name)
     given = any(p.name in request.args for p in definition.params)
-    raw = MultiDict(request.args) if given else MultiDict(definition.default_args(jst_today()))
+    raw = MultiDict(request.args) if given else MultiDict(definition.default_args(today()))
     form = _parameter_form(definition, raw)
     general: list[str] = []
     document = None
@@ -65,28 +64,26 @@ def form_preview(name: str):
         values = definition.parse(raw, db.session)
         document = definition.produce(db.session, values, current_user)
         args = definition.args_of(values)
-    except ValidationFailed as exc:
-        for field_name, messages in exc.errors.items():
-            field = getattr(form, field_name, None) if field_name else None
-            if field is None:
-                general.extend(messages)
-            else:
-                field.errors = [*field.errors, *messages]
+    except ValidationFailed as exc:  # a read: wrong parameters are shown on the form, nothing to roll back
+        general = apply_errors(form, exc)
     urls = preview_urls(definition, args) if document is not None else None
-    return render_template("exports/form_preview.html", definition=definition, form=form, general_errors=general,
+    html = render_template("exports/report_preview.html", definition=definition, form=form, general_errors=general,
                            document=document, urls=urls)
+    if document is not None:
+        document.close()
+    return html
 
 
-@bp.route("/forms/<name>.pdf")
+@bp.route("/reports/<name>.pdf")
 @form_access
-def form_pdf(name: str):
+def report_pdf(name: str):
     """The form as PDF: ``inline=1`` shows it in the browser (preview, printing), otherwise a download."""
     return _output(name, "pdf", inline=request.args.get("inline") == "1")
 
 
-@bp.route("/forms/<name>.xlsx")
+@bp.route("/reports/<name>.xlsx")
 @form_access
-def form_xlsx(name: str):
+def report_xlsx(name: str):
     """The form as an Excel workbook set up for A4 printing."""
     return _output(name, "xlsx", inline=False)
 
@@ -99,26 +96,22 @@ def _output(name: str, fmt: str, inline: bool):
     except ValidationFailed as exc:
         return render_error(400, " ".join(_messages(exc)))
     renderer, mimetype, label = FORMATS[fmt]
-    data = renderer(document, current_app.config["ORG_NAME"], jst_today(), date_style=current_app.config["DATE_STYLE"])
+    try:
+        data = renderer(document, current_app.config["ORG_NAME"], today(),
+                        date_style=current_app.config["DATE_STYLE"])
+    finally:
+        document.close()
     args = definition.args_of(values)
     how = "表示" if inline else "出力"
-    record(db.session, current_user, "form.output", f"帳票「{definition.title}」を {label} {how}",
-           details={"form": definition.name, "format": fmt, "params": args})
-    db.session.commit()
+    with transaction():
+        record(db.session, current_user, "report.output", f"帳票「{definition.title}」を {label} {how}",
+               details={"form": definition.name, "format": fmt, "params": args})
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(definition.title, fmt, inline=inline)
     return response
 
 
-def content_disposition(title: str, ext: str, *, inline: bool = False) -> str:
-    """``attachment`` (or ``inline``) with an ASCII fallback name and the Japanese name (RFC 5987/6266)."""
-    stamp = datetime.now(JST).strftime("%Y%m%d_%H%M")
-    name = f"{title}_{stamp}.{ext}"
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"keiyaku_{stamp}.{ext}\"; filename*=UTF-8''{quote(name)}"
-
-
-def _parameter_form(definition: FormDefinition, raw: MultiDict):
+def _parameter_form(definition: ReportDefinition, raw: MultiDict):
     """A WTForms form built from the parameter spec, only to render labels, values and errors accessibly."""
 
     class ParameterForm(JapaneseForm):
@@ -136,10 +129,10 @@ def _parameter_form(definition: FormDefinition, raw: MultiDict):
     return ParameterForm(formdata=raw)
 
 
-def preview_urls(definition: FormDefinition, args: dict[str, str]) -> dict[str, str]:
+def preview_urls(definition: ReportDefinition, args: dict[str, str]) -> dict[str, str]:
     """The inline PDF (preview and printing) and the two downloads, for the same parameters."""
     return {
-        "inline": url_for("exports.form_pdf", name=definition.name, inline=1, **args),
-        "pdf": url_for("exports.form_pdf", name=definition.name, **args),
-        "xlsx": url_for("exports.form_xlsx", name=definition.name, **args),
+        "inline": url_for("exports.report_pdf", name=definition.name, inline=1, **args),
+        "pdf": url_for("exports.report_pdf", name=definition.name, **args),
+        "xlsx": url_for("exports.report_xlsx", name=definition.name, **args),
     }

@@ -1,5 +1,11 @@
-"""Construction performance grading (工事成績評定, SPEC GR1-GR6)."""
+"""Construction performance grading (工事成績評定, SPEC GR1-GR6).
 
-from flask import Blueprint
+Not built yet: the package has no tables and no screens; its issue builds it in the registry's shape."""
 
-bp = Blueprint("grading", __name__, url_prefix="/grading")
+from __future__ import annotations
+
+MODEL_MODULES: tuple[str, ...] = ()
+
+
+def init_app(app, mode: str) -> None:
+    """Nothing to wire yet (the factory lists every package, so a missing hook fails loudly)."""

@@ -1,4 +1,7 @@
-"""Who may see and change the contractor registry (SPEC NF5)."""
+"""Who may see and change the contractor registry (SPEC NF5): the role sets every registry package uses.
+
+The registry is city-wide (no department scope): every ``VIEW_ROLES`` user sees every firm. Each aggregate
+keeps its own ``can_<verb>_<noun>`` predicates in its ``permissions.py``, built on these two."""
 
 from __future__ import annotations
 
@@ -20,11 +23,3 @@ def can_view_registry(user) -> bool:
 
 def can_edit_registry(user) -> bool:
     return _active(user) and user.has_role(*EDIT_ROLES)
-
-
-def can_manage_suspensions(user) -> bool:
-    return can_edit_registry(user)
-
-
-def can_confirm_ranks(user) -> bool:
-    return can_edit_registry(user)

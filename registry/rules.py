@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.rules.catalogue import RuleDefinition, SeedVersion, define_rule
 from core.rules.fields import BoolField, ChoiceField, IntField, TableField, TextField
-from core.rules.registry import RuleDefinition, SeedVersion, define_rule
+from core.rules.numbering import check_pattern
 
 FROM = date(2000, 1, 1)
 CATEGORY_CHOICES = (("construction", "建設工事"), ("consulting", "測量・建設コンサルタント"), ("goods", "物品"))
@@ -162,4 +163,20 @@ define_rule(RuleDefinition(
     summary=lambda v: f"{v['years']} 年（{v['start_month']} 月始まり）／経審 {v['keishin_valid_months']} か月",
     seeds=(SeedVersion(FROM, {"years": 2, "start_month": 4, "keishin_valid_months": 19, "keishin_warning_days": 60,
                               "permit_warning_days": 90}, "初期値・要確認（資格 2 年、経審 1 年 7 か月）。"),),
+))
+
+
+# --- 業者番号 ------------------------------------------------------------------------------------------
+
+define_rule(RuleDefinition(
+    key="registry.numbering", title="業者番号の付け方", category="採番",
+    description="新しく登録する業者に付ける業者番号の形式です。区分ごとに先頭の数字を分け、連番 {seq} は全区分で"
+                "1 つの連番を使います（旧システムの番号と同じ付け方）。移行した業者の番号は変更しません。"
+                "形式を変えても連番は続きから振られ、同じ番号が 2 度付くことはありません。",
+    basis="旧システムの業者一覧（shared/data/legacy_contractors.csv）: 建設工事 100003〜100060、測量・建設コンサルタント "
+          "200001〜200056、下 5 桁は区分をまたいで 1 つの連番。物品の 3 から始まる番号は初期値・要確認。",
+    fields=tuple(TextField(code, f"{label}の業者番号", max_length=20, check=check_pattern, mono=True,
+                           hint="差し込み項目: {seq} 連番（例: 1{seq:05d}）") for code, label in CATEGORY_CHOICES),
+    seeds=(SeedVersion(FROM, {"construction": "1{seq:05d}", "consulting": "2{seq:05d}", "goods": "3{seq:05d}"},
+                       "旧システムの番号の付け方。物品（3 から始まる番号）は初期値・要確認。"),),
 ))

@@ -18,7 +18,7 @@ from core.auth import admin_services
 from core.auth.models import Department, User
 from core.auth.passwords import PasswordPolicy
 from core.auth.roles import Role
-from core.db import db
+from core.db import BEGIN_DEFERRED, db
 from core.migrate import upgrade_database
 from tests.helpers import TEST_PASSWORD, login
 
@@ -59,7 +59,9 @@ def db_session(request, app):
         yield None
         return
     engine = app.extensions["keiyaku_db"]["engine"]
-    connection = engine.connect()
+    # Deferred on SQLite: the outer transaction takes the write lock only when the test first writes, so
+    # commands that read on their own connection (``db check``) still run while a test is under way.
+    connection = engine.connect().execution_options(**BEGIN_DEFERRED)
     outer = connection.begin()
     db.bind_session(app, bind=connection, join_transaction_mode="create_savepoint")
     session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -141,7 +143,8 @@ def admin_client(login_as, admin):
 @pytest.fixture
 def create_contractor(db_session):
     """Factory: a registered firm (inserted directly; registry services are tested on their own)."""
-    from registry.models import Contractor, RegisteredWorkType, Registration
+    from registry.contractors.models import Contractor
+    from registry.qualifications.models import RegisteredWorkType, Registration
 
     def _create(name: str | None = None, *, number: str | None = None, area: str = "city", status: str = "active",
                 category: str = "construction", work_types: dict | None = None, **fields) -> Contractor:

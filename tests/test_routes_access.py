@@ -29,8 +29,9 @@ def test_every_endpoint_declares_access(app):
 def test_public_endpoints_are_few_and_known(app):
     public = sorted(e for e, view in app.view_functions.items() if declared_access(view) == PUBLIC)
     # The applicant portal's account pages (sign-up, confirmation, password reset) are public by nature.
-    assert public == ["auth.login", "main.healthz", "portal.confirm", "portal.forgot_password", "portal.resend",
-                      "portal.reset_password", "portal.signup", "portal.signup_sent", "static"]
+    assert public == ["auth.login", "main.healthz", "portal.account.confirm", "portal.account.forgot_password",
+                      "portal.account.resend", "portal.account.reset_password", "portal.account.signup",
+                      "portal.account.signup_sent", "static"]
 
 
 def test_sweep_covers_admin_routes(app):

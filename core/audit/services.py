@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core.db import begin_write
 from core.errors import ValidationFailed
 
 from .models import GENESIS_HASH, AuditEntry, AuditHead, AuditPrune
@@ -66,7 +67,12 @@ def entry_hash(entry: AuditEntry) -> str:
 
 
 def _lock_head(session: Session) -> AuditHead:
-    """Take the chain's write lock: the UPDATE row-locks on PostgreSQL and takes the write lock on SQLite."""
+    """Take the chain's write lock: the UPDATE row-locks on PostgreSQL and takes the write lock on SQLite.
+
+    An entry written from a GET request (an export, a form output) first ends the request's read transaction
+    on SQLite, which could not be upgraded safely when another process writes (``core.db.begin_write``).
+    """
+    begin_write(session)
     result = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
     if result.rowcount == 0:
         session.add(AuditHead(id=1, seq=1, last_hash=GENESIS_HASH, prune_allowed=False))

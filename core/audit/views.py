@@ -16,6 +16,7 @@ from core.formtools import DateInputField, JapaneseForm, choices
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import format_jst
+from core.transaction import transaction
 from core.web import restrict_to_admin_networks
 
 from . import queries, services
@@ -50,8 +51,8 @@ def entry_list():
                                   date_to=filters.date_to.data if valid else None)
     if request.args.get("format") == "csv" and valid:
         # Exporting the log is itself an operation worth logging.
-        services.record_export(db.session, current_user, "操作ログ", request.args.to_dict())
-        db.session.commit()
+        with transaction():
+            services.record_export(db.session, current_user, "操作ログ", request.args.to_dict())
         def rows():  # a generator function, so the query runs while the response streams
             for e in db.session.scalars(stmt.execution_options(yield_per=1000)):
                 yield [e.id, format_jst(e.at, seconds=True), e.login_id or "", e.ip or "", e.endpoint or "",

@@ -16,7 +16,7 @@ from core.permissions import can_manage_departments, can_manage_users
 from .models import Department, LoginSession, User
 from .passwords import PasswordPolicy, generate_one_time_password, hash_password
 from .roles import ROLE_LABELS, Role
-from .services import revoke_sessions
+from .services import replace_password, revoke_sessions, unlock
 
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 DEPARTMENT_CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,20}$")
@@ -190,19 +190,14 @@ def reset_password(session: Session, actor: User | None, user: User, *, policy: 
     if actor is not None:
         require(can_manage_users(actor))
     password = generate_one_time_password(policy)
-    user.password_hash = hash_password(password, hash_method)
-    user.must_change_password = True
-    user.failed_login_count = 0
-    user.locked_until = None
-    revoke_sessions(session, user, "password_reset", now)
+    replace_password(session, user, password, hash_method=hash_method, now=now, reason="password_reset", one_time=True)
     record(session, actor, "user.password_reset", f"パスワードを再発行: {user.login_id}", target=user)
     return password
 
 
 def unlock_user(session: Session, actor: User, user: User) -> User:
     require(can_manage_users(actor))
-    user.failed_login_count = 0
-    user.locked_until = None
+    unlock(user)
     record(session, actor, "user.unlock", f"ロックを解除: {user.login_id}", target=user)
     return user
 

@@ -8,12 +8,12 @@ from flask_login import current_user
 from core.audit.services import record_export
 from core.csvexport import csv_response
 from core.db import db, utcnow
-from core.errors import ValidationFailed
-from core.formtools import apply_errors, choices
+from core.formtools import choices
 from core.history_views import render_history
 from core.pagination import apply_sort, paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import format_jst
+from core.transaction import transaction
 from core.web import restrict_to_admin_networks
 
 from . import admin_services, queries
@@ -48,8 +48,8 @@ def user_list():
                 yield [u.login_id, u.name, u.department.code if u.department else "",
                        u.department.name if u.department else "", "・".join(u.role_labels), u.email or "",
                        "有効" if u.is_active else "無効", format_jst(u.last_login_at)]
-        record_export(db.session, current_user, "利用者一覧", request.args.to_dict())
-        db.session.commit()
+        with transaction():
+            record_export(db.session, current_user, "利用者一覧", request.args.to_dict())
         return csv_response("利用者一覧", ["ログインID", "氏名", "部署コード", "部署名", "役割", "メールアドレス",
                                        "状態", "最終ログイン"], rows())
     page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
@@ -62,20 +62,17 @@ def user_new():
     """Register a user; shows the one-time password once."""
     form = UserForm()
     _department_choices(form)
-    general = []
+    general: list[str] = []
     if form.validate_on_submit():
         settings = auth_settings()
-        try:
+        with transaction(form) as tx:
             user, password = admin_services.create_user(
                 db.session, current_user, login_id=form.login_id.data, name=form.name.data,
                 department_id=form.department_id.data or None, roles=form.role_values, email=form.email.data,
                 policy=settings.policy, hash_method=settings.hash_method)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if tx.ok:
             return render_template("admin/password_issued.html", user=user, password=password, created=True)
+        general = tx.general
     return render_template("admin/user_form.html", form=form, user=None, general_errors=general)
 
 
@@ -132,19 +129,16 @@ def user_edit(user_id: int):
     if user.department and not user.department.is_active:
         form.department_id.choices += choices([(user.department.id, f"{user.department.code} {user.department.name}（無効）")])
     form.login_id.data = user.login_id  # the login id is fixed once issued
-    general = []
+    general: list[str] = []
     if form.validate_on_submit():
-        try:
+        with transaction(form) as tx:
             admin_services.update_user(db.session, current_user, user, name=form.name.data,
                                        department_id=form.department_id.data or None, roles=form.role_values,
                                        email=form.email.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if tx.ok:
             flash(f"利用者「{user.name}」を更新しました。", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
+        general = tx.general
     return render_template("admin/user_form.html", form=form, user=user, general_errors=general)
 
 
@@ -155,13 +149,9 @@ def _user_action(user_id: int, action, success: str, form_class=ConfirmForm):
         messages = [m for msgs in form.errors.values() for m in msgs]
         flash(" ".join(messages) or "入力内容を確認してください。", "error")
         return redirect(url_for("admin.user_detail", user_id=user.id))
-    try:
+    with transaction(flash_errors=True) as tx:
         action(user, form)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
-    else:
-        db.session.commit()
+    if tx.ok:
         flash(success.format(name=user.name), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -206,9 +196,11 @@ def user_reset_password(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     settings = auth_settings()
-    password = admin_services.reset_password(db.session, current_user, user, policy=settings.policy, now=utcnow(),
-                                             hash_method=settings.hash_method)
-    db.session.commit()
+    with transaction(flash_errors=True) as tx:
+        password = admin_services.reset_password(db.session, current_user, user, policy=settings.policy,
+                                                 now=utcnow(), hash_method=settings.hash_method)
+    if not tx.ok:
+        return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/password_issued.html", user=user, password=password, created=False)
 
 
@@ -225,8 +217,8 @@ def department_list():
         def rows():
             for d in db.session.scalars(stmt):
                 yield [d.code, d.name, counts.get(d.id, 0), "有効" if d.is_active else "無効"]
-        record_export(db.session, current_user, "部署一覧", request.args.to_dict())
-        db.session.commit()
+        with transaction():
+            record_export(db.session, current_user, "部署一覧", request.args.to_dict())
         return csv_response("部署一覧", ["部署コード", "部署名", "有効な利用者数", "状態"], rows())
     departments = db.session.scalars(stmt).all()
     return render_template("admin/department_list.html", departments=departments, counts=counts, status=show)
@@ -248,22 +240,19 @@ def department_edit(department_id: int):
 
 def _department_form(department: Department | None):
     form = DepartmentForm(obj=department)
-    general = []
+    general: list[str] = []
     if form.validate_on_submit():
-        try:
+        with transaction(form) as tx:
             if department is None:
                 department = admin_services.create_department(db.session, current_user, code=form.code.data,
                                                               name=form.name.data)
             else:
                 admin_services.update_department(db.session, current_user, department, code=form.code.data,
                                                  name=form.name.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if tx.ok:
             flash(f"部署「{department.name}」を保存しました。", "success")
             return redirect(url_for("admin.department_list"))
+        general = tx.general
     return render_template("admin/department_form.html", form=form, department=department, general_errors=general)
 
 
@@ -284,17 +273,14 @@ def department_deactivate(department_id: int):
     """Deactivate a department, with a reason."""
     department = db.get(Department, department_id)
     form = ReasonForm()
-    general = []
+    general: list[str] = []
     if form.validate_on_submit():
-        try:
+        with transaction(form) as tx:
             admin_services.deactivate_department(db.session, current_user, department, reason=form.reason.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if tx.ok:
             flash(f"部署「{department.name}」を無効にしました。", "success")
             return redirect(url_for("admin.department_list"))
+        general = tx.general
     return render_template("admin/department_deactivate.html", form=form, department=department,
                            general_errors=general)
 
@@ -306,13 +292,9 @@ def department_reactivate(department_id: int):
     department = db.get(Department, department_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with transaction(flash_errors=True) as tx:
         admin_services.reactivate_department(db.session, current_user, department)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
-    else:
-        db.session.commit()
+    if tx.ok:
         flash(f"部署「{department.name}」を有効に戻しました。", "success")
     return redirect(url_for("admin.department_list", status="all"))
 
@@ -335,8 +317,8 @@ def login_history():
             for h in db.session.scalars(stmt):
                 yield [format_jst(h.at, seconds=True), h.login_id, h.user.name if h.user else "",
                        LOGIN_RESULT_LABELS.get(h.result, h.result), h.ip or "", h.user_agent or ""]
-        record_export(db.session, current_user, "ログイン履歴", request.args.to_dict())
-        db.session.commit()
+        with transaction():
+            record_export(db.session, current_user, "ログイン履歴", request.args.to_dict())
         return csv_response("ログイン履歴", ["日時", "ログインID", "氏名", "結果", "接続元アドレス", "ブラウザ"], rows())
     page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_template("admin/login_history.html", page=page, filters=filters, labels=LOGIN_RESULT_LABELS)
@@ -361,9 +343,10 @@ def session_end(session_id: int):
     login_session = db.get(LoginSession, session_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    admin_services.end_login_session(db.session, current_user, login_session, now=utcnow())
-    db.session.commit()
-    flash(f"「{login_session.user.name}」のセッションを終了しました。", "success")
+    with transaction(flash_errors=True) as tx:
+        admin_services.end_login_session(db.session, current_user, login_session, now=utcnow())
+    if tx.ok:
+        flash(f"「{login_session.user.name}」のセッションを終了しました。", "success")
     return redirect(url_for("admin.session_list"))
 
 

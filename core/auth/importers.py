@@ -53,6 +53,7 @@ class UsersContext:
 class UsersImport(ImportKind):
     name = "users"
     label = "職員（利用者・部署）"
+    after_new_rows = "新しい利用者はパスワード未発行です。利用者ごとに「パスワード再発行」で一時パスワードを発行してください。"
     fields = (
         FieldSpec("login_id", "ログインID", "code", required=True, max_length=64),
         FieldSpec("name", "氏名", "name", required=True, max_length=100),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 
-from core.db import db, utcnow
-from core.rules.registry import mark_applied
+from core.db import begin_write, db, utcnow
+from core.rules.catalogue import mark_applied
 from core.web import is_safe_next
 
 from .services import AuthSettings, load_login_session
@@ -37,8 +37,14 @@ mark_applied("password_policy")
 
 def load_user(user_id: str):
     # timeouts only: no rule lookup on every request
-    login_session, reason = load_login_session(db.session, session.get("sid"),
-                                               settings=AuthSettings.from_config(current_app.config), now=utcnow())
+    settings = AuthSettings.from_config(current_app.config)
+    login_session, reason = load_login_session(db.session, session.get("sid"), settings=settings, now=utcnow())
+    if (db.session.new or db.session.dirty) and not begin_write(db.session):
+        # A last-seen touch (once a minute) or an expiry is due, read in a GET request's deferred transaction,
+        # which SQLite may refuse to upgrade: redo it in its own transaction that holds the write lock.
+        db.session.rollback()
+        begin_write(db.session)
+        login_session, reason = load_login_session(db.session, session.get("sid"), settings=settings, now=utcnow())
     db.session.commit()  # keeps last_seen / expiry; nothing else is pending at this point
     if login_session is None or str(login_session.user_id) != user_id:
         g.login_end_reason = reason

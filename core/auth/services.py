@@ -209,6 +209,25 @@ def revoke_sessions(session: Session, user: User, reason: str, now: datetime, ke
     return session.execute(stmt.values(revoked_at=now, revoked_reason=reason)).rowcount
 
 
+def replace_password(session: Session, user: User, password: str, *, hash_method: str, now: datetime, reason: str,
+                     one_time: bool = False, keep: LoginSession | None = None) -> int:
+    """The one way a password is set on an existing account: store the hash, unlock the account and end its
+    other login sessions (a stolen session must not survive a new password). ``one_time`` marks a password an
+    administrator issued, which must be changed at the next login. Returns how many sessions were ended."""
+    user.password_hash = hash_password(password, hash_method)
+    user.must_change_password = one_time
+    if not one_time:
+        user.password_changed_at = now
+    unlock(user)
+    return revoke_sessions(session, user, reason, now, keep=keep)
+
+
+def unlock(user: User) -> None:
+    """Clear the failed-login count and the lockout."""
+    user.failed_login_count = 0
+    user.locked_until = None
+
+
 def change_password(
     session: Session, user: User, current_password: str, new_password: str, *, settings: AuthSettings,
     now: datetime, current_session: LoginSession | None = None,
@@ -227,8 +246,6 @@ def change_password(
         errors["new_password"] = problems
     if errors:
         raise ValidationFailed(errors)
-    user.password_hash = hash_password(new_password, settings.hash_method)
-    user.must_change_password = False
-    user.password_changed_at = now
-    revoke_sessions(session, user, "password_changed", now, keep=current_session)
+    replace_password(session, user, new_password, hash_method=settings.hash_method, now=now, reason="password_changed",
+                     keep=current_session)
     record(session, user, "auth.password_changed", "パスワード変更", target=user)

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_login import current_user, login_user, logout_user
 
 from core.db import db, utcnow
-from core.errors import ValidationFailed
 from core.permissions import any_user, public
+from core.transaction import transaction
 from core.web import is_safe_next
 
 from . import services
@@ -28,16 +28,17 @@ def login():
         form.next.data = request.args.get("next", "")
     login_error, status = None, 200
     if form.validate_on_submit():
-        try:
-            user, token = services.authenticate(
-                db.session, form.login_id.data, form.password.data, ip=request.remote_addr,
-                user_agent=request.user_agent.string, settings=auth_settings(), now=utcnow())
-        except services.RateLimited as exc:
-            login_error, status = str(exc), 429
-        except services.LoginFailed as exc:
-            login_error = str(exc)
-        else:
-            db.session.commit()
+        refused = None
+        with transaction() as tx:
+            try:
+                user, token = services.authenticate(
+                    db.session, form.login_id.data, form.password.data, ip=request.remote_addr,
+                    user_agent=request.user_agent.string, settings=auth_settings(), now=utcnow())
+            except services.LoginFailed as exc:
+                # authenticate has recorded the refused attempt (login history, lockout, operation log):
+                # caught inside the block so that the block commits the record instead of rolling it back.
+                refused = exc
+        if tx.ok and refused is None:
             session.clear()
             session["sid"] = token
             login_user(user)
@@ -46,7 +47,8 @@ def login():
                 return redirect(url_for("auth.change_password"))
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("main.home"))
-        db.session.commit()  # failed attempts are recorded (history, lockout, operation log)
+        login_error = str(refused) if refused else " ".join(tx.general)
+        status = 429 if isinstance(refused, services.RateLimited) else 200
     return render_template("auth/login.html", form=form, login_error=login_error), status
 
 
@@ -54,8 +56,8 @@ def login():
 @any_user
 def logout():
     """End the login session."""
-    services.logout(db.session, g.login_session, now=utcnow())
-    db.session.commit()
+    with transaction():
+        services.logout(db.session, g.login_session, now=utcnow())
     logout_user()
     session.clear()
     flash("ログアウトしました。", "success")
@@ -68,16 +70,14 @@ def change_password():
     """Change one's own password (forced after a one-time password)."""
     form = ChangePasswordForm()
     settings = auth_settings()
+    general: list[str] = []
     if form.validate_on_submit():
-        try:
+        with transaction(form) as tx:
             services.change_password(db.session, current_user, form.current_password.data, form.new_password.data,
                                      settings=settings, now=utcnow(), current_session=g.login_session)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for field, messages in exc.errors.items():
-                getattr(form, field).errors = [*getattr(form, field).errors, *messages]
-        else:
-            db.session.commit()
+        if tx.ok:
             flash("パスワードを変更しました。", "success")
             return redirect(url_for("main.home"))
-    return render_template("auth/change_password.html", form=form, policy=settings.policy.describe())
+        general = tx.general
+    return render_template("auth/change_password.html", form=form, policy=settings.policy.describe(),
+                           general_errors=general)

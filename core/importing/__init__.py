@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def init_app(app) -> None:
+def init_app(app, mode: str) -> None:
     from core import menu
     from core.audit.queries import register_operations
     from core.auth.importers import UsersImport
@@ -16,8 +16,8 @@ def init_app(app) -> None:
     register_kind(UsersImport(app.config["PASSWORD_HASH_METHOD"]))
     app.register_blueprint(bp)
     app.cli.add_command(import_command)
-    menu.register("システム管理", "データ取込", "imports.upload", [Role.SYSTEM_ADMIN], ("imports.batch",))
-    menu.register("システム管理", "取込プロファイル", "imports.profile_list", [Role.SYSTEM_ADMIN],
+    menu.register(app, "システム管理", "データ取込", "imports.upload", [Role.SYSTEM_ADMIN], ("imports.batch",))
+    menu.register(app, "システム管理", "取込プロファイル", "imports.profile_list", [Role.SYSTEM_ADMIN],
                   ("imports.profile_new", "imports.profile_edit"))
     register_operations(
         {"import.dry_run": "取込の事前確認", "import.commit": "取込", "import.blocked": "取込（中止）",

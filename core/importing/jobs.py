@@ -1,5 +1,6 @@
-"""Web import jobs: the uploaded file is kept under the storage folder, the job runs in a background thread
-and writes its progress to the batch row, which the status page (any worker) reads.
+"""Web import jobs: the uploaded file is kept as a temporary of ``core.storage`` until it is committed, the
+job runs in a background thread and writes its progress to the batch row, which the status page (any
+worker) reads.
 
 Tests and small installations may run jobs inline (``IMPORT_SYNC``). Progress is written through a
 separate connection; on SQLite the write phase holds the database's only write lock, so progress is
@@ -11,15 +12,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.audit.services import AuditContext, record, reset_context, set_context
-from core.db import db, utcnow
+from core.db import begin_read, db, utcnow
 from core.errors import DomainError, ValidationFailed
+from core.storage import Storage
 
 from .kinds import get_kind
 from .models import ImportBatch
@@ -27,6 +28,7 @@ from .profiles import get_settings
 from .runner import run_import
 
 log = logging.getLogger("keiyaku.imports")
+UPLOAD_AREA = "imports"
 UPLOAD_TTL_SECONDS = 2 * 24 * 3600
 #: A job still "running" after this long was cut off (server restart): its transaction never committed.
 STALE_AFTER_SECONDS = 3 * 3600
@@ -37,32 +39,21 @@ def is_stale(batch: ImportBatch, now) -> bool:
         (now - batch.started_at).total_seconds() > STALE_AFTER_SECONDS
 
 
-def storage_dir(app: Flask) -> Path:
-    path = Path(app.config["STORAGE_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def store_upload(app: Flask, data: bytes, sha256: str) -> None:
-    """Keep the file until it is committed (named by its hash, never by the user's file name)."""
-    folder = storage_dir(app)
-    now = time.time()
-    for old in folder.glob("*.dat"):
-        if now - old.stat().st_mtime > UPLOAD_TTL_SECONDS:
-            old.unlink(missing_ok=True)
-    (folder / f"{sha256}.dat").write_bytes(data)
+def store_upload(app: Flask, data: bytes) -> str:
+    """Keep the file until it is committed, named by its SHA-256 (never by the user's file name); returns
+    the hash. Uploads older than the keeping period are removed on the way."""
+    stored = Storage.for_app(app).save_temporary(UPLOAD_AREA, data, ttl_seconds=UPLOAD_TTL_SECONDS,
+                                                 suffix=".dat", named_by_hash=True)
+    return stored.sha256
 
 
 def load_upload(app: Flask, sha256: str) -> bytes | None:
     """The stored file, or None when it is gone or older than the keeping period."""
-    path = storage_dir(app) / f"{sha256}.dat"
-    if not path.exists() or time.time() - path.stat().st_mtime > UPLOAD_TTL_SECONDS:
-        return None
-    return path.read_bytes()
+    return Storage.for_app(app).read_temporary(UPLOAD_AREA, f"{sha256}.dat", ttl_seconds=UPLOAD_TTL_SECONDS)
 
 
 def discard_upload(app: Flask, sha256: str) -> None:
-    (storage_dir(app) / f"{sha256}.dat").unlink(missing_ok=True)
+    Storage.for_app(app).discard(UPLOAD_AREA, f"{sha256}.dat")
 
 
 def start_job(app: Flask, batch_id: int, actor_id: int, context: AuditContext) -> None:
@@ -88,6 +79,11 @@ def _run(app: Flask, batch_id: int, actor_id: int, report_progress: bool) -> Non
     from core.auth.models import User
 
     session = db.session
+    sqlite_progress = report_progress and db.engine.dialect.name == "sqlite"
+    if sqlite_progress:
+        # Rows are checked in a read transaction, so the progress writes (another connection) can take the
+        # write lock meanwhile (background threads otherwise begin IMMEDIATE, see core.db).
+        begin_read(session)
     batch = session.get(ImportBatch, batch_id)
     actor = session.get(User, actor_id)
     progress = _progress_writer(batch_id) if report_progress else (lambda *_: None)
@@ -100,7 +96,7 @@ def _run(app: Flask, batch_id: int, actor_id: int, report_progress: bool) -> Non
         profile_name, settings = get_settings(session, kind, batch.profile_name)
         # Nothing is written while rows are checked; on SQLite that read transaction must end before the
         # writes, because progress updates from another connection would make its snapshot stale.
-        end_reads = session.commit if report_progress and db.engine.dialect.name == "sqlite" else None
+        end_reads = session.commit if sqlite_progress else None
         run_import(session, actor, kind, data=data, file_name=batch.file_name, profile_name=profile_name,
                    settings=settings, dry_run=batch.dry_run, skip_rejected=batch.skip_rejected, progress=progress,
                    batch=batch, before_write=end_reads)

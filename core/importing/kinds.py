@@ -90,6 +90,8 @@ class ImportKind(ABC):
     key_fields: tuple[str, ...] = ()
     #: Built-in profiles: name → settings (see ``profiles.validate_settings``).
     builtin_profiles: dict[str, dict] = {}
+    #: What the user must do after new rows were committed, shown on the batch page (None: nothing).
+    after_new_rows: str | None = None
 
     @abstractmethod
     def can_import(self, actor) -> bool:

@@ -16,14 +16,14 @@ from core.auth.roles import Role
 from core.csvexport import csv_response
 from core.db import db, utcnow
 from core.errors import ValidationFailed
-from core.formtools import JapaneseForm, apply_errors, choices
+from core.formtools import JapaneseForm, choices
 from core.permissions import roles_required
+from core.transaction import transaction
 from core.web import restrict_to_admin_networks
 
 from . import jobs, profiles
 from .kinds import all_kinds, get_kind
 from .models import ImportBatch, ImportProfile
-from .runner import sha256_of
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 restrict_to_admin_networks(bp)
@@ -70,28 +70,26 @@ def upload():
         form.kind.data = selected.name
         form.profile.choices = choices((n, f"{n}（{'組み込み' if b else '登録'}）")
                                        for n, _, b in profiles.list_profiles(db.session, selected))
-    general = []
+    general: list[str] = []
     if form.validate_on_submit() and selected:
         upload_file = request.files.get("file")
         data = upload_file.read() if upload_file else b""
         if not data:
             form.file.errors = ["取り込むファイルを選んでください。"]
         else:
-            try:
+            with transaction(form) as tx:
                 profile_name, _ = profiles.get_settings(db.session, selected, form.profile.data)
-            except ValidationFailed as exc:
-                general = apply_errors(form, exc)
-            else:
-                sha = sha256_of(data)
-                jobs.store_upload(current_app, data, sha)
+                sha = jobs.store_upload(current_app, data)
                 batch = ImportBatch(kind=selected.name, profile_name=profile_name,
                                     file_name=(upload_file.filename or "upload")[:255], file_sha256=sha,
                                     user_id=current_user.id, login_id=current_user.login_id, status="pending",
                                     dry_run=True, skip_rejected=False, committed=False)
                 db.session.add(batch)
-                db.session.commit()
+            if tx.ok:
+                # The job runs in its own thread and session: it starts once the batch row is committed.
                 jobs.start_job(current_app._get_current_object(), batch.id, current_user.id, current_context())
                 return redirect(url_for("imports.batch", batch_id=batch.id))
+            general = tx.general
     recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
     return render_template("imports/upload.html", form=form, kinds=kinds, selected=selected, recent=recent,
                            general_errors=general)
@@ -134,11 +132,12 @@ def commit(batch_id: int):
     if jobs.load_upload(current_app, item.file_sha256) is None:
         flash("ファイルの保存期間が過ぎました。もう一度アップロードしてください。", "error")
         return redirect(url_for("imports.upload"))
-    run = ImportBatch(kind=item.kind, profile_name=item.profile_name, file_name=item.file_name,
-                      file_sha256=item.file_sha256, user_id=current_user.id, login_id=current_user.login_id,
-                      status="pending", dry_run=False, skip_rejected=bool(form.skip_rejected.data), committed=False)
-    db.session.add(run)
-    db.session.commit()
+    with transaction():
+        run = ImportBatch(kind=item.kind, profile_name=item.profile_name, file_name=item.file_name,
+                          file_sha256=item.file_sha256, user_id=current_user.id, login_id=current_user.login_id,
+                          status="pending", dry_run=False, skip_rejected=bool(form.skip_rejected.data),
+                          committed=False)
+        db.session.add(run)
     jobs.start_job(current_app._get_current_object(), run.id, current_user.id, current_context())
     return redirect(url_for("imports.batch", batch_id=run.id))
 
@@ -149,8 +148,8 @@ def rejections(batch_id: int):
     """The rejected rows of a batch as CSV (row, column, value, reason)."""
     item = db.get(ImportBatch, batch_id)
     _kind_or_404(item.kind)
-    record_export(db.session, current_user, f"取込エラー一覧（{item.file_name}）", {"batch": item.id})
-    db.session.commit()
+    with transaction():
+        record_export(db.session, current_user, f"取込エラー一覧（{item.file_name}）", {"batch": item.id})
     rows = ([r["row"], r["column"], r["value"], r["reason"]] for r in item.report_data.get("rejected", []))
     return csv_response("取込エラー一覧", ["行", "列", "値", "理由"], rows)
 
@@ -184,7 +183,7 @@ def _profile_form(stored: ImportProfile | None):
     kinds = _kinds_for(current_user)
     form = ProfileForm(obj=stored)
     form.kind.choices = choices((k.name, k.label) for k in kinds)
-    general = []
+    general: list[str] = []
     if request.method == "GET":
         kind = get_kind(stored.kind if stored else request.args.get("kind", "")) or kinds[0]
         form.kind.data = kind.name
@@ -197,7 +196,7 @@ def _profile_form(stored: ImportProfile | None):
     if form.validate_on_submit():
         kind = _kind_or_404(stored.kind if stored else form.kind.data)
         uploaded = request.files.get("json_file")
-        try:
+        with transaction(form) as tx:
             text = form.config.data or ""
             if uploaded and uploaded.filename:
                 exchange = profiles.parse_exchange(uploaded.read().decode("utf-8-sig", errors="replace"))
@@ -209,13 +208,10 @@ def _profile_form(stored: ImportProfile | None):
                 settings = _json_or_error(text)
             saved = profiles.save_profile(db.session, current_user, kind, name=stored.name if stored else form.name.data,
                                           description=form.description.data, settings=settings, create=stored is None)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if tx.ok:
             flash(f"取込プロファイル「{saved.name}」を保存しました。", "success")
             return redirect(url_for("imports.profile_list"))
+        general = tx.general
     return render_template("imports/profile_form.html", form=form, stored=stored, general_errors=general,
                            fields=get_kind(form.kind.data).fields if get_kind(form.kind.data) else ())
 
@@ -257,7 +253,8 @@ def profile_deactivate(profile_id: int):
     _kind_or_404(stored.kind)
     if not CommitForm().validate_on_submit():
         abort(400)
-    profiles.deactivate_profile(db.session, current_user, stored)
-    db.session.commit()
-    flash(f"取込プロファイル「{stored.name}」を無効にしました。", "success")
+    with transaction(flash_errors=True) as tx:
+        profiles.deactivate_profile(db.session, current_user, stored)
+    if tx.ok:
+        flash(f"取込プロファイル「{stored.name}」を無効にしました。", "success")
     return redirect(url_for("imports.profile_list"))

@@ -7,7 +7,7 @@ Public API::
     deadline_for(session, "explanation_request", notified_on)
     is_business_day(session, day)
 
-A package defines its own rule keys with ``core.rules.registry.define_rule`` (see ``builtin.py``).
+A package defines its own rule keys with ``core.rules.catalogue.define_rule`` (see ``builtin.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ __all__ = ["RuleNotInForce", "add_days", "deadline_for", "get_rule", "init_app",
            "rule_in_force"]
 
 
-def init_app(app) -> None:
+def init_app(app, mode: str) -> None:
     """Register the screens, their menu items and the operation labels (called by the app factory)."""
     from core import menu
     from core.audit.queries import register_operations
@@ -31,8 +31,8 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(rules_cli)
     admin = [Role.SYSTEM_ADMIN]
-    menu.register("システム管理", "ルール設定", "rules.rule_list", admin, ("rules.rule_detail", "rules.rule_version_new"))
-    menu.register("システム管理", "休日", "rules.holiday_list", admin, ("rules.holiday_new", "rules.holiday_edit"))
+    menu.register(app, "システム管理", "ルール設定", "rules.rule_list", admin, ("rules.rule_detail", "rules.rule_version_new"))
+    menu.register(app, "システム管理", "休日", "rules.holiday_list", admin, ("rules.holiday_new", "rules.holiday_edit"))
     register_operations(
         {
             "rule.add_version": "ルール設定の版を登録",

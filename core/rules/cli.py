@@ -11,8 +11,8 @@ from flask.cli import with_appcontext
 from core.db import db
 from core.jp import JpParseError, format_date, parse_date
 
+from .catalogue import definitions, get_definition
 from .queries import RuleNotInForce, rule_history, rule_in_force, today
-from .registry import definitions, get_definition
 
 
 def _day(text: str | None):

@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.formtools import DateInputField, JapaneseForm
 
+from .catalogue import RuleDefinition
 from .fields import BoolField, ChoiceField, Field, TableField, TextField
-from .registry import RuleDefinition
 
 PREFIX = "v-"
 EXTRA_ROWS = 2

@@ -11,8 +11,9 @@ Syntax: literal text plus 差し込み項目 in braces.
 ``{seq}``       連番（桁をそろえるなら ``{seq:04d}`` = 0 埋め 4 桁、1〜9 桁）
 ==============  ===========================================================
 
-Exactly one ``{seq}`` is required (the sequence is what makes a number unique); whether the sequence
-restarts each fiscal year is the numbering module's business (a pattern without ``{fy}`` should not).
+Exactly one ``{seq}`` is required (the sequence is what makes a number unique). The sequence restarts
+for each value of the other fields a pattern uses (``scope_of``): each fiscal year with
+``{fy}`` or ``{era_fy}``, each category with ``{cat}``; a pattern of ``{seq}`` alone never restarts.
 """
 
 from __future__ import annotations
@@ -82,3 +83,67 @@ def format_number(pattern: str, *, fiscal_year: int, seq: int, cat: str = "", de
         return values[name]
 
     return _TOKEN.sub(fill, pattern)
+
+
+def pattern_fields(pattern: str) -> set[str]:
+    """The 差し込み項目 a pattern uses, ``{seq:05d}`` counted as ``seq``."""
+    return {"seq" if _SEQ.fullmatch(name) else name for name in _TOKEN.findall(pattern)}
+
+
+def scope_of(pattern: str, *, fiscal_year: int, cat: str = "", dept: str = "") -> str:
+    """Which sequence a number of ``pattern`` takes: the values of the fields it uses besides ``{seq}``.
+
+    ``"2026"`` for ``{fy}-{seq:04d}``, ``"2026/cat=K"`` for ``{fy}{cat}{seq:03d}``, ``""`` for ``{seq:05d}``.
+    Two numbers of one scope differ only in their sequence, so one counter per scope keeps them unique;
+    ``{era}`` without a year restarts with each era (its letter is in the number)."""
+    fields = pattern_fields(pattern)
+    parts = []
+    if fields & {"fy", "era_fy"}:
+        parts.append(str(fiscal_year))
+    elif "era" in fields:
+        parts.append("era=" + era_of_fiscal_year(fiscal_year)[0])
+    if "cat" in fields:
+        parts.append(f"cat={cat}")
+    if "dept" in fields:
+        parts.append(f"dept={dept}")
+    return "/".join(parts)
+
+
+def _number_regex(pattern: str, fiscal_year: int, cat: str, dept: str) -> tuple[re.Pattern, str]:
+    """A regex matching the numbers of ``pattern`` (group 1 = the sequence) and the fixed text before it."""
+    era, era_fy = era_of_fiscal_year(fiscal_year)
+    values = {"fy": str(fiscal_year), "era": era, "era_fy": str(era_fy), "cat": cat, "dept": dept}
+    parts, prefix, last, seen_seq = [], "", 0, False
+    for match in _TOKEN.finditer(pattern):
+        literal = pattern[last:match.start()]
+        parts.append(re.escape(literal))
+        name = match.group(1)
+        is_seq = bool(_SEQ.fullmatch(name))
+        value = "" if is_seq else values.get(name, "")
+        if not seen_seq:
+            prefix += literal + value
+        seen_seq = seen_seq or is_seq
+        parts.append("([0-9]+)" if is_seq else re.escape(value))
+        last = match.end()
+    parts.append(re.escape(pattern[last:]))
+    return re.compile("".join(parts)), prefix
+
+
+def sequence_of(pattern: str, number: str | None, *, fiscal_year: int, cat: str = "", dept: str = "") -> int | None:
+    """The sequence inside ``number`` when ``pattern`` (for this year, category and department) makes exactly
+    that number, else None: ``sequence_of("1{seq:05d}", "100060", fiscal_year=2026)`` → 60, and "1000060"
+    (7 digits, which the pattern never writes) → None. Migrated numbers of other shapes are thus ignored."""
+    regex, _ = _number_regex(pattern, fiscal_year, cat, dept)
+    match = regex.fullmatch(number or "")
+    if match is None:
+        return None
+    seq = int(match.group(1))
+    # The regex accepts any digits; only the number the pattern itself writes counts (width, zero padding).
+    if format_number(pattern, fiscal_year=fiscal_year, seq=seq, cat=cat, dept=dept) != number:
+        return None
+    return seq
+
+
+def number_prefix(pattern: str, *, fiscal_year: int, cat: str = "", dept: str = "") -> str:
+    """The fixed text every number of ``pattern`` starts with (for a ``LIKE 'prefix%'`` narrowing query)."""
+    return _number_regex(pattern, fiscal_year, cat, dept)[1]

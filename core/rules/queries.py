@@ -8,19 +8,21 @@ one with the greatest effective date not after that day; among versions of that 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
 from core.errors import DomainError
-from core.timefmt import to_jst
+from core.timefmt import today
 
+from .catalogue import RuleDefinition, get_definition
 from .models import Holiday, RuleVersion
-from .registry import RuleDefinition, get_definition
 
 
 class RuleNotInForce(DomainError):
@@ -55,9 +57,6 @@ class ResolvedVersion:
         return self.revision > 1 or any(s.effective_from == self.effective_from for s, _ in self.definition.parsed_seeds)
 
 
-def today() -> date:
-    """Today in Japan (rules take effect on Japan dates)."""
-    return to_jst(utcnow()).date()
 
 
 def _check_day(on_date) -> date:
@@ -75,14 +74,76 @@ def _from_seed(definition: RuleDefinition, seed, parsed: dict) -> ResolvedVersio
     return ResolvedVersion(definition, seed.effective_from, 0, copy.deepcopy(parsed), seed.note)
 
 
+# --- per-transaction cache ---------------------------------------------------------------------------
+# A page reads the same rules (code lists, the area rule, numbering) many times; the versions in force do not
+# change within one transaction unless this process stores a new version, so they are read once per
+# transaction. The cache lives in ``session.info`` (one session per request) and is dropped when the
+# session's innermost transaction changes (commit, rollback, savepoint) or any session of this process
+# inserts a rule version (``_rules_changed``).
+
+_CACHE = "core.rules.cache"
+#: Entries kept per transaction at most (an import reading rules for thousands of distinct days stays small).
+_CACHE_LIMIT = 512
+_generation = itertools.count()
+_current_generation = next(_generation)
+T = TypeVar("T")
+
+
+@event.listens_for(RuleVersion, "after_insert")
+def _rules_changed(_mapper, _connection, _target) -> None:
+    global _current_generation
+    _current_generation = next(_generation)
+
+
+def _transaction_of(session: Session):
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def cached_in_transaction(session: Session, key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered under ``key`` until the session's transaction ends or a rule version is stored.
+
+    For values derived from rules only (the rule's versions and what is built from them, e.g. the code lists
+    of ``registry.codes``); callers must not mutate what they get back, or must copy it first.
+    """
+    transaction = _transaction_of(session)
+    held = session.info.get(_CACHE)
+    if transaction is not None and held is not None and held[0] is transaction and held[1] == _current_generation:
+        cache = held[2]
+        if key in cache:
+            return cache[key]
+    generation = _current_generation
+    value = compute()
+    transaction = _transaction_of(session)  # the query may have begun it
+    if transaction is None:
+        return value
+    held = session.info.get(_CACHE)
+    if held is None or held[0] is not transaction or held[1] != generation:
+        held = (transaction, generation, {})
+        session.info[_CACHE] = held
+    elif len(held[2]) >= _CACHE_LIMIT:
+        held[2].clear()
+    held[2][key] = value
+    return value
+
+
 def rule_in_force(session: Session, key: str, on_date: date) -> ResolvedVersion:
-    """The version of ``key`` that applies on ``on_date``.
+    """The version of ``key`` that applies on ``on_date``; its ``values`` are the caller's own copy.
 
     :raises RuleNotInForce: no version starts on or before that day.
     :raises UnknownRule: ``key`` is not defined (a programming error).
     """
-    definition = get_definition(key)
+    resolved = _cached_version(session, key, on_date)
+    return replace(resolved, values=copy.deepcopy(resolved.values))
+
+
+def _cached_version(session: Session, key: str, on_date: date) -> ResolvedVersion:
+    get_definition(key)  # an unknown key fails first, as before
     on_date = _check_day(on_date)
+    return cached_in_transaction(session, ("rule", key, on_date), lambda: _resolve(session, key, on_date))
+
+
+def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:
+    definition = get_definition(key)
     row = session.scalars(
         select(RuleVersion).where(RuleVersion.key == key, RuleVersion.effective_from <= on_date)
         .order_by(RuleVersion.effective_from.desc(), RuleVersion.revision.desc()).limit(1)
@@ -104,6 +165,12 @@ def get_rule(session: Session, key: str, on_date: date) -> dict:
     ``Decimal("68")`` (percent). The dict is the caller's own copy.
     """
     return rule_in_force(session, key, on_date).values
+
+
+def shared_rule(session: Session, key: str, on_date: date) -> dict:
+    """Like ``get_rule`` but the values held by the cache itself, not a copy: for code that only reads them to
+    build something of its own (``registry.codes`` builds its code lists this way). Never change them."""
+    return _cached_version(session, key, on_date).values
 
 
 def rule_history(session: Session, key: str) -> list[ResolvedVersion]:

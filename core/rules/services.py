@@ -17,6 +17,7 @@ from core.audit.services import canonical_json, record
 from core.errors import ValidationFailed, require
 
 from .calendar import national_holidays
+from .catalogue import get_definition
 from .fields import Errors, add_error
 from .models import Holiday, RuleVersion
 from .permissions import can_manage_holidays, can_manage_rules
@@ -29,7 +30,6 @@ from .queries import (  # noqa: F401  (re-exported read API)
     rule_in_force,
     versions_at,
 )
-from .registry import get_definition
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)

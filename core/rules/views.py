@@ -14,15 +14,16 @@ from core.db import db
 from core.errors import DomainError, ValidationFailed
 from core.formtools import apply_errors
 from core.permissions import roles_required
-from core.timefmt import format_jst
+from core.timefmt import format_jst, today
+from core.transaction import transaction
 from core.web import restrict_to_admin_networks
 
 from . import queries, services
 from .calendar import FIRST_GENERATED_YEAR, deadline_for, weekday_label, years_without_holidays
+from .catalogue import RuleDefinition, UnknownRule, definitions, diff_values, get_definition, is_applied
 from .fields import TableField
 from .forms import ConfirmForm, HolidayForm, LookupForm, NationalHolidaysForm, RuleVersionForm, SchemaForm
 from .models import Holiday
-from .registry import RuleDefinition, UnknownRule, definitions, diff_values, get_definition, is_applied
 
 bp = Blueprint("rules", __name__, url_prefix="/admin/rules")
 restrict_to_admin_networks(bp)
@@ -46,7 +47,7 @@ def _missing_holiday_years(day: date) -> list[int]:
 @admin_only
 def rule_list():
     """Every rule key with the version in force today and the next scheduled change."""
-    day = queries.today()
+    day = today()
     groups: dict[str, list[dict]] = {}
     for definition in definitions():
         try:
@@ -71,7 +72,7 @@ def rule_detail(key: str):
     definition = _definition(key)
     lookup = LookupForm(request.args)
     valid = lookup.validate()
-    day = queries.today()
+    day = today()
     on = lookup.on.data if valid and lookup.on.data else day
     history = queries.rule_history(db.session, key)
     if request.args.get("format") == "csv":
@@ -134,8 +135,8 @@ def _history_csv(definition: RuleDefinition, history):
             yield [definition.key, v.effective_from.isoformat(), v.revision, "組込み" if v.builtin else "登録",
                    "訂正済み" if v.superseded else "", canonical_json(definition.dump(v.values)), v.note,
                    "" if v.builtin else (v.row.login_id or ""), "" if v.builtin else format_jst(v.row.created_at)]
-    record_export(db.session, current_user, f"ルール設定の履歴（{definition.title}）", {"key": definition.key})
-    db.session.commit()
+    with transaction():
+        record_export(db.session, current_user, f"ルール設定の履歴（{definition.title}）", {"key": definition.key})
     return csv_response(f"ルール設定_{definition.key}", ["キー", "適用開始日", "版", "区分", "状態", "内容（JSON）",
                                                       "理由・根拠", "登録者", "登録日時"], rows())
 
@@ -145,7 +146,7 @@ def _history_csv(definition: RuleDefinition, history):
 def rule_version_new(key: str):
     """Add a version (or a correction of one): the form starts from the version in force today."""
     definition = _definition(key)
-    day = queries.today()
+    day = today()
     try:
         base = queries.rule_in_force(db.session, key, day)
     except queries.RuleNotInForce:
@@ -159,18 +160,16 @@ def rule_version_new(key: str):
     general: list[str] = []
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            # No form given: the errors are routed below, to the fixed fields or the schema inputs.
+            with transaction() as tx:
                 row = services.add_rule_version(db.session, current_user, key, form.effective_from.data, schema.data(),
                                                 form.note.data, correction=form.correction.data)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                general = _route_errors(form, schema, exc.errors)
-            else:
-                db.session.commit()
+            if tx.ok:
                 when = "から適用されます" if row.effective_from <= day else "から適用される予定です"
                 flash(f"「{definition.title}」の{'訂正' if form.correction.data else '新しい版'}を登録しました。"
                       f"{row.effective_from:%Y-%m-%d} {when}。", "success")
                 return redirect(url_for("rules.rule_detail", key=key))
+            general = _route_errors(form, schema, tx.errors) if tx.errors else tx.general
         else:
             # Check the rule's own fields too, so every mistake is listed at once.
             _, value_errors = definition.parse(schema.data())
@@ -190,7 +189,7 @@ def _route_errors(form, schema: SchemaForm, errors: dict[str, list[str]]) -> lis
 # --- holidays ---------------------------------------------------------------------------------------
 
 def _year_arg() -> int:
-    year = request.args.get("year", type=int) or queries.today().year
+    year = request.args.get("year", type=int) or today().year
     return min(max(year, services.EARLIEST.year), services.LATEST.year)
 
 
@@ -203,8 +202,8 @@ def holiday_list():
         def rows():
             for h in db.session.scalars(queries.holidays_in_year(year)):
                 yield [h.day.isoformat(), weekday_label(h.day), h.name, "有効" if h.is_active else "無効"]
-        record_export(db.session, current_user, f"休日一覧（{year}年）", {"year": year})
-        db.session.commit()
+        with transaction():
+            record_export(db.session, current_user, f"休日一覧（{year}年）", {"year": year})
         return csv_response(f"休日一覧_{year}", ["日付", "曜日", "名称", "状態"], rows())
     return _render_holiday_list(year, NationalHolidaysForm(formdata=None, year=year))
 
@@ -215,7 +214,7 @@ def _render_holiday_list(year: int, national_form, general=()):
     return render_template("rules/holiday_list.html", year=year, holidays=holidays, years=years,
                            national_form=national_form, general_errors=list(general), confirm_form=ConfirmForm(),
                            can_generate=year >= FIRST_GENERATED_YEAR, weekday=weekday_label,
-                           missing_years=_missing_holiday_years(queries.today()))
+                           missing_years=_missing_holiday_years(today()))
 
 
 @bp.route("/holidays/national", methods=["POST"])
@@ -229,20 +228,17 @@ def holiday_bulk_add():
         abort(400)
     general: list[str] = []
     if form.validate_on_submit():
-        try:
+        with transaction(form) as tx:
             created = services.add_national_holidays(db.session, current_user, year=year,
                                                      vernal_equinox=form.vernal_equinox.data,
                                                      autumnal_equinox=form.autumnal_equinox.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if tx.ok:
             if created:
                 flash(f"{year}年の国民の祝日・休日を {len(created)} 日登録しました。", "success")
             else:
                 flash(f"{year}年の国民の祝日・休日はすべて登録済みでした（追加はありません）。", "info")
             return redirect(url_for("rules.holiday_list", year=year))
+        general = tx.general
     return _render_holiday_list(min(max(year, services.EARLIEST.year), services.LATEST.year), form, general)
 
 
@@ -264,18 +260,15 @@ def _holiday_form(holiday: Holiday | None):
     form = HolidayForm(obj=holiday)
     general: list[str] = []
     if form.validate_on_submit():
-        try:
+        with transaction(form) as tx:
             if holiday is None:
                 holiday = services.add_holiday(db.session, current_user, day=form.day.data, name=form.name.data)
             else:
                 services.update_holiday(db.session, current_user, holiday, day=form.day.data, name=form.name.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            general = apply_errors(form, exc)
-        else:
-            db.session.commit()
+        if tx.ok:
             flash(f"休日「{holiday.day:%Y-%m-%d} {holiday.name}」を保存しました。", "success")
             return redirect(url_for("rules.holiday_list", year=holiday.day.year))
+        general = tx.general
     year = holiday.day.year if holiday else _year_arg()
     return render_template("rules/holiday_form.html", form=form, holiday=holiday, general_errors=general, year=year)
 
@@ -284,13 +277,9 @@ def _holiday_action(holiday_id: int, action, success: str):
     holiday = db.get(Holiday, holiday_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with transaction(flash_errors=True) as tx:
         action(db.session, current_user, holiday)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(" ".join(m for msgs in exc.errors.values() for m in msgs), "error")
-    else:
-        db.session.commit()
+    if tx.ok:
         flash(success.format(day=f"{holiday.day:%Y-%m-%d}", name=holiday.name), "success")
     return redirect(url_for("rules.holiday_list", year=holiday.day.year))
 

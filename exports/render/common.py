@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from core.jp import DATE_STYLES, format_date
-from exports.forms.base import Column, Document, clean_text
+from exports.reports.base import Column, Document, clean_text
 
 __all__ = ["DATE_STYLES", "column_widths", "conditions_text", "count_text", "format_cell", "issue_date_text",
            "sample_row"]
@@ -55,7 +56,7 @@ def issue_date_text(issued_on: date, date_style: str) -> str:
 
 
 def count_text(document: Document) -> str:
-    return f"全 {len(document.rows):,} 件"
+    return f"全 {len(document.spool()):,} 件"
 
 
 def sample_row(document: Document, date_style: str) -> list[str]:
@@ -64,23 +65,26 @@ def sample_row(document: Document, date_style: str) -> list[str]:
     return [format_cell(widest[c.type], c, date_style) if c.type in widest else "" for c in document.columns]
 
 
-def column_widths(document: Document, cells: list[list[str]], total: float, measure) -> list[float]:
+def column_widths(document: Document, texts: Iterable[Sequence[str]], total: float, measure) -> list[float]:
     """Widths in points that add up to ``total``.
 
-    Numbers, dates and date-times get the width of their longest text (they never wrap; include
-    ``sample_row`` in ``cells``), text columns share the rest in proportion to their ``width`` weights. If the
+    ``texts`` yields each row's cell texts (read once; only the number, date and date-time columns are looked
+    at, so text columns may be ""). Numbers, dates and date-times get the width of their longest text (they never
+    wrap; include ``sample_row``), text columns share the rest in proportion to their ``width`` weights. If the
     fixed columns would leave text columns less than half their share, every column is simply proportional.
     """
     columns = document.columns
     weights = [c.width for c in columns]
     proportional = [total * w / sum(weights) for w in weights]
+    longest = {i: _Longest() for i, column in enumerate(columns) if column.type != "text"}
+    for row in texts:
+        for i, candidates in longest.items():
+            candidates.add(row[i])
     fixed: dict[int, float] = {}
-    for i, column in enumerate(columns):
-        if column.type == "text":
-            continue
-        longest = max((measure(text) for text in _longest_texts(row[i] for row in cells)), default=0.0)
-        header = max((measure(part) for part in column.header.split("\n")), default=0.0)
-        fixed[i] = max(longest, header * 1.05, 24.0) + CELL_PADDING + 2
+    for i, candidates in longest.items():
+        widest = max((measure(text) for text in candidates.texts), default=0.0)
+        header = max((measure(part) for part in columns[i].header.split("\n")), default=0.0)
+        fixed[i] = max(widest, header * 1.05, 24.0) + CELL_PADDING + 2
     text_idx = [i for i in range(len(columns)) if i not in fixed]
     rest = total - sum(fixed.values())
     if not text_idx:
@@ -93,10 +97,18 @@ def column_widths(document: Document, cells: list[list[str]], total: float, meas
     return [fixed.get(i, shares.get(i, 0.0)) for i in range(len(columns))]
 
 
-def _longest_texts(texts) -> list[str]:
-    """The few texts that can be the widest (measuring every cell of a long list is slow)."""
-    texts = [t for t in texts if t]
-    if not texts:
-        return []
-    most = max(len(t) for t in texts)
-    return list({t for t in texts if len(t) >= most - 2})
+class _Longest:
+    """The few texts of a column that can be the widest (measuring every cell of a long list is slow)."""
+
+    def __init__(self):
+        self.most = 0
+        self.texts: set[str] = set()
+
+    def add(self, text: str) -> None:
+        size = len(text)
+        if not text or size < self.most - 2:
+            return
+        self.texts.add(text)
+        if size > self.most:
+            self.most = size
+            self.texts = {t for t in self.texts if len(t) >= size - 2}

@@ -1,4 +1,4 @@
-"""Any tabular ``Document`` as an Excel workbook set up to print like the PDF (openpyxl).
+"""Any tabular ``Document`` as an Excel workbook set up to print like the PDF (openpyxl, write-only mode).
 
 A4, the definition's orientation, fit to one page wide, margins, the header row frozen and repeated on every
 printed page, a page header with the title, issuer and issue date, a ``n / N`` footer, the PDF's font family.
@@ -8,16 +8,19 @@ Numbers are numbers (``#,##0``) and dates are dates, so the sheet can be sorted 
 from __future__ import annotations
 
 import io
+import itertools
 from copy import copy
 from datetime import date
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 from exports import fonts
-from exports.forms.base import Document, clean_text
+from exports.reports.base import Document, clean_text
 
 from .common import column_widths, conditions_text, count_text, issue_date_text, sample_row
 
@@ -40,18 +43,27 @@ INVALID_SHEET_CHARS = str.maketrans({c: "＿" for c in "[]:*?/\\"})
 
 def render_xlsx(document: Document, issuer: str, issued_on: date, *, date_style: str = "wareki") -> bytes:
     """The document as ``.xlsx`` bytes (one sheet)."""
+    rows = document.spool()
     face = fonts.face(document.font)
     name = face.excel_name
     columns = document.columns
     last_col = get_column_letter(len(columns))
     date_format = DATE_FORMATS.get(date_style, DATE_FORMATS["iso"])
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = document.title.translate(INVALID_SHEET_CHARS)[:31] or "帳票"
+    # Write-only: each row goes to the sheet's XML (a temporary file) as it is appended, so memory does not grow
+    # with the rows; column widths, rows 1-4 and the print setup are therefore set before the first append.
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(document.title.translate(INVALID_SHEET_CHARS)[:31] or "帳票")
     wb.properties.title = document.title
     wb.properties.creator = issuer
     wb.properties.subject = conditions_text(document, date_style)
+    _print_setup(ws, document, issuer, issued_on, date_style, name)
+
+    # The PDF's column proportions (numbers and dates as wide as their longest value).
+    texts = itertools.chain(([_plain(v) for v in row] for row in rows), [sample_row(document, date_style)])
+    widths = column_widths(document, texts, PRINT_WIDTH[bool(document.landscape)], _approx_width)
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = round(width / POINTS_PER_UNIT + 1, 1)
 
     thin = Side(style="thin", color="333333")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -59,26 +71,20 @@ def render_xlsx(document: Document, issuer: str, issued_on: date, *, date_style:
     bold = Font(name=name, size=10, bold=True)
 
     # Rows 1-3: title, conditions and count, issue date and issuer (also in the printed page header).
-    ws.merge_cells(f"A1:{last_col}1")
-    ws["A1"] = document.title
-    ws["A1"].font = Font(name=name, size=14, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    for row in (1, 2, 3):
+        ws.merged_cells.add(f"A{row}:{last_col}{row}")
     ws.row_dimensions[1].height = 24
-    ws.merge_cells(f"A2:{last_col}2")
-    _text(ws["A2"], f"{conditions_text(document, date_style)}　（{count_text(document)}）".lstrip("　"))
-    ws["A2"].font = body
-    ws.merge_cells(f"A3:{last_col}3")
-    ws["A3"] = f"発行日　{issue_date_text(issued_on, date_style)}　{issuer}"
-    ws["A3"].font = body
-    ws["A3"].alignment = Alignment(horizontal="right")
+    title = _cell(ws, document.title, font=Font(name=name, size=14, bold=True),
+                  alignment=Alignment(horizontal="center", vertical="center"))
+    ws.append([title])
+    ws.append([_cell(ws, f"{conditions_text(document, date_style)}　（{count_text(document)}）".lstrip("　"), font=body)])
+    ws.append([_cell(ws, f"発行日　{issue_date_text(issued_on, date_style)}　{issuer}", font=body,
+                     alignment=Alignment(horizontal="right"))])
 
     header_fill = PatternFill("solid", fgColor="E6E8EB")
-    for i, column in enumerate(columns, 1):
-        cell = ws.cell(row=HEADER_ROW, column=i, value=column.header)
-        cell.font = bold
-        cell.fill = header_fill
-        cell.border = border
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.append([_cell(ws, column.header, font=bold, fill=header_fill, border=border,
+                     alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+               for column in columns])
 
     aligns = []
     for column in columns:
@@ -99,14 +105,16 @@ def render_xlsx(document: Document, issuer: str, issued_on: date, *, date_style:
         else:
             formats.append("@")
 
-    # Styling each cell through openpyxl's descriptors hashes every style object again; the first row's style
-    # array is computed once per column and copied to the other rows (10x faster on long lists).
-    prototypes: list = [None] * len(columns)
+    # Styling each cell through openpyxl's descriptors hashes every style object again; each column's style array
+    # is computed once and copied to the other rows (10x faster on long lists).
+    prototypes = [_cell(ws, None, font=body, border=border, alignment=aligns[i], number_format=formats[i])._style
+                  for i in range(len(columns))]
     row_number = HEADER_ROW
-    for row in document.rows:
+    for row in rows:
         row_number += 1
+        out = []
         for i, (value, column) in enumerate(zip(row, columns, strict=True)):
-            cell = ws.cell(row=row_number, column=i + 1)
+            cell = WriteOnlyCell(ws)
             if value is None or value == "":
                 pass
             elif (column.numeric and isinstance(value, int) and not isinstance(value, bool)) or \
@@ -114,42 +122,34 @@ def render_xlsx(document: Document, issuer: str, issued_on: date, *, date_style:
                 cell.value = value
             else:
                 _text(cell, value)
-            if prototypes[i] is None:
-                cell.font = body
-                cell.border = border
-                cell.alignment = aligns[i]
-                cell.number_format = formats[i]
-                prototypes[i] = cell._style
-            else:
-                cell._style = copy(prototypes[i])
-    if not document.rows:
+            cell._style = copy(prototypes[i])
+            out.append(cell)
+        ws.append(out)
+    if not rows:
         row_number += 1
-        ws.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=len(columns))
-        cell = ws.cell(row=row_number, column=1, value=document.empty_message)
-        cell.font = body
-        cell.alignment = Alignment(horizontal="center")
-        for i in range(1, len(columns) + 1):
-            ws.cell(row=row_number, column=i).border = border
-
-    # The PDF's column proportions (numbers and dates as wide as their longest value).
-    cells = [[_plain(v) for v in row] for row in document.rows]
-    cells.append(sample_row(document, date_style))
-    widths = column_widths(document, cells, PRINT_WIDTH[bool(document.landscape)], _approx_width)
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = round(width / POINTS_PER_UNIT + 1, 1)
-
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    if document.rows:
+        ws.merged_cells.add(f"A{row_number}:{last_col}{row_number}")
+        ws.append([_cell(ws, document.empty_message, font=body, border=border, alignment=Alignment(horizontal="center"))]
+                  + [_cell(ws, None, border=border) for _ in columns[1:]])
+    else:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{row_number}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _print_setup(ws, document: Document, issuer: str, issued_on: date, date_style: str, font_name: str) -> None:
+    """A4, the definition's orientation, one page wide, the header row frozen and printed on every page."""
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if document.landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.6, right=0.6, top=0.8, bottom=0.7, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
-    header_font = f"{name},Regular"
+    header_font = f"{font_name},Regular"
     ws.oddHeader.left.text = _hf(document.title)
     ws.oddHeader.left.font = header_font
     ws.oddHeader.left.size = 9
@@ -160,9 +160,14 @@ def render_xlsx(document: Document, issuer: str, issued_on: date, *, date_style:
     ws.oddFooter.center.font = header_font
     ws.oddFooter.center.size = 9
 
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+
+def _cell(ws, value, **style) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws)
+    if value is not None:
+        _text(cell, value)
+    for attribute, setting in style.items():
+        setattr(cell, attribute, setting)
+    return cell
 
 
 def _text(cell, value) -> None:

@@ -21,7 +21,7 @@ from core.audit.services import record
 from core.auth.models import User
 from core.auth.passwords import PasswordPolicy, hash_password
 from core.auth.roles import Role
-from core.auth.services import PENDING_CONFIRMATION, find_user, revoke_sessions
+from core.auth.services import PENDING_CONFIRMATION, find_user, replace_password
 from core.errors import ValidationFailed
 from core.jp import normalize_name
 from core.mail import Mail
@@ -33,12 +33,14 @@ EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 LOGIN_ID_MAX = 64
 MAX_TOKENS_PER_HOUR = 5
 
-register_operations({
-    "applicant.sign_up": "申請者の登録",
-    "applicant.confirm": "申請者のメールアドレス確認",
-    "applicant.reset_request": "申請者のパスワード再設定の依頼",
-    "applicant.reset": "申請者のパスワード再設定",
-}, {"applicant_accounts": "申請者"})
+def register_labels() -> None:
+    """Audit labels of this module's operations (called by ``registry.init_app``)."""
+    register_operations({
+        "applicant.sign_up": "申請者の登録",
+        "applicant.confirm": "申請者のメールアドレス確認",
+        "applicant.reset_request": "申請者のパスワード再設定の依頼",
+        "applicant.reset": "申請者のパスワード再設定",
+    }, {"applicant_accounts": "申請者"})
 
 
 def _hash(token: str) -> str:
@@ -183,11 +185,7 @@ def reset_password(session: Session, token: str, password: str, *, policy: Passw
         raise ValidationFailed({"password": problems})
     row = _use_token(session, token, "reset", now)
     user = account.user
-    user.password_hash = hash_password(password, hash_method)
-    user.password_changed_at = now
-    user.failed_login_count = 0
-    user.locked_until = None
-    revoke_sessions(session, user, "password_changed", now)
+    replace_password(session, user, password, hash_method=hash_method, now=now, reason="password_changed")
     record(session, user, "applicant.reset", f"パスワードを再設定: {account.email}", target=account)
     return account
 

@@ -6,18 +6,15 @@ encrypted and free of active content (JavaScript, launch actions, embedded files
 these files on LGWAN terminals (a screen, not a guarantee: objects inside compressed object streams are not
 scanned, so the deployment guide still asks for a PDF viewer with JavaScript off). Images must carry their
 end marker. The applicant's file name is kept for
-display only; the stored name is 32 random hex characters under ``STORAGE_DIR/attachments``.
+display only; the file is kept by ``core.storage`` (area ``attachments``, a random name).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from core.errors import ValidationFailed
 
@@ -25,7 +22,8 @@ TYPES = {"application/pdf": ("PDF", (".pdf",)), "image/jpeg": ("JPEG", (".jpg", 
          "image/png": ("PNG", (".png",))}
 #: Names in a PDF that run code or carry files; an application document needs none of them.
 PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
-_STORED_NAME = re.compile(r"[0-9a-f]{32}")
+#: The ``core.storage`` area of attachment files.
+AREA = "attachments"
 
 
 @dataclass(frozen=True)
@@ -34,12 +32,6 @@ class CheckedFile:
     content_type: str
     original_name: str
     sha256: str
-
-
-def storage_dir(storage_root: str) -> Path:
-    path = Path(storage_root) / "attachments"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def sniff(content: bytes) -> str | None:
@@ -94,29 +86,3 @@ def check_file(raw_name: str | None, content: bytes, max_bytes: int) -> CheckedF
     elif content_type == "image/png" and b"IEND" not in content[-64:]:
         fail(f"「{name}」は PNG として完結していません（ファイルが壊れています）。")
     return CheckedFile(content, content_type, name, hashlib.sha256(content).hexdigest())
-
-
-def store(storage_root: str, content: bytes) -> str:
-    """Write the bytes under a new random name; return the name. Files are never overwritten."""
-    folder = storage_dir(storage_root)
-    while True:
-        stored = secrets.token_hex(16)
-        path = folder / stored
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        return stored
-
-
-def path_of(storage_root: str, stored_name: str) -> Path:
-    """Path of a stored file; the name must be one we made (no path can be smuggled in)."""
-    if not _STORED_NAME.fullmatch(stored_name or ""):
-        raise ValueError("invalid stored attachment name")
-    return storage_dir(storage_root) / stored_name
-
-
-def read(storage_root: str, stored_name: str) -> bytes:
-    return path_of(storage_root, stored_name).read_bytes()

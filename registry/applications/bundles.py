@@ -33,9 +33,10 @@ from core.audit.queries import register_operations
 from core.audit.services import record
 from core.errors import DomainError, ValidationFailed
 from core.mail import Mail
+from core.storage import Storage
 
 from . import attachments as files
-from .models import Application, ApplicationAttachment, ApplicationEvent, TransferBundle
+from .models import DECIDED_STATES, Application, ApplicationAttachment, ApplicationEvent, TransferBundle
 
 FORMAT = "keiyaku-transfer/1"
 MAX_MEMBERS = 20_000
@@ -43,11 +44,13 @@ MAX_TOTAL_BYTES = 4 * 1024**3
 PORTAL_LABEL = "ポータル（転送）"
 CITY_LABEL = "審査担当（庁内から転送）"
 
-register_operations({
-    "transfer.export": "転送ファイルの作成",
-    "transfer.import": "転送ファイルの取込",
-    "transfer.refused": "転送ファイルの取込拒否",
-}, {"transfer_bundles": "転送ファイル"})
+def register_labels() -> None:
+    """Audit labels of this module's operations (called by ``registry.init_app``)."""
+    register_operations({
+        "transfer.export": "転送ファイルの作成",
+        "transfer.import": "転送ファイルの取込",
+        "transfer.refused": "転送ファイルの取込拒否",
+    }, {"transfer_bundles": "転送ファイル"})
 
 
 class BundleRefused(DomainError):
@@ -124,7 +127,7 @@ def export_applications(session: Session, actor, *, key: str | None, storage_roo
         documents = []
         for attachment in application.live_attachments:
             name = f"files/{attachment.sha256}"
-            blobs[name] = files.read(storage_root, attachment.stored_name)
+            blobs[name] = Storage(storage_root).read(files.AREA, attachment.stored_name)
             documents.append({"document_code": attachment.document_code, "original_name": attachment.original_name,
                               "content_type": attachment.content_type, "size": attachment.size,
                               "sha256": attachment.sha256, "uploaded_at": _iso(attachment.uploaded_at)})
@@ -263,7 +266,7 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
     if application is not None and item["revision"] <= application.revision:
         report.skipped.append(f"{reference}（第 {item['revision']} 版は取込済み）")
         return
-    if application is not None and application.status != "returned":
+    if application is not None and not application.can("submit"):
         raise BundleRefused(f"受付番号 {reference} は「{application.status_label}」のため、再提出を取り込めません。")
     (report.updated if application else report.new).append(f"{reference} {item['firm_name']}")
     if dry_run:
@@ -272,7 +275,10 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
         application = Application(reference=reference, kind=item["kind"], origin="portal", account_id=None,
                                   created_at=now)
         session.add(application)
-    application.status = "submitted"
+    if application.status == "returned":
+        application.transition("submit")
+    else:
+        application.status = "submitted"  # a new application arriving submitted from the portal
     application.applicant_email = item["applicant_email"]
     application.firm_name = item["firm_name"]
     application.contractor_number = item.get("contractor_number")
@@ -297,7 +303,7 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
             raise BundleRefused(f"受付番号 {reference} の添付「{doc['original_name']}」: {exc}") from None
         session.add(ApplicationAttachment(application_id=application.id, document_code=doc["document_code"],
                                           original_name=checked.original_name,
-                                          stored_name=files.store(storage_root, blob),
+                                          stored_name=Storage(storage_root).save(session, files.AREA, blob).name,
                                           content_type=checked.content_type, size=len(blob), sha256=checked.sha256,
                                           uploaded_at=_dt(doc.get("uploaded_at")) or now))
     session.flush()
@@ -327,13 +333,13 @@ def _apply_decision(session, item, archive, report, storage_root, now, dry_run) 
     # read after the decision of the same revision is older than what is here.
     if item["revision"] < application.revision or (
             item["revision"] == application.revision
-            and (application.status == item["status"] or application.status in ("returned", "accepted", "rejected"))):
+            and (application.status == item["status"] or application.status in DECIDED_STATES)):
         report.skipped.append(f"{reference}（反映済み、または再提出後の古い結果）")
         return
     report.updated.append(f"{reference} {application.firm_name}: {item['status']}")
     if dry_run:
         return
-    application.status = item["status"]
+    application.mirror_status(item["status"])
     application.decision_comment = item.get("decision_comment")
     application.decided_at = _dt(item.get("decided_at"))
     if item["status"] == "accepted":

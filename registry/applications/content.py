@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 
 from core.jp import JpParseError, format_date, parse_date
 from core.rules import get_rule
-from core.rules.queries import today
-from registry import keishin as ks
+from core.timefmt import today
 from registry.codes import work_types
-from registry.contractors import FIELD_LABELS, validate_firm_fields
-from registry.models import CATEGORIES
-from registry.permits import PermitParseError, parse_permit, permit_expiry
-from registry.qualifications import _technician_fields
+from registry.contractors.models import CATEGORIES
+from registry.contractors.validation import FIELD_LABELS, validate_firm_fields
+from registry.qualifications.keishin import formula as ks
+from registry.qualifications.permits.numbers import PermitParseError, parse_permit, permit_expiry
+from registry.qualifications.technicians.services import clean_technician
 
 SECTIONS = {
     "change": "変更の内容", "company": "会社情報", "categories": "申請する業種", "permits": "建設業許可",
@@ -259,7 +259,7 @@ def clean_row(session: Session, section: str, raw: dict, lookups: Lookups | None
         return row, errors
     if section == "technicians":
         employed = _date(raw.get("employed_since"), "雇用開始日", errors, "employed_since", required=False)
-        tech_errors, values = _technician_fields(raw.get("name"), raw.get("name_kana"), raw.get("qualifications"),
+        tech_errors, values = clean_technician(raw.get("name"), raw.get("name_kana"), raw.get("qualifications"),
                                                  None)
         for key, messages in tech_errors.items():
             errors.setdefault(key, []).extend(messages)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.auth.passwords import generate_one_time_password, hash_password
 from core.auth.services import AuthSettings, find_user
 from core.db import utcnow
-from core.rules.queries import today
+from core.timefmt import today
 
 from . import accounts, content, services
 from .models import Application

@@ -16,9 +16,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from core.formtools import JapaneseForm, choices
-from registry.contractors import FIELD_LABELS
+from registry.contractors.validation import FIELD_LABELS
 
 from . import content
+from .models import KINDS
+from .queries import STATE_FILTERS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -131,3 +133,15 @@ class DecisionForm(JapaneseForm):
 
 class BundleUploadForm(JapaneseForm):
     file = FileField("転送ファイル（.zip）")
+
+
+class ListFilterForm(JapaneseForm):
+    """Filters of the staff's application list (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField("状態", choices=choices([(k, label) for k, (label, _s) in STATE_FILTERS.items()]),
+                        default="open", validate_choice=False)
+    kind = SelectField("種類", choices=choices([("", "すべて"), *KINDS.items()]), validate_choice=False)
+    q = StringField("受付番号・商号", validators=[Optional(), Length(max=100)])

@@ -8,6 +8,7 @@ only acceptance turns it into registry rows. Nothing is deleted: a removed draft
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth.models import User
 from core.db import Base, utcnow
+from core.errors import InvalidTransition
 
 KINDS = {"new": "新規申請", "change": "変更届"}
 STATUSES = {"draft": "下書き", "submitted": "提出済", "under_review": "審査中", "returned": "差戻し",
@@ -33,6 +35,33 @@ STATUSES = {"draft": "下書き", "submitted": "提出済", "under_review": "審
 #: Where the application was filed: here (``local``) or on a portal-mode app, brought in by a bundle.
 ORIGINS = {"local": "この環境", "portal": "ポータル（転送）"}
 TOKEN_PURPOSES = {"confirm": "メールアドレスの確認", "reset": "パスワードの再設定"}
+
+
+@dataclass(frozen=True)
+class Transition:
+    #: States the step may start from.
+    sources: frozenset[str]
+    #: State after the step (None: the state stays, e.g. checking a section during the review).
+    target: str | None
+    #: Japanese message when refused; ``{status}`` is the current state's label.
+    refusal: str
+
+
+#: The application's state machine: every status change goes through ``Application.transition``.
+TRANSITIONS = {
+    "submit": Transition(frozenset({"draft", "returned"}), "submitted",
+                         "「{status}」の申請は提出できません（下書きか差戻しの申請だけ提出できます）。"),
+    "start_review": Transition(frozenset({"submitted"}), "under_review", "「{status}」の申請は審査を始められません。"),
+    "check": Transition(frozenset({"under_review"}), None,
+                        "審査中の申請だけ項目を確認できます。先に「審査を始める」を押してください。"),
+    "return": Transition(frozenset({"submitted", "under_review"}), "returned", "「{status}」の申請は差し戻せません。"),
+    "reject": Transition(frozenset({"submitted", "under_review"}), "rejected", "「{status}」の申請は不受理にできません。"),
+    "accept": Transition(frozenset({"under_review"}), "accepted", "審査中の申請だけ受理できます。"),
+}
+#: States in which the applicant may still change the content.
+EDITABLE_STATES = frozenset({"draft", "returned"})
+OPEN_STATES = frozenset({"draft", "submitted", "under_review", "returned"})
+DECIDED_STATES = frozenset({"returned", "accepted", "rejected"})
 
 
 def _in(values) -> str:
@@ -126,7 +155,24 @@ class Application(Base):
     @property
     def is_editable(self) -> bool:
         """The applicant may change it: a draft, or returned for correction."""
-        return self.status in ("draft", "returned")
+        return self.status in EDITABLE_STATES
+
+    def can(self, step: str) -> bool:
+        return self.status in TRANSITIONS[step].sources
+
+    def transition(self, step: str) -> None:
+        """Take ``step`` (see ``TRANSITIONS``) or raise ``InvalidTransition`` with the Japanese reason."""
+        rule = TRANSITIONS[step]
+        if self.status not in rule.sources:
+            raise InvalidTransition(rule.refusal.format(status=self.status_label))
+        if rule.target is not None:
+            self.status = rule.target
+
+    def mirror_status(self, status: str) -> None:
+        """Take the state decided on the other side of a transfer (the portal mirrors the city's decision)."""
+        if status not in STATUSES:
+            raise InvalidTransition(f"不明な状態「{status}」です。")
+        self.status = status
 
     @property
     def live_attachments(self) -> list[ApplicationAttachment]:

@@ -18,27 +18,36 @@ from sqlalchemy.orm import Session
 
 from core.audit.queries import register_operations
 from core.audit.services import record
-from core.errors import InvalidTransition, ValidationFailed, require
+from core.errors import ValidationFailed, require
 from core.jp import format_date
 from core.mail import Mail
-from registry import contractors as firms
-from registry import qualifications as quals
 from registry.codes import work_types
-from registry.models import CATEGORIES, Contractor, KeishinScore, Permit, Technician
+from registry.contractors import services as firms
+from registry.contractors.models import CATEGORIES, Contractor
+from registry.contractors.validation import FIELD_LABELS
 from registry.permissions import can_edit_registry
-from registry.permits import format_permit, parse_permit
+from registry.qualifications.keishin import services as keishin
+from registry.qualifications.models import KeishinScore, Permit, Technician
+from registry.qualifications.permits import services as permits
+from registry.qualifications.permits.numbers import format_permit, parse_permit
+from registry.qualifications.ranks import periods
+from registry.qualifications.ranks import services as ranks
+from registry.qualifications.technicians import services as technicians
 
 from . import content
 from .models import Application, ApplicationCheck
 from .services import event
 
-register_operations({
-    "application.review": "資格審査申請の審査開始",
-    "application.check": "資格審査申請の項目確認",
-    "application.return": "資格審査申請の差戻し",
-    "application.reject": "資格審査申請の不受理",
-    "application.accept": "資格審査申請の受理",
-})
+
+def register_labels() -> None:
+    """Audit labels of this module's operations (called by ``registry.init_app``)."""
+    register_operations({
+        "application.review": "資格審査申請の審査開始",
+        "application.check": "資格審査申請の項目確認",
+        "application.return": "資格審査申請の差戻し",
+        "application.reject": "資格審査申請の不受理",
+        "application.accept": "資格審査申請の受理",
+    })
 
 COMMENT_MAX = 4000
 
@@ -65,9 +74,7 @@ def _decision_mail(application: Application, subject: str, body: str) -> Mail | 
 
 def start_review(session: Session, actor, application: Application, now: datetime) -> None:
     _check(actor)
-    if application.status != "submitted":
-        raise InvalidTransition(f"「{application.status_label}」の申請は審査を始められません。")
-    application.status = "under_review"
+    application.transition("start_review")
     event(session, application, actor, "review", at=now)
     _log(session, actor, application, "application.review", "審査を開始")
 
@@ -76,8 +83,7 @@ def save_check(session: Session, actor, application: Application, section: str, 
                note: str | None, now: datetime) -> ApplicationCheck:
     """Mark a section confirmed, or leave a note for the applicant about it."""
     _check(actor)
-    if application.status != "under_review":
-        raise InvalidTransition("審査中の申請だけ項目を確認できます。先に「審査を始める」を押してください。")
+    application.transition("check")
     if section not in content.SECTIONS_BY_KIND[application.kind]:
         raise ValidationFailed({"section": ["確認する項目を選んでください。"]})
     note = (note or "").strip() or None
@@ -115,8 +121,8 @@ def return_application(session: Session, actor, application: Application, commen
                        now: datetime) -> Mail | None:
     """Send back for correction with a comment (and the notes per section, which travel in the comment)."""
     _check(actor)
-    if application.status not in ("submitted", "under_review"):
-        raise InvalidTransition(f"「{application.status_label}」の申請は差し戻せません。")
+    if not application.can("return"):
+        application.transition("return")  # raises with the reason
     comment = (comment or "").strip()
     notes = returned_notes(application)
     if not comment and not notes:
@@ -124,7 +130,7 @@ def return_application(session: Session, actor, application: Application, commen
     if len(comment) > COMMENT_MAX:
         raise ValidationFailed({"comment": [f"連絡は {COMMENT_MAX} 文字以内で入力してください。"]})
     full = "\n".join(filter(None, [comment] + [f"【{label}】{note}" for label, note in notes]))
-    application.status = "returned"
+    application.transition("return")
     application.decision_comment = full
     application.decided_at, application.decided_by_id = now, actor.id
     application.transferred_at = None
@@ -139,14 +145,14 @@ def return_application(session: Session, actor, application: Application, commen
 def reject_application(session: Session, actor, application: Application, comment: str | None,
                        now: datetime) -> Mail | None:
     _check(actor)
-    if application.status not in ("submitted", "under_review"):
-        raise InvalidTransition(f"「{application.status_label}」の申請は不受理にできません。")
+    if not application.can("reject"):
+        application.transition("reject")  # raises with the reason
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed({"comment": ["不受理の理由を入力してください。"]})
     if len(comment) > COMMENT_MAX:
         raise ValidationFailed({"comment": [f"理由は {COMMENT_MAX} 文字以内で入力してください。"]})
-    application.status = "rejected"
+    application.transition("reject")
     application.decision_comment = comment
     application.decided_at, application.decided_by_id = now, actor.id
     application.transferred_at = None
@@ -235,12 +241,12 @@ def registry_diff(session: Session, application: Application) -> RegistryDiff:
     current = firms.contractor_snapshot(contractor) if contractor else {}
     company, _ = content.clean_company(session, data.get("company") or {})
     for key in content.COMPANY_FIELDS:
-        line = Line(firms.FIELD_LABELS[key], _text(current.get(key)), _text(company.get(key)))
+        line = Line(FIELD_LABELS[key], _text(current.get(key)), _text(company.get(key)))
         if contractor is None or line.changed:
             diff.company.append(line)
     if application.kind == "new" and application.period_start_year:
-        start, end = quals.qualification_period(session, application.period_start_year)
-        label = quals.period_label(session, start, end)
+        start, end = periods.qualification_period(session, application.period_start_year)
+        label = periods.period_label(session, start, end)
         for category, codes in (data.get("categories") or {}).items():
             if not codes:
                 continue
@@ -282,10 +288,18 @@ def registry_diff(session: Session, application: Application) -> RegistryDiff:
 # --- acceptance ------------------------------------------------------------------------------------------------
 
 
-def _apply_company(session: Session, actor, contractor: Contractor | None, company: dict) -> Contractor:
+def _number_category(application: Application) -> str:
+    """The category whose 業者番号 a new firm gets: construction if it applies for it, else the first one."""
+    applied = [c for c in CATEGORIES if ((application.data or {}).get("categories") or {}).get(c)]
+    return applied[0] if applied else "construction"
+
+
+def _apply_company(session: Session, actor, contractor: Contractor | None, company: dict,
+                   number_category: str) -> Contractor:
     fields = {k: company.get(k) for k in content.COMPANY_FIELDS if k != "legal_form"}
     if contractor is None:
-        return firms.create_contractor(session, actor, legal_form=company.get("legal_form") or "corporation", **fields)
+        return firms.create_contractor(session, actor, legal_form=company.get("legal_form") or "corporation",
+                                       number_category=number_category, **fields)
     current = firms.contractor_snapshot(contractor)
     changed = {k: v for k, v in fields.items() if current.get(k) != v}
     if company.get("legal_form") and company["legal_form"] != contractor.legal_form:
@@ -296,19 +310,19 @@ def _apply_company(session: Session, actor, contractor: Contractor | None, compa
 
 
 def _apply_registrations(session: Session, actor, contractor: Contractor, application: Application) -> None:
-    start, _end = quals.qualification_period(session, application.period_start_year)
+    start, _end = periods.qualification_period(session, application.period_start_year)
     for category, codes in ((application.data or {}).get("categories") or {}).items():
         if not codes:
             continue
         registration = next((r for r in contractor.registrations
                              if r.category == category and r.period_start == start), None)
         if registration is None:
-            registration = quals.create_registration(session, actor, contractor, category=category,
+            registration = ranks.create_registration(session, actor, contractor, category=category,
                                                      start_year=application.period_start_year)
         have = {w.work_type_code for w in registration.work_types}
         for code in codes:
             if code not in have:
-                quals.add_work_type(session, actor, registration, work_type_code=code)
+                ranks.add_work_type(session, actor, registration, work_type_code=code)
 
 
 def _apply_rows(session: Session, actor, contractor: Contractor, data: dict, *, kind: str) -> None:
@@ -321,7 +335,7 @@ def _apply_rows(session: Session, actor, contractor: Contractor, data: dict, *, 
                                  have.office, have.granted_on) == (parsed.authority, parsed.prefecture, parsed.grade,
                                                                    parsed.year, parsed.number, parsed.office, granted):
             continue
-        quals.save_permit(session, actor, contractor, work_type_code=row["work_type_code"], text=row["text"],
+        permits.save_permit(session, actor, contractor, work_type_code=row["work_type_code"], text=row["text"],
                           granted_on=granted)
     for row in data.get("keishin") or []:
         base = date.fromisoformat(row["base_date"])
@@ -329,7 +343,7 @@ def _apply_rows(session: Session, actor, contractor: Contractor, data: dict, *, 
                                                               KeishinScore.work_type_code == row["work_type_code"],
                                                               KeishinScore.base_date == base))
         if not exists:
-            quals.add_keishin(session, actor, contractor, work_type_code=row["work_type_code"], base_date=base,
+            keishin.add_keishin(session, actor, contractor, work_type_code=row["work_type_code"], base_date=base,
                               x1=row["x1"], x2=row["x2"], y=row["y"], z=row["z"], w=row["w"], p_entered=row["p"])
     for row in data.get("technicians") or []:
         employed = date.fromisoformat(row["employed_since"]) if row.get("employed_since") else None
@@ -338,26 +352,26 @@ def _apply_rows(session: Session, actor, contractor: Contractor, data: dict, *, 
         values = {"name": row["name"], "name_kana": row.get("name_kana"),
                   "qualifications": row.get("qualifications"), "employed_since": employed}
         if have is None:
-            quals.add_technician(session, actor, contractor, **values)
+            technicians.add_technician(session, actor, contractor, **values)
         elif (have.name_kana, have.qualifications, have.employed_since) != (
                 values["name_kana"], values["qualifications"], employed):
-            quals.update_technician(session, actor, have, **values)
+            technicians.update_technician(session, actor, have, **values)
         if have is not None and not have.is_active:
-            quals.set_technician_active(session, actor, have, True)
+            technicians.set_technician_active(session, actor, have, True)
     if kind == "change":
         # A 変更届 lists the technicians as they are now: one no longer listed has left (kept, inactive).
         named = {row["name"] for row in data.get("technicians") or []}
         for technician in list(contractor.technicians):
             if technician.is_active and technician.name not in named:
-                quals.set_technician_active(session, actor, technician, False)
+                technicians.set_technician_active(session, actor, technician, False)
 
 
 def accept_application(session: Session, actor, application: Application, comment: str | None,
                        now: datetime) -> tuple[Contractor, Mail | None]:
     """Reflect the application in the registry and mark it accepted; all in the caller's transaction."""
     _check(actor)
-    if application.status != "under_review":
-        raise InvalidTransition("審査中の申請だけ受理できます。")
+    if not application.can("accept"):
+        application.transition("accept")  # raises with the reason
     comment = (comment or "").strip() or None
     if comment and len(comment) > COMMENT_MAX:
         raise ValidationFailed({"comment": [f"連絡は {COMMENT_MAX} 文字以内で入力してください。"]})
@@ -369,11 +383,11 @@ def accept_application(session: Session, actor, application: Application, commen
     company, errors = content.clean_company(session, data.get("company") or {})
     if errors:
         raise ValidationFailed({"": [m for msgs in errors.values() for m in msgs]})
-    contractor = _apply_company(session, actor, contractor, company)
+    contractor = _apply_company(session, actor, contractor, company, _number_category(application))
     if application.kind == "new":
         _apply_registrations(session, actor, contractor, application)
     _apply_rows(session, actor, contractor, data, kind=application.kind)
-    application.status = "accepted"
+    application.transition("accept")
     application.contractor_number = contractor.number
     application.decision_comment = comment
     application.decided_at, application.decided_by_id = now, actor.id

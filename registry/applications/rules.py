@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.rules.catalogue import RuleDefinition, SeedVersion, define_rule
 from core.rules.fields import ChoiceField, IntField, TableField, TextField
-from core.rules.registry import RuleDefinition, SeedVersion, define_rule
 
 REQUIRED_WHEN = (("always", "常に必須"), ("construction", "建設工事を申請するとき必須"),
                  ("corporation", "法人のとき必須"), ("branch", "受任者がいるとき必須"), ("optional", "任意"))

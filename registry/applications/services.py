@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit.queries import register_operations
@@ -18,22 +18,26 @@ from core.audit.services import record
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
-from core.rules.queries import today
-from registry.qualifications import period_choices, period_label, qualification_period
+from core.rules.numbering import number_prefix, sequence_of
+from core.sequences import next_number
+from core.storage import Storage
+from core.timefmt import today
+from registry.qualifications.ranks.periods import period_choices, period_label, qualification_period
 
 from . import attachments as files
 from . import content
-from .models import ApplicantAccount, Application, ApplicationAttachment, ApplicationEvent
+from .models import OPEN_STATES, ApplicantAccount, Application, ApplicationAttachment, ApplicationEvent
 
-OPEN_STATUSES = ("draft", "submitted", "under_review", "returned")
 
-register_operations({
-    "application.create": "資格審査申請の作成",
-    "application.save": "資格審査申請の入力",
-    "application.attach": "資格審査申請への添付",
-    "application.detach": "資格審査申請の添付の取消",
-    "application.submit": "資格審査申請の提出",
-}, {"applications": "資格審査申請"})
+def register_labels() -> None:
+    """Audit labels of this module's operations (called by ``registry.init_app``)."""
+    register_operations({
+        "application.create": "資格審査申請の作成",
+        "application.save": "資格審査申請の入力",
+        "application.attach": "資格審査申請への添付",
+        "application.detach": "資格審査申請の添付の取消",
+        "application.submit": "資格審査申請の提出",
+    }, {"applications": "資格審査申請"})
 
 
 class NotEditable(DomainError):
@@ -62,11 +66,25 @@ def event(session: Session, application: Application, actor, action: str, *, lab
     return row
 
 
+#: 受付番号 ``S2026-00001``: the fiscal year and a sequence that restarts each fiscal year.
+REFERENCE_PATTERN = "S{fy}-{seq:05d}"
+
+
 def next_reference(session: Session, on_date: date) -> str:
-    """受付番号 ``S2026-00001``: the fiscal year and a sequence within it."""
-    prefix = f"S{fiscal_year(on_date)}-"
-    last = session.scalar(select(func.max(Application.reference)).where(Application.reference.like(prefix + "%")))
-    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:05d}"
+    """Take the next 受付番号 from its sequence (``core.sequences``: two app servers never hand out one number).
+    The first number of a year follows the largest one already there (references made before the sequence)."""
+    fy = fiscal_year(on_date)
+
+    def floor() -> int:
+        refs = session.scalars(select(Application.reference).where(
+            Application.reference.startswith(number_prefix(REFERENCE_PATTERN, fiscal_year=fy))))
+        return max((s for r in refs if (s := sequence_of(REFERENCE_PATTERN, r, fiscal_year=fy)) is not None), default=0)
+
+    def taken(reference: str) -> bool:
+        return session.scalar(select(Application.id).where(Application.reference == reference)) is not None
+
+    return next_number(session, rule_key="application_reference", pattern=REFERENCE_PATTERN, day=on_date,
+                       taken=taken, floor=floor)
 
 
 def _editable(application: Application) -> None:
@@ -112,7 +130,7 @@ def start_application(session: Session, account: ApplicantAccount, kind: str, no
     if kind not in ("new", "change"):
         raise ValidationFailed({"kind": ["申請の種類を選んでください。"]})
     open_same = session.scalar(select(Application).where(
-        Application.account_id == account.id, Application.kind == kind, Application.status.in_(OPEN_STATUSES)))
+        Application.account_id == account.id, Application.kind == kind, Application.status.in_(OPEN_STATES)))
     if open_same is not None:
         raise ValidationFailed({"kind": [f"手続中の{open_same.kind_label}（受付番号 {open_same.reference}）があります。"
                                          "そちらを続けてください。"]})
@@ -252,7 +270,7 @@ def add_attachment(session: Session, account: ApplicantAccount, application: App
     checked = files.check_file(filename, content_bytes, max_bytes)
     if len(application.live_attachments) >= 30:
         raise ValidationFailed({"file": ["添付できるのは 30 ファイルまでです。不要なものを取り消してください。"]})
-    stored = files.store(storage_root, checked.content)
+    stored = Storage(storage_root).save(session, files.AREA, checked.content, max_bytes=max_bytes).name
     attachment = ApplicationAttachment(application_id=application.id, document_code=document_code,
                                        original_name=checked.original_name, stored_name=stored,
                                        content_type=checked.content_type, size=len(checked.content),
@@ -298,7 +316,7 @@ def submit(session: Session, account: ApplicantAccount, application: Application
         raise ValidationFailed({p.section: [p.message] for p in found} if len(found) == 1 else
                                {"": [f"{p.section_label}: {p.message}" for p in found]})
     resubmission = application.status == "returned"
-    application.status = "submitted"
+    application.transition("submit")
     application.revision += 1
     application.submitted_at = now
     application.transferred_at = None

@@ -7,6 +7,8 @@
  * 2. data-confirm="…" on a <form>, a submit <button>/<input> or a link:
  *    ask window.confirm() first; cancel = nothing is submitted/followed.
  * 3. <button type="button" data-print> calls window.print().
+ * 4. <input type="checkbox" data-select-all="NAME">: checks or clears every
+ *    checkbox named NAME in the same form (a "select all" for long lists).
  */
 (function () {
   "use strict";
@@ -58,6 +60,17 @@
       window.setTimeout(function () {
         delete form.dataset[CONFIRMED];
       }, 0);
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (!(all instanceof HTMLInputElement) || !all.hasAttribute("data-select-all") || !all.form) {
+      return;
+    }
+    var boxes = all.form.querySelectorAll('input[type="checkbox"][name="' + all.getAttribute("data-select-all") + '"]');
+    for (var i = 0; i < boxes.length; i += 1) {
+      boxes[i].checked = all.checked;
     }
   });
 

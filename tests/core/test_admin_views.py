@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.audit.models import AuditEntry
 from core.auth.models import Department, User
 from core.auth.roles import Role
-from core.permissions import restrict_to_department
+from core.scope import restrict_to_department
 from tests.helpers import page_text
 
 

@@ -1,5 +1,6 @@
 """File imports: decoding, profiles, dry run, row report, atomic commit, idempotent re-import (issue 3 §2)."""
 
+import hashlib
 import io
 import json
 
@@ -346,13 +347,17 @@ class TestUsersImportSafety:
         import time
 
         from core.importing import jobs
+        from core.storage import Storage
 
-        jobs.store_upload(app, b"data", "a" * 64)
-        assert jobs.load_upload(app, "a" * 64) == b"data"
-        path = jobs.storage_dir(app) / f"{'a' * 64}.dat"
+        sha = jobs.store_upload(app, b"data")
+        assert sha == hashlib.sha256(b"data").hexdigest()
+        assert jobs.load_upload(app, sha) == b"data"
+        path = Storage.for_app(app).path(jobs.UPLOAD_AREA, f"{sha}.dat")
         old = time.time() - jobs.UPLOAD_TTL_SECONDS - 60
         os.utime(path, (old, old))
-        assert jobs.load_upload(app, "a" * 64) is None
+        assert jobs.load_upload(app, sha) is None
+        jobs.discard_upload(app, sha)
+        assert not path.exists()
 
 
 def test_kind_summary_reaches_the_report(db_session, kind, monkeypatch):

@@ -15,11 +15,11 @@ from core.rules import add_days, deadline_for, get_rule, is_business_day
 from core.rules import services as rules
 from core.rules.amounts import round_yen
 from core.rules.calendar import BusinessCalendar, HolidaysMissing, compute_deadline, national_holidays
+from core.rules.catalogue import get_definition
 from core.rules.forms import PREFIX, SchemaForm
 from core.rules.models import Holiday, RuleVersion
 from core.rules.numbering import check_pattern, era_of_fiscal_year, fiscal_year_of, format_number
 from core.rules.queries import RuleNotInForce, rule_history, rule_in_force
-from core.rules.registry import get_definition
 from tests.helpers import page_text
 
 MODEL_2022 = {"direct_cost_rate": "97", "common_temporary_rate": "90", "site_management_rate": "90",
@@ -191,7 +191,7 @@ def test_deadline_table_rows_are_validated(db_session, admin):
 
 
 def test_builtin_seeds_are_valid_for_every_rule():
-    from core.rules.registry import definitions
+    from core.rules.catalogue import definitions
 
     for definition in definitions():
         for seed, parsed in definition.parsed_seeds:

@@ -70,3 +70,11 @@ def test_other_errors_roll_back_and_propagate(app, error):
                 _department("TX4")
                 raise error
         assert not _exists("TX4")
+
+
+def test_dry_run_rolls_back_a_success(app):
+    with app.test_request_context("/"):
+        with transaction(dry_run=True) as tx:
+            _department("TX5")
+        assert tx.ok
+        assert not _exists("TX5")

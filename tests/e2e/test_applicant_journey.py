@@ -14,7 +14,7 @@ from core.auth import admin_services
 from core.auth.passwords import PasswordPolicy, hash_password
 from core.auth.roles import Role
 from core.db import db
-from core.rules.queries import today
+from core.timefmt import today
 from tests.e2e.test_admin_journey import _login
 
 PASSWORD = "Applicant-Passw0rd-26"

@@ -27,16 +27,29 @@ class Page:
 def read_pdf(data: bytes) -> list[Page]:
     pdf = pdfium.PdfDocument(data)
     try:
-        pages = []
-        for page in pdf:
-            width, height = page.get_size()
-            textpage = page.get_textpage()
-            pages.append(Page(width, height, textpage.get_text_range()))
-            textpage.close()
-            page.close()
-        return pages
+        return [_page(pdf, i) for i in range(len(pdf))]
     finally:
         pdf.close()
+
+
+def read_pages(data: bytes, numbers: list[int]) -> tuple[int, dict[int, Page]]:
+    """The page count and the pages ``numbers`` (1-based; -1 is the last), for long documents."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        count = len(pdf)
+        return count, {n: _page(pdf, n - 1 if n > 0 else count + n) for n in numbers}
+    finally:
+        pdf.close()
+
+
+def _page(pdf, index: int) -> Page:
+    page = pdf[index]
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    result = Page(width, height, textpage.get_text_range())
+    textpage.close()
+    page.close()
+    return result
 
 
 def assert_fonts_embedded(data: bytes) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
-from exports.forms.base import jst_today
+from exports.reports.base import today
 from tests.exports.pdfcheck import assert_fonts_embedded, read_pdf
 
 
@@ -17,7 +17,7 @@ def runner(app, db_session):
 
 def test_list_shows_forms_and_parameters_in_japanese(runner, create_department):
     create_department(code="0100", name="総務部 契約課")
-    result = runner.invoke(args=["form", "--list"])
+    result = runner.invoke(args=["report", "--list"])
     assert result.exit_code == 0, result.output
     assert "users  利用者一覧（A4 縦" in result.output and "audit_log  操作ログ一覧（A4 横" in result.output
     assert "--param date_from=YYYY-MM-DD  期間（開始日）（必須）" in result.output
@@ -28,7 +28,7 @@ def test_list_shows_forms_and_parameters_in_japanese(runner, create_department):
 def test_pdf_output(runner, tmp_path, create_user, db_session):
     create_user(Role.VIEWER, login_id="saki", name="山﨑 花子")
     out = tmp_path / "users.pdf"
-    result = runner.invoke(args=["form", "users", "--format", "pdf", "--out", str(out), "--param", "status=all"])
+    result = runner.invoke(args=["report", "users", "--format", "pdf", "--out", str(out), "--param", "status=all"])
     assert result.exit_code == 0, result.output
     assert "帳票「利用者一覧」を PDF で出力しました" in result.output
     data = out.read_bytes()
@@ -37,14 +37,14 @@ def test_pdf_output(runner, tmp_path, create_user, db_session):
     assert page.is_a4_portrait and "山﨑 花子" in page.text
     db_session.expire_all()
     entry = db_session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
-    assert (entry.operation, entry.endpoint, entry.ip, entry.user_id) == ("form.output", "cli:form", "cli", None)
+    assert (entry.operation, entry.endpoint, entry.ip, entry.user_id) == ("report.output", "cli:report", "cli", None)
 
 
 def test_xlsx_output(runner, tmp_path, admin):
-    today = jst_today()
+    day = today()
     out = tmp_path / "log.xlsx"
-    result = runner.invoke(args=["form", "audit_log", "--format", "xlsx", "--out", str(out),
-                                 "--param", f"date_from={today.replace(day=1)}", "--param", f"date_to={today}"])
+    result = runner.invoke(args=["report", "audit_log", "--format", "xlsx", "--out", str(out),
+                                 "--param", f"date_from={day.replace(day=1)}", "--param", f"date_to={day}"])
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out).active
     assert ws.title == "操作ログ一覧" and ws.page_setup.paperSize == 9
@@ -63,12 +63,12 @@ def test_xlsx_output(runner, tmp_path, admin):
 ])
 def test_bad_parameters_exit_1_with_japanese_message(runner, tmp_path, args, message):
     out = tmp_path / "out.pdf"
-    result = runner.invoke(args=["form", *args, "--out", str(out)])
+    result = runner.invoke(args=["report", *args, "--out", str(out)])
     assert result.exit_code == 1, result.output
     assert message in result.output
     assert not out.exists()
 
 
 def test_missing_out(runner):
-    result = runner.invoke(args=["form", "users"])
+    result = runner.invoke(args=["report", "users"])
     assert result.exit_code == 1 and "--out で出力先ファイルを指定してください。" in result.output

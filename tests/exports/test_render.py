@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 
-from exports.forms.base import Column, Document
 from exports.render import render_pdf, render_xlsx
-from tests.exports.pdfcheck import assert_fonts_embedded, read_pdf
+from exports.reports.base import Column, Document
+from tests.exports.pdfcheck import assert_fonts_embedded, read_pages, read_pdf
 
 ISSUER = "架空市 総務部契約課"
 ISSUED = date(2025, 4, 1)
@@ -116,3 +116,49 @@ def test_xlsx_empty_document_and_mincho():
     ws = _sheet(render_xlsx(_document(0, font="mincho"), ISSUER, ISSUED))
     assert ws["A5"].value == "該当するデータはありません。"
     assert ws["A5"].font.name == "BIZ UD明朝"
+
+
+def _long_rows(count: int):
+    """Generated lazily, as a form reading its query in batches supplies them."""
+    for i in range(1, count + 1):
+        yield [f"R{i:05d}", "株式会社髙﨑建設" if i % 2 else "山田工務店", i * 1000]
+
+
+def _long_document(count: int) -> Document:
+    return Document("有資格者名簿", [Column("番号"), Column("業者名", width=2.0), Column("金額", "yen")], _long_rows(count))
+
+
+def test_pdf_beyond_the_old_limit_is_drawn_page_by_page():
+    rows = 25_000
+    data = render_pdf(_long_document(rows), ISSUER, ISSUED)
+    total, pages = read_pages(data, [1, -2, -1])
+    first, before_last, last = pages[1], pages[-2], pages[-1]
+    assert total > 400 and first.is_a4_portrait and last.is_a4_portrait
+    assert "R00001" in first.text and f"1 / {total}" in first.text and f"全 {rows:,} 件" in first.text
+    assert "R25000" in last.text and "R25000" not in before_last.text and f"{total} / {total}" in last.text
+    assert "番号" in last.text and "有資格者名簿" in last.text  # header row and page header on every page
+    per_page = first.text.count("R0")
+    assert total == -(-rows // per_page)  # every page but the last is full
+
+
+def test_pdf_row_taller_than_a_page_continues_on_the_next():
+    facts = "".join(f"第{i}文、市発注の道路改良工事において契約書に定める工程を守らなかった。" for i in range(1, 121))
+    doc = Document("指名停止一覧", [Column("業者名"), Column("事実の概要", width=4.0)],
+                   [["株式会社長文", facts + "【以上】"], ["次の業者", "短い"]], landscape=True)
+    pages = [p.text.replace("\r\n", "") for p in read_pdf(render_pdf(doc, ISSUER, ISSUED))]
+    assert len(pages) >= 2
+    assert "株式会社長文" in pages[0] and "【以上】" not in pages[0]
+    assert "【以上】" in pages[-1] and "次の業者" in pages[-1]
+    text = "".join(pages)
+    positions = [text.find(f"第{i}文、") for i in range(1, 121)]
+    assert -1 not in positions and positions == sorted(positions)  # nothing lost or repeated at the page break
+
+
+def test_xlsx_beyond_the_old_limit():
+    rows = 12_000  # fewer than the PDF test: reading the workbook back dominates the time
+    data = render_xlsx(_long_document(rows), ISSUER, ISSUED)
+    ws = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
+    values = list(ws.iter_rows(values_only=True))
+    assert len(values) == 4 + rows and "全 12,000 件" in values[1][0]
+    assert values[4] == ("R00001", "株式会社髙﨑建設", 1000)
+    assert values[-1] == ("R12000", "山田工務店", 12_000_000)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from core.auth.passwords import PasswordPolicy
 from core.db import utcnow
 from core.jp.corporate import corporate_check_digit
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications import accounts, services
 from tests.helpers import TEST_PASSWORD
 

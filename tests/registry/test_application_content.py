@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from core.jp import format_date
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications import content
-from registry.keishin import add_months
+from registry.qualifications.keishin.formula import add_months
 from tests.registry.applications_support import (
     KEISHIN_FIGURES,
     company,

@@ -16,8 +16,8 @@ from core.history import history_of
 from core.mail import Mail
 from registry.applications import review, services
 from registry.applications.models import ApplicationCheck, ApplicationEvent
-from registry.models import Contractor
-from registry.qualifications import qualification_period
+from registry.contractors.models import Contractor
+from registry.qualifications.ranks.periods import qualification_period
 from tests.registry.applications_support import (
     KEISHIN_FIGURES,
     company,

@@ -16,7 +16,7 @@ from core.db import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications import content, review, services
 from registry.applications.models import Application, ApplicationAttachment, ApplicationEvent
 from registry.applications.services import NotEditable
@@ -214,6 +214,15 @@ def test_valid_files_are_accepted_and_stored(db_session, account, draft, storage
     assert path.read_bytes() == data
     assert draft.live_attachments == [attachment]
     assert db_session.scalar(select(AuditEntry).where(AuditEntry.operation == "application.attach")) is not None
+
+
+def test_an_attachment_written_in_a_rolled_back_transaction_leaves_no_file(db_session, account, draft, storage):
+    savepoint = db_session.begin_nested()
+    attachment = attach(db_session, account, draft, storage, filename="tax.pdf", data=PDF)
+    path = Path(storage) / "attachments" / attachment.stored_name
+    assert path.exists()
+    savepoint.rollback()
+    assert not path.exists()  # core.storage removed the file with the rows that named it
 
 
 @pytest.mark.parametrize(("filename", "data", "reason"), [
@@ -432,3 +441,14 @@ def test_change_notice_refused_after_the_qualification_ended(db_session, app, cr
     assert not services.can_file_change(db_session, account)
     with pytest.raises(ValidationFailed):
         services.start_application(db_session, account, "change", utcnow())
+
+
+def test_references_follow_those_made_before_the_sequence(db_session, account, draft):
+    # A reference numbered before the sequence existed (max()+1 era): the sequence starts above it.
+    fy = fiscal_year(today())
+    draft.reference = f"S{fy}-00041"
+    db_session.flush()
+    from core.sequences import NumberSequence
+
+    db_session.execute(NumberSequence.__table__.delete().where(NumberSequence.key == "application_reference"))
+    assert services.next_reference(db_session, today()) == f"S{fy}-00042"

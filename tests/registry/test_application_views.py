@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from core import create_app, mail
 from core.auth.roles import Role
-from core.rules.queries import today
+from core.timefmt import today
 from registry.applications.models import ApplicantAccount, Application
-from registry.models import Contractor
+from registry.contractors.models import Contractor
 from tests.helpers import TEST_PASSWORD, login, page_text
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -254,9 +254,10 @@ def test_modes_register_only_their_own_screens(app, database_url):
     internal = create_app({"KEIYAKU_ENV": "test", "KEIYAKU_MODE": "internal", "DATABASE_URL": database_url})
     try:
         portal_endpoints, internal_endpoints = set(portal.view_functions), set(internal.view_functions)
-        assert "portal.signup" in portal_endpoints and "registry.contractor_list" not in portal_endpoints
+        assert {"portal.account.signup", "portal.filing.home"} <= portal_endpoints
+        assert "registry.contractors.contractor_list" not in portal_endpoints
         assert not any(e.startswith(("admin.", "audit.", "registry.", "exports.")) for e in portal_endpoints)
-        assert "registry.application_list" in internal_endpoints
+        assert "registry.applications.application_list" in internal_endpoints
         assert not any(e.startswith("portal.") for e in internal_endpoints)
         assert portal.test_client().get("/registry/contractors").status_code == 404
         assert internal.test_client().get("/portal/signup").status_code == 404

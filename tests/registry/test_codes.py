@@ -15,7 +15,7 @@ def test_area_from_address(db_session, admin):
     assert derive_area(db_session, "山口県防府市中関3丁目21番19号") == "city"
     assert derive_area(db_session, "山口県周南市岐山通1丁目") == "near"
     assert derive_area(db_session, "広島県広島市中区") == "outside"
-    from core.rules.queries import today
+    from core.timefmt import today
 
     add_rule_version(db_session, admin, "registry.area", today(), {"city": "防府市", "near": ""}, "準市内を廃止")
     assert derive_area(db_session, "山口県周南市岐山通1丁目") == "outside"

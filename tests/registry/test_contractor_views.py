@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
-from core.rules.queries import today
-from registry.models import Contractor, Suspension
+from core.timefmt import today
+from registry.contractors.models import Contractor
+from registry.suspensions.models import Suspension
 from tests.helpers import page_text
 
 
@@ -182,15 +183,16 @@ def test_menu_items(staff_client, viewer_client):
 def test_history_tab_lists_changes_of_permits_keishin_and_technicians(staff_client, db_session, create_user):
     from datetime import timedelta
 
-    from core.rules.queries import today
-    from registry import contractors as services
-    from registry import qualifications as q
+    from core.timefmt import today
+    from registry.contractors import services
+    from registry.qualifications.permits import services as permits
+    from registry.qualifications.technicians import services as technicians
 
     staff = create_user(Role.CONTRACT_STAFF)
     firm = services.create_contractor(db_session, staff, name="株式会社履歴建設", address="山口県防府市寿町1-1")
-    q.save_permit(db_session, staff, firm, work_type_code="010", text="山口県知事許可（般-5）第777号",
+    permits.save_permit(db_session, staff, firm, work_type_code="010", text="山口県知事許可（般-5）第777号",
                   granted_on=today() - timedelta(days=100))
-    q.add_technician(db_session, staff, firm, name="履歴 花子", qualifications="2級土木施工管理技士")
+    technicians.add_technician(db_session, staff, firm, name="履歴 花子", qualifications="2級土木施工管理技士")
     db_session.flush()
     page = page_text(staff_client.get(f"/registry/contractors/{firm.id}/history"))
     related = page.split("資格・許可・経審・技術者・指名停止などの変更")[1]

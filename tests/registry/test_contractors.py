@@ -9,19 +9,21 @@ from core.auth.roles import Role
 from core.errors import PermissionDenied, ValidationFailed
 from core.history import RecordHistory, history_of
 from core.jp import corporate_check_digit
-from core.rules.queries import today
 from core.rules.services import add_rule_version
-from registry import queries
-from registry.contractors import (
+from core.timefmt import today
+from registry.contractors import queries
+from registry.contractors.models import Contractor
+from registry.contractors.numbering import next_contractor_number, preview_contractor_number
+from registry.contractors.services import (
     change_status,
     clear_area_override,
     contractor_snapshot,
     create_contractor,
-    next_contractor_number,
     override_area,
     update_contractor,
 )
-from registry.models import Contractor, Suspension
+from registry.suspensions.models import Suspension
+from registry.suspensions.queries import suspensions_in_force
 
 
 def corp(base12: str) -> str:
@@ -52,23 +54,32 @@ def test_create_normalises_and_numbers(db_session, staff):
     assert c.name_kana == "カブシキガイシャ テストケンセツ"
     assert c.postal_code == "747-0801" and c.phone == "0835-22-1234"
     assert c.area == "city" and c.area_override_reason is None and c.status == "active"
-    assert c.number.isdigit() and len(c.number) == 5
+    assert c.number.isdigit() and len(c.number) == 6 and c.number.startswith("1")  # construction range
     assert "テスト" in c.search_key and " " not in c.search_key
     rows = history_of(db_session, "contractors", c.id)
     assert len(rows) == 1 and rows[0].operation == "contractor.create" and rows[0].login_id == staff.login_id
 
 
-def test_next_number_follows_pattern_and_ignores_other_shapes(db_session, create_contractor, admin):
-    create_contractor(number="00041")
+def test_numbers_by_category_share_one_counter_after_the_legacy_numbers(db_session, create_contractor, admin):
+    create_contractor(number="100041")
+    create_contractor(number="200040", category="consulting")
     create_contractor(number="X-999")
-    assert next_contractor_number(db_session) == "00042"
-    add_rule_version(db_session, admin, "numbering", today(),
-                     {"contractor_number": "K{seq:04d}", "case_number": "{fy}-{seq:04d}",
-                      "contract_number": "{fy}-K{seq:04d}"}, "業者番号の形式を変更")
-    create_contractor(number="K0007")
-    assert next_contractor_number(db_session) == "K0008"
+    assert preview_contractor_number(db_session, "consulting") == "200042"
+    assert next_contractor_number(db_session, "construction") == "100042"
+    assert next_contractor_number(db_session, "consulting") == "200043"
+    c = create_contractor_service(db_session, admin, "コンサル新規", number_category="consulting")
+    assert c.number == "200044"  # a consultant is not numbered in the construction range
+
+
+def test_changed_pattern_goes_on_from_the_same_counter(db_session, create_contractor, admin):
+    create_contractor(number="100041")
+    assert next_contractor_number(db_session, "construction") == "100042"
+    add_rule_version(db_session, admin, "registry.numbering", today(),
+                     {"construction": "K{seq:05d}", "consulting": "2{seq:05d}", "goods": "3{seq:05d}"},
+                     "業者番号の形式を変更")
+    create_contractor(number="K00043")  # entered by hand: skipped
     c = create_contractor_service(db_session, admin, "新形式建設")
-    assert c.number == "K0008"
+    assert c.number == "K00044"
 
 
 def create_contractor_service(session, actor, name, **fields):
@@ -280,10 +291,10 @@ def test_suspension_filter_and_active_suspensions(db_session, create_contractor)
     every = {a.id, b.id, c.id}
     assert _ids(db_session, suspended="yes") & every == {a.id}
     assert _ids(db_session, suspended="no") & every == {b.id, c.id}
-    active = queries.active_suspensions(db_session, every, day)
+    active = suspensions_in_force(db_session, every, day)
     assert set(active) == {a.id}
-    assert set(queries.active_suspensions(db_session, every, day - timedelta(days=1))) == {a.id, b.id}
-    assert queries.active_suspensions(db_session, [], day) == {}
+    assert set(suspensions_in_force(db_session, every, day - timedelta(days=1))) == {a.id, b.id}
+    assert suspensions_in_force(db_session, [], day) == {}
 
 
 def test_sort_and_detail(db_session, create_contractor):

@@ -11,8 +11,10 @@ from core.history import RecordHistory
 from core.importing import profiles
 from core.importing.kinds import get_kind
 from core.importing.runner import run_import
-from registry.importers import LEGACY_AREA_REASON, qualification_period
-from registry.models import Contractor, Permit, RegisteredWorkType, Registration
+from registry.contractors.importers import LEGACY_AREA_REASON
+from registry.contractors.models import Contractor
+from registry.qualifications.models import Permit, RegisteredWorkType, Registration
+from registry.qualifications.ranks.periods import period_containing as qualification_period
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "legacy_contractors.csv"
 TEXT = SAMPLE.read_bytes().decode("cp932")
@@ -212,3 +214,20 @@ class TestCommandLine:
         wrong = tmp_path / "wrong.csv"
         wrong.write_bytes("業者番号,名前\r\n1,x\r\n".encode("cp932"))
         assert runner.invoke(args=["import", "contractors", str(wrong), "--dry-run"]).exit_code == 2
+
+
+def test_records_let_go_after_a_flush_are_loaded_again(db_session, kind, monkeypatch):
+    """A firm whose rows are far apart in the file: its records were written and let go (memory) before its
+    later rows come; they are loaded again by id, so the result is the same as with one flush at the end."""
+    from registry.contractors import importers
+
+    monkeypatch.setattr(importers, "FLUSH_EVERY", 1)
+    body = LINES[1:]
+    shuffled = body[::2] + body[1::2]  # every firm's second row comes after all the first rows
+    report = _run(db_session, kind, _data([LINES[0], *shuffled]))
+    assert report.committed and (report.new, report.rejected_rows) == (122, 0)
+    assert _count(db_session, RegisteredWorkType) == 122
+    numbers = {line.split(",")[0] for line in body}
+    assert _count(db_session, Contractor) == len(numbers)
+    again = _run(db_session, kind, _data([LINES[0], *shuffled]))
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 122)

@@ -8,8 +8,9 @@ import pytest
 
 from core.auth.roles import Role
 from core.history import history_of
-from core.rules.queries import today
-from registry.models import Contractor, KeishinScore, Permit, Technician
+from core.timefmt import today
+from registry.contractors.models import Contractor
+from registry.qualifications.models import KeishinScore, Permit, Technician
 from tests.helpers import page_text
 
 
@@ -211,3 +212,15 @@ def test_registration_period_can_be_moved(staff_client, viewer_client, db_sessio
     assert staff_client.post(url, data={f"p{registration.id}-start_year": "2027"}).status_code == 302
     db_session.refresh(registration)
     assert registration.period_start.year == 2027
+
+
+def test_review_shows_one_work_type_by_default(staff_client, db_session, create_contractor):
+    a = create_contractor(work_types={"010": "D", "020": "D"})
+    for row in a.registrations[0].work_types:
+        row.objective_points = 1200
+    db_session.flush()
+    html = page_text(staff_client.get("/registry/ranks/review?category=construction&start_year=2025"))
+    rows = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert a.name in rows and ">010</span>" in rows and ">020</span>" not in rows
+    every = page_text(staff_client.get("/registry/ranks/review?category=construction&start_year=2025&work_type="))
+    assert every.count(a.name) >= 2

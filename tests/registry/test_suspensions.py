@@ -9,9 +9,12 @@ from sqlalchemy import select
 from core.auth.roles import Role
 from core.errors import PermissionDenied, ValidationFailed
 from core.history import RecordHistory
-from registry import suspensions
-from registry.models import JVMember, Suspension
-from registry.suspensions import is_suspended, lift_suspension, period_end, register_suspension, suspended_contractor_ids
+from registry.qualifications.models import JVMember
+from registry.suspensions import periods, queries
+from registry.suspensions.models import Suspension
+from registry.suspensions.periods import period_end
+from registry.suspensions.queries import is_suspended, suspended_contractor_ids
+from registry.suspensions.services import lift_suspension, register_suspension
 from tests.helpers import page_text
 
 MON = date(2026, 6, 1)  # a Monday
@@ -43,7 +46,7 @@ def test_period_end_by_weeks_and_calendar_months():
     assert period_end(date(2028, 1, 31), 1, "months") == date(2028, 2, 29)
     assert period_end(date(2026, 3, 1), 1, "months") == date(2026, 3, 31)
     assert period_end(date(2026, 11, 15), 3, "months") == date(2027, 2, 14)
-    assert suspensions.period_text(2, "months") == "2か月" and suspensions.period_text(3, "weeks") == "3週間"
+    assert periods.period_text(2, "months") == "2か月" and periods.period_text(3, "weeks") == "3週間"
 
 
 def test_register_computes_start_day_after_next_and_end(db_session, staff, create_contractor):
@@ -97,9 +100,9 @@ def test_is_suspended_follows_the_period(db_session, staff, create_contractor):
     assert not is_suspended(db_session, firm.id, date(2026, 6, 2))
     assert is_suspended(db_session, firm.id, date(2026, 6, 3)) and is_suspended(db_session, firm.id, date(2026, 8, 2))
     assert not is_suspended(db_session, firm.id, date(2026, 8, 3))
-    assert suspensions.status_of(s, date(2026, 6, 2)) == "scheduled"
-    assert suspensions.status_of(s, date(2026, 7, 1)) == "active"
-    assert suspensions.status_of(s, date(2026, 8, 3)) == "ended"
+    assert queries.status_of(s, date(2026, 6, 2)) == "scheduled"
+    assert queries.status_of(s, date(2026, 7, 1)) == "active"
+    assert queries.status_of(s, date(2026, 8, 3)) == "ended"
 
 
 def test_lifting_early(db_session, staff, create_contractor):
@@ -111,7 +114,7 @@ def test_lifting_early(db_session, staff, create_contractor):
     lift_suspension(db_session, staff, s, date(2026, 7, 1), "処分の前提となる事実が誤りと判明したため")
     assert s.effective_end == date(2026, 6, 30)
     assert is_suspended(db_session, firm.id, date(2026, 6, 30)) and not is_suspended(db_session, firm.id, date(2026, 7, 1))
-    assert suspensions.status_of(s, date(2026, 7, 1)) == "lifted"
+    assert queries.status_of(s, date(2026, 7, 1)) == "lifted"
     assert "解除済み" in _errors(lift_suspension, db_session, staff, s, date(2026, 7, 2), "再度")[""][0]
     ops = db_session.scalars(select(RecordHistory.operation).where(RecordHistory.target_type == "suspensions",
                                                                    RecordHistory.target_id == str(s.id))).all()
@@ -131,7 +134,7 @@ def test_member_suspension_applies_to_its_jvs(db_session, staff, create_contract
     assert not is_suspended(db_session, jv.id, date(2026, 6, 2))
     assert suspended_contractor_ids(db_session, day) >= {member.id, jv.id}
     assert partner.id not in suspended_contractor_ids(db_session, day)
-    assert [s.contractor_id for s in suspensions.member_suspensions(db_session, jv.id, day)] == [member.id]
+    assert [s.contractor_id for s in queries.member_suspensions(db_session, jv.id, day)] == [member.id]
 
 
 def test_suspension_list_by_period(db_session, staff, create_contractor):
@@ -141,7 +144,7 @@ def test_suspension_list_by_period(db_session, staff, create_contractor):
     lift_suspension(db_session, staff, sb, date(2026, 9, 10), "理由")
 
     def ids(*args, **kwargs):
-        return [s.id for s in db_session.scalars(suspensions.suspension_list(*args, **kwargs))
+        return [s.id for s in db_session.scalars(queries.suspension_list(*args, **kwargs))
                 if s.id in (sa.id, sb.id)]
 
     assert ids(date(2026, 6, 1), date(2026, 12, 31)) == [sb.id, sa.id]
@@ -185,7 +188,7 @@ def test_tab_rerenders_errors_in_japanese(staff, login_as, create_contractor):
 
 
 def test_active_suspension_is_prominent_and_can_be_lifted(db_session, staff, login_as, create_contractor):
-    from core.rules.queries import today
+    from core.timefmt import today
 
     firm = create_contractor()
     day = today()
@@ -206,7 +209,7 @@ def test_active_suspension_is_prominent_and_can_be_lifted(db_session, staff, log
 
 
 def test_list_page_filters_and_csv(db_session, staff, login_as, create_contractor, create_user):
-    from core.rules.queries import today
+    from core.timefmt import today
 
     firm = create_contractor("株式会社一覧確認")
     old = create_contractor("株式会社過去分")
@@ -242,8 +245,7 @@ def test_list_filter_counts_jvs_of_suspended_members(db_session, create_contract
     from datetime import date
     from decimal import Decimal
 
-    from registry.models import JVMember, Suspension
-    from registry.queries import search_contractors
+    from registry.contractors.queries import search_contractors
 
     member = create_contractor("構成員建設")
     other = create_contractor("相手方建設")

@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.migrate import upgrade_database
 from registry.applications import review
 from registry.applications.models import Application
-from registry.models import Contractor
+from registry.contractors.models import Contractor
 from tests.helpers import scratch_database
 from tests.registry.applications_support import submitted_application
 

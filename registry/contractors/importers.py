@@ -1,0 +1,369 @@
+"""Import kind ``contractors``: the legacy system's contractor export (SPEC CM12), one row per firm and 業種.
+
+Rows of one 業者番号 merge into one ``Contractor`` with one ``Registration`` per category for the current
+qualification period, one ``RegisteredWorkType`` per 業種 (格付 → rank, 総合評定値 → objective points) and,
+for construction rows, one ``Permit`` per 業種. Firm-level columns must agree across a firm's rows; the later
+conflicting row is rejected. Re-importing the same file changes nothing; a corrected row changes only what
+differs. Nothing is deleted: a 業種 missing from a later file stays registered.
+
+The write path works on the models directly (one query per table in ``begin``, no per-row queries) and keeps
+record history through ``core.history.record_change``; history rows need the targets' ids, so changes are
+queued and written after one flush per ``FLUSH_EVERY`` firms and after the last row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from core.history import record_change
+from core.importing.kinds import FieldSpec, ImportKind, RowRejected
+from core.jp import search_key
+from core.rules import get_rule
+from core.timefmt import today
+from registry.codes import derive_area_by_rule, work_types
+from registry.permissions import can_edit_registry
+from registry.qualifications.history import permit_snapshot, registration_snapshot, work_type_snapshot
+from registry.qualifications.models import Permit, RegisteredWorkType, Registration
+from registry.qualifications.permits.numbers import parse_permit
+from registry.qualifications.ranks.periods import period_containing
+from registry.rules import RANK_CHOICES
+
+from .models import AREAS, CATEGORIES, Contractor
+from .services import contractor_snapshot
+from .validation import EDITABLE, FIELD_LABELS, validate_firm_fields
+
+CATEGORY_BY_LABEL = {label: code for code, label in CATEGORIES.items()}
+AREA_BY_LABEL = {label: code for code, label in AREAS.items()}
+RANKS = {code for code, _ in RANK_CHOICES}
+LEGACY_AREA_REASON = "旧システムの地域区分を引き継ぎ"
+#: Pending history is written after a flush every this many firms (and after the last row).
+FLUSH_EVERY = 500
+
+#: Firm-level fields: they must agree across a firm's rows (field → label in rejection messages).
+FIRM_FIELDS = {
+    "name": "商号", "corporate_number": "法人番号", "representative_title": "代表者役職",
+    "representative_name": "代表者氏名", "postal_code": "郵便番号", "address": "所在地", "phone": "電話番号",
+    "area": "地域区分",
+}
+
+
+@dataclass
+class ContractorsContext:
+    session: object
+    actor: object
+    work_types: dict
+    area_rule: dict
+    period: tuple[date, date]
+    #: The records by key: the object, or its id once written and let go (``_live`` loads it again).
+    contractors: dict[str, Contractor | int]
+    registrations: dict[tuple[str, str], Registration | int]
+    work_type_rows: dict[tuple[str, str, str], RegisteredWorkType | int]
+    permits: dict[tuple[str, str], Permit | int]
+    #: 業者番号 → (row number, firm-level values) of the firm's first valid row in this file.
+    file_firms: dict[str, tuple[int | None, dict]] = field(default_factory=dict)
+    compared_firms: set[str] = field(default_factory=set)
+    synced_firms: set[str] = field(default_factory=set)
+    to_apply: int = 0
+    firms_since_flush: int = 0
+    pending: list[tuple] = field(default_factory=list)
+    # Verification checklist: firms and rows per category, firms per area, rows per 業種.
+    category_firms: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    category_rows: Counter = field(default_factory=Counter)
+    area_firms: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    work_type_counts: Counter = field(default_factory=Counter)
+    area_overrides: set[str] = field(default_factory=set)
+
+
+class ContractorsImport(ImportKind):
+    name = "contractors"
+    label = "業者（旧システムからの移行）"
+    fields = (
+        FieldSpec("number", "業者番号", "code", required=True, max_length=20),
+        FieldSpec("category", "区分", "name", required=True, help="建設工事 / 測量・建設コンサルタント / 物品"),
+        FieldSpec("name", "商号又は名称", "name", required=True, max_length=200),
+        FieldSpec("corporate_number", "法人番号", "code", max_length=20, help="個人の業者は空欄"),
+        FieldSpec("representative_title", "代表者役職", "name", max_length=100),
+        FieldSpec("representative_name", "代表者氏名", "name", max_length=100),
+        FieldSpec("postal_code", "郵便番号", "code", max_length=10),
+        FieldSpec("address", "所在地", "name", max_length=300),
+        FieldSpec("phone", "電話番号", "code", max_length=20),
+        FieldSpec("area", "地域区分", "name", required=True, help="市内 / 準市内 / 市外"),
+        FieldSpec("permit", "建設業許可番号", "text", max_length=60, help="建設工事の行は必須"),
+        FieldSpec("work_type_code", "業種コード", "code", required=True, max_length=10),
+        FieldSpec("work_type_name", "業種名", "name", max_length=60, help="確認用（取り込みません）"),
+        FieldSpec("rank", "格付", "code", max_length=4),
+        FieldSpec("objective_points", "総合評定値", "int"),
+    )
+    key_fields = ("number", "work_type_code")
+    builtin_profiles = {
+        "旧システム": {
+            "description": "旧システムの業者一覧（1 行 = 業者 × 業種、CP932、見出し行あり）",
+            "encoding": "cp932", "has_header": True,
+            "columns": {"number": "業者番号", "category": "区分", "name": "商号又は名称", "corporate_number": "法人番号",
+                        "representative_title": "代表者役職", "representative_name": "代表者氏名",
+                        "postal_code": "郵便番号", "address": "所在地", "phone": "電話番号", "area": "地域区分",
+                        "permit": "建設業許可番号", "work_type_code": "業種コード", "work_type_name": "業種名",
+                        "rank": "格付", "objective_points": "総合評定値"},
+            "keys": ["number", "work_type_code"],
+        },
+    }
+
+    def can_import(self, actor) -> bool:
+        return actor is None or can_edit_registry(actor)
+
+    # --- loading ------------------------------------------------------------------------------------
+
+    def begin(self, session, actor) -> ContractorsContext:
+        day = today()
+        period = period_containing(session, day)
+        contractors = {c.number: c for c in session.scalars(select(Contractor))}
+        number_of = {c.id: c.number for c in contractors.values()}
+        registrations = {}
+        for r in session.scalars(select(Registration).where(Registration.period_start == period[0])):
+            registrations[(number_of[r.contractor_id], r.category)] = r
+        category_of = {r.id: key for key, r in registrations.items()}
+        work_type_rows = {}
+        stmt = (select(RegisteredWorkType).join(Registration)
+                .where(Registration.period_start == period[0]))
+        for w in session.scalars(stmt):
+            number, category = category_of[w.registration_id]
+            work_type_rows[(number, category, w.work_type_code)] = w
+        permits = {(number_of[p.contractor_id], p.work_type_code): p for p in session.scalars(select(Permit))}
+        return ContractorsContext(session, actor, work_types(session, day), get_rule(session, "registry.area", day),
+                                  period, contractors, registrations, work_type_rows, permits)
+
+    # --- checking -----------------------------------------------------------------------------------
+
+    def check(self, ctx: ContractorsContext, values: dict) -> None:
+        category = CATEGORY_BY_LABEL.get(values["category"])
+        if category is None:
+            raise RowRejected(f"区分「{values['category']}」は不明です（{' / '.join(CATEGORY_BY_LABEL)} のいずれか）。", "区分")
+        values["category"] = category
+        area = AREA_BY_LABEL.get(values["area"])
+        if area is None:
+            raise RowRejected(f"地域区分「{values['area']}」は不明です（{' / '.join(AREA_BY_LABEL)} のいずれか）。", "地域区分")
+        values["area"] = area
+        self._check_firm_fields(ctx, values)
+        code = values["work_type_code"]
+        work_type = ctx.work_types.get(code)
+        if work_type is None:
+            raise RowRejected(f"業種コード「{code}」はコード表にありません。", "業種コード")
+        if work_type.category != category:
+            raise RowRejected(f"業種コード「{code}」（{work_type.title}）は{CATEGORIES[work_type.category]}の業種です"
+                              f"（この行の区分は{CATEGORIES[category]}）。", "業種コード")
+        rank = values.get("rank")
+        if rank and rank.upper() not in RANKS:
+            raise RowRejected(f"格付「{rank}」は不明です（{'・'.join(sorted(RANKS))} のいずれか）。", "格付")
+        values["rank"] = rank.upper() if rank else None
+        points = values.get("objective_points")
+        if points is not None and not 0 <= points <= 5000:
+            raise RowRejected(f"総合評定値 {points} は 0〜5000 の範囲外です。", "総合評定値")
+        values["permit_parsed"] = None
+        if category == "construction":
+            if not values.get("permit"):
+                raise RowRejected("建設工事の行には建設業許可番号が必要です。", "建設業許可番号")
+            try:
+                values["permit_parsed"] = parse_permit(values["permit"])
+            except ValueError as exc:
+                raise RowRejected(str(exc), "建設業許可番号") from None
+        firm = {f: values.get(f) or None for f in FIRM_FIELDS}
+        first = ctx.file_firms.get(values["number"])
+        if first is None:
+            ctx.file_firms[values["number"]] = (values.get("_row"), firm)
+            return
+        differing = [label for f, label in FIRM_FIELDS.items() if first[1][f] != firm[f]]
+        if differing:
+            where = f"{first[0]} 行目" if first[0] else "先の行"
+            column = self.field(next(f for f in FIRM_FIELDS if first[1][f] != firm[f])).label
+            raise RowRejected(f"同じ業者番号の {where}と {'・'.join(differing)} が異なります。", column)
+
+    def _check_firm_fields(self, ctx: ContractorsContext, values: dict) -> None:
+        """The firm's fields by the registry's own rules (``validate_firm_fields``, as on the screens and the
+        portal), normalised in place; the first problem rejects the row naming its column. The duplicate
+        法人番号 check is left out: the legacy data is the registry being migrated."""
+        firm = {f: values.get(f) for f in EDITABLE}
+        firm["legal_form"] = "corporation" if values.get("corporate_number") else "individual"
+        errors = validate_firm_fields(ctx.session, firm, None, check_duplicate=False)
+        if errors:
+            field, messages = next(iter(errors.items()))
+            column = self.field(field).label if any(f.name == field for f in self.fields) else FIELD_LABELS[field]
+            raise RowRejected(messages[0], column)
+        for field in FIRM_FIELDS:
+            if field in firm:
+                values[field] = firm[field]
+
+    # --- comparing ----------------------------------------------------------------------------------
+
+    def _firm_target(self, ctx: ContractorsContext, values: dict, current: Contractor | None) -> dict:
+        area = values["area"]
+        derived = derive_area_by_rule(ctx.area_rule, (current.branch_address if current else None) or values.get("address"))
+        if area == derived:
+            reason = None
+        elif current is not None and current.area == area and current.area_override_reason:
+            reason = current.area_override_reason
+        else:
+            reason = LEGACY_AREA_REASON
+        target = {f: values.get(f) or None for f in FIRM_FIELDS if f != "area"}
+        target.update(area=area, area_override_reason=reason,
+                      legal_form="corporation" if values.get("corporate_number") else "individual")
+        return target
+
+    @staticmethod
+    def _permit_target(values: dict) -> dict | None:
+        p = values.get("permit_parsed")
+        if p is None:
+            return None
+        return {"authority": p.authority, "prefecture": p.prefecture, "grade": p.grade, "permit_year": p.year,
+                "permit_number": p.number, "office": p.office}
+
+    def compare(self, ctx: ContractorsContext, values: dict) -> str:
+        number, category, code = values["number"], values["category"], values["work_type_code"]
+        self._count(ctx, values)
+        first_row_of_firm = number not in ctx.compared_firms
+        ctx.compared_firms.add(number)
+        contractor = ctx.contractors.get(number)
+        wt = ctx.work_type_rows.get((number, category, code))
+        if contractor is None or wt is None:
+            status = "new"
+        else:
+            changed = (wt.rank, wt.objective_points) != (values["rank"], values.get("objective_points"))
+            permit_target = self._permit_target(values)
+            if permit_target is not None:
+                permit = ctx.permits.get((number, code))
+                changed = changed or permit is None or any(getattr(permit, k) != v for k, v in permit_target.items())
+            if first_row_of_firm:
+                target = self._firm_target(ctx, values, contractor)
+                changed = changed or any(getattr(contractor, k) != v for k, v in target.items())
+            status = "updated" if changed else "unchanged"
+        if status != "unchanged":
+            ctx.to_apply += 1
+        return status
+
+    @staticmethod
+    def _count(ctx: ContractorsContext, values: dict) -> None:
+        number, category = values["number"], values["category"]
+        ctx.category_firms[category].add(number)
+        ctx.category_rows[category] += 1
+        ctx.area_firms[values["area"]].add(number)
+        ctx.work_type_counts[values["work_type_code"]] += 1
+
+    def summarize(self, ctx: ContractorsContext, rows: list[dict]) -> dict:
+        """The verification checklist over the valid rows: firms and rows per category, firms per area
+        (旧システムの地域区分), rows per 業種."""
+        return {
+            "業者数": {"全体": len(ctx.compared_firms)},
+            "区分別の業者数": {CATEGORIES[c]: len(ctx.category_firms[c]) for c in CATEGORIES if ctx.category_rows[c]},
+            "区分別の行数": {CATEGORIES[c]: ctx.category_rows[c] for c in CATEGORIES if ctx.category_rows[c]},
+            "地域区分別の業者数": {AREAS[a]: len(ctx.area_firms[a]) for a in AREAS if ctx.area_firms[a]},
+            "業種別の行数": {f"{code} {ctx.work_types[code].title}": n
+                          for code, n in sorted(ctx.work_type_counts.items())},
+        }
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    def apply(self, ctx: ContractorsContext, values: dict, status: str) -> None:
+        number, category, code = values["number"], values["category"], values["work_type_code"]
+        contractor = self._sync_firm(ctx, values)
+        registration = _live(ctx, ctx.registrations, (number, category), Registration)
+        if registration is None:
+            registration = Registration(category=category, period_start=ctx.period[0], period_end=ctx.period[1])
+            _attach(registration, "contractor", contractor)
+            ctx.session.add(registration)
+            ctx.registrations[(number, category)] = registration
+            ctx.pending.append(("contractor.import_registration", f"資格の登録（取込）: {number} {CATEGORIES[category]}",
+                                registration, None, registration_snapshot))
+        wt = _live(ctx, ctx.work_type_rows, (number, category, code), RegisteredWorkType)
+        before = None if wt is None else work_type_snapshot(wt)
+        if wt is None:
+            wt = RegisteredWorkType(work_type_code=code)
+            _attach(wt, "registration", registration)
+            ctx.session.add(wt)
+            ctx.work_type_rows[(number, category, code)] = wt
+        wt.rank, wt.objective_points = values["rank"], values.get("objective_points")
+        ctx.pending.append(("contractor.import_work_type", f"業種の登録（取込）: {number} {code}", wt, before,
+                            work_type_snapshot))
+        permit_target = self._permit_target(values)
+        if permit_target is not None:
+            permit = _live(ctx, ctx.permits, (number, code), Permit)
+            before = None if permit is None else permit_snapshot(permit)
+            if permit is None:
+                permit = Permit(work_type_code=code)
+                _attach(permit, "contractor", contractor)
+                ctx.session.add(permit)
+                ctx.permits[(number, code)] = permit
+            for key, value in permit_target.items():
+                setattr(permit, key, value)
+            ctx.pending.append(("contractor.import_permit", f"建設業許可（取込）: {number} {code}", permit, before,
+                                permit_snapshot))
+        ctx.to_apply -= 1
+        if ctx.to_apply <= 0 or ctx.firms_since_flush >= FLUSH_EVERY:
+            self._write_history(ctx)
+
+    def _sync_firm(self, ctx: ContractorsContext, values: dict) -> Contractor:
+        """The firm of the row, created or brought up to date once per file."""
+        number = values["number"]
+        contractor = _live(ctx, ctx.contractors, number, Contractor)
+        if number in ctx.synced_firms:
+            return contractor
+        ctx.synced_firms.add(number)
+        target = self._firm_target(ctx, values, contractor)
+        if contractor is None:
+            contractor = Contractor(number=number, status="active", is_jv=False)
+            ctx.session.add(contractor)
+            ctx.contractors[number] = contractor
+            before, operation, what = None, "contractor.create", "業者を登録（取込）"
+        else:
+            before, operation, what = contractor_snapshot(contractor), "contractor.update", "業者を変更（取込）"
+        for key, value in target.items():
+            if getattr(contractor, key) != value:
+                setattr(contractor, key, value)
+        key = search_key((contractor.name or "") + (contractor.name_kana or ""))
+        if contractor.search_key != key:
+            contractor.search_key = key
+        ctx.pending.append((operation, f"{what}: {number} {contractor.name}", contractor, before, contractor_snapshot))
+        ctx.firms_since_flush += 1
+        return contractor
+
+    @staticmethod
+    def _write_history(ctx: ContractorsContext) -> None:
+        """One flush for the queued changes (their ids), then their history rows (bulk mode: no flush each).
+
+        The written records then leave the session and the context keeps their ids only, so a 7,000-firm
+        file does not hold every firm, registration, 業種 and permit in memory at once; a later row of the
+        same firm loads what it needs again by id."""
+        if not ctx.pending:
+            return
+        ctx.session.flush()
+        written = {}
+        for operation, summary, target, before, snapshot in ctx.pending:
+            record_change(ctx.session, ctx.actor, operation, summary, target=target, before=before,
+                          after=snapshot(target))
+            written[id(target)] = target
+        ctx.session.flush()
+        for mapping in (ctx.contractors, ctx.registrations, ctx.work_type_rows, ctx.permits):
+            for key, value in mapping.items():
+                if id(value) in written:
+                    mapping[key] = value.id
+        for target in written.values():
+            if target in ctx.session:
+                ctx.session.expunge(target)
+        ctx.pending.clear()
+        ctx.firms_since_flush = 0
+
+
+def _live(ctx: ContractorsContext, mapping: dict, key, model):
+    """The record under ``key``, loaded again by id when an earlier flush let it go (see ``_write_history``)."""
+    value = mapping.get(key)
+    if isinstance(value, int):
+        value = mapping[key] = ctx.session.get(model, value)
+    return value
+
+
+def _attach(child, relation: str, parent) -> None:
+    """Link ``child`` to ``parent`` through the relationship: the parent's collection is updated when loaded
+    and not loaded otherwise (backrefs append without fetching), and the flush orders the inserts."""
+    setattr(child, relation, parent)

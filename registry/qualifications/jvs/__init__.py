@@ -1,0 +1,1 @@
+"""共同企業体 (JV): a registry entity made of member firms with shares."""

@@ -1,0 +1,85 @@
+"""Rules are read once per transaction (core.rules.queries.cached_in_transaction), and a version stored in the
+same session or process is seen at once."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+
+from core.rules import get_rule, rule_in_force
+from core.rules.queries import shared_rule
+from core.rules.services import add_rule_version
+from registry.codes import work_type_options, work_types
+
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def rule_reads(db_session):
+    """The number of SELECTs on rule_versions run through the test's connection so far (a one-item list)."""
+    engine = db_session.get_bind().engine
+    count = [0]
+
+    def _count(_conn, _cursor, statement, *_args):
+        if "FROM rule_versions" in statement:
+            count[0] += 1
+
+    event.listen(engine, "before_cursor_execute", _count)
+    yield count
+    event.remove(engine, "before_cursor_execute", _count)
+
+
+def test_a_rule_is_read_once_per_transaction(db_session, rule_reads):
+    first = get_rule(db_session, "min_price.works", DAY)
+    for _ in range(20):
+        assert get_rule(db_session, "min_price.works", DAY) == first
+    work_types(db_session, DAY)
+    work_type_options(db_session, "construction", DAY)
+    work_type_options(db_session, None, DAY)
+    assert work_types(db_session, DAY)["010"].title == "土木一式工事"
+    assert rule_reads[0] == 2  # min_price.works and registry.work_types, once each
+    shared = shared_rule(db_session, "min_price.works", DAY)
+    assert shared == first and shared is shared_rule(db_session, "min_price.works", DAY)  # no copy for readers
+    get_rule(db_session, "min_price.works", date(2027, 4, 1))
+    assert rule_reads[0] == 3  # another day is another lookup
+
+
+def test_callers_get_their_own_copies(db_session):
+    values = get_rule(db_session, "min_price.works", DAY)
+    values["general_admin_rate"] = Decimal("1")
+    assert get_rule(db_session, "min_price.works", DAY)["general_admin_rate"] == Decimal("68")
+    codes = work_types(db_session, DAY)
+    codes.pop("010")
+    assert "010" in work_types(db_session, DAY)
+    options = work_type_options(db_session, None, DAY)
+    options.clear()
+    assert work_type_options(db_session, None, DAY)
+
+
+def test_a_version_stored_in_the_session_is_read_at_once(db_session, admin):
+    assert get_rule(db_session, "min_price.works", date(2027, 4, 1))["general_admin_rate"] == Decimal("68")
+    values = get_rule(db_session, "min_price.works", DAY)
+    values["general_admin_rate"] = Decimal("70")
+    add_rule_version(db_session, admin, "min_price.works", date(2027, 4, 1), values, "令和9年度の改正")
+    assert get_rule(db_session, "min_price.works", date(2027, 4, 1))["general_admin_rate"] == Decimal("70")
+    assert rule_in_force(db_session, "min_price.works", date(2027, 4, 1)).revision == 1
+
+    items = get_rule(db_session, "registry.work_types", DAY)["items"]
+    assert work_types(db_session, DAY)["010"].title == "土木一式工事"
+    first = next(key for key, row in items.items() if row["code"] == "010")
+    items[first]["title"] = "土木一式工事（改）"
+    add_rule_version(db_session, admin, "registry.work_types", DAY, {"items": items}, "名称の変更")
+    assert work_types(db_session, DAY)["010"].title == "土木一式工事（改）"
+    assert ("010", "010 土木一式工事（改）") in work_type_options(db_session, "construction", DAY)
+
+
+def test_the_cache_ends_with_the_transaction(db_session, rule_reads):
+    get_rule(db_session, "min_price.works", DAY)
+    db_session.commit()  # the test's outer transaction stays; the session's own one ends
+    get_rule(db_session, "min_price.works", DAY)
+    assert rule_reads[0] == 2
+    with db_session.begin_nested():
+        get_rule(db_session, "min_price.works", DAY)
+        get_rule(db_session, "min_price.works", DAY)
+    assert rule_reads[0] == 3

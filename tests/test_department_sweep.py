@@ -1,0 +1,67 @@
+"""Department sweep (DESIGN "Scope"): every route that shows or changes one record either refuses another
+department's record (404, as a missing one) or is declared city-wide here with the reason.
+
+A package adding a department-scoped record (a tender case of 担当課, a contract, a grade sheet) adds its
+routes to ``SCOPED_ROUTES``: a factory making a record owned by a department, returning the URL arguments.
+A route with a record id in its URL that is in neither table fails ``test_every_record_route_is_classified``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from core.auth.roles import Role
+from core.errors import NotFound
+from core.scope import in_scope, require_in_scope
+
+#: Endpoint prefixes whose records belong to no department, with the reason.
+CITY_WIDE = {
+    "registry.": "the contractor registry and the applications are kept by the contract section for every department",
+    "portal.": "an applicant's own application: scoped by the applicant account (tests/registry/test_application_views)",
+    "admin.": "users and departments are managed by the system administrator across departments",
+    "audit.": "the operation log is read by the system administrator only",
+    "rules.": "versioned rules and holidays are city-wide settings",
+    "imports.": "import batches are run by the system administrator",
+}
+#: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
+SCOPED_ROUTES: dict[str, Callable] = {}
+
+
+def _record_routes(app):
+    for rule in app.url_map.iter_rules():
+        if any(isinstance(conv, IntegerConverter) for conv in rule._converters.values()):
+            yield rule
+
+
+def test_every_record_route_is_classified(app):
+    unclassified = sorted({rule.endpoint for rule in _record_routes(app)
+                           if rule.endpoint not in SCOPED_ROUTES and not rule.endpoint.startswith(tuple(CITY_WIDE))})
+    assert unclassified == [], "add these routes to SCOPED_ROUTES (or CITY_WIDE with the reason)"
+
+
+@pytest.mark.parametrize("endpoint", sorted(SCOPED_ROUTES))
+def test_scoped_routes_refuse_another_department(app, db_session, endpoint, create_department, create_user, login_as):
+    from flask import url_for
+
+    own, other = create_department(), create_department()
+    args = SCOPED_ROUTES[endpoint](db_session, own)
+    with app.test_request_context():
+        url = url_for(endpoint, **args)
+    outsider = login_as(create_user(Role.DEPARTMENT_STAFF, department=other))
+    insider = login_as(create_user(Role.DEPARTMENT_STAFF, department=own))
+    assert outsider.get(url).status_code == 404
+    assert insider.get(url).status_code != 404
+
+
+def test_scope_helpers(create_user, create_department):
+    own, other = create_department(), create_department()
+    staff = create_user(Role.DEPARTMENT_STAFF, department=own)
+    contract = create_user(Role.CONTRACT_STAFF)
+    assert in_scope(staff, own.id) and not in_scope(staff, other.id) and not in_scope(staff, None)
+    assert in_scope(contract, other.id) and in_scope(contract, None)
+    require_in_scope(staff, own.id)
+    with pytest.raises(NotFound):
+        require_in_scope(staff, other.id)
