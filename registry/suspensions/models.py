@@ -23,7 +23,7 @@ class Suspension(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)
     #: Code of the cause in the ``suspension_causes`` rule in force on the decision date.
-    cause_code: Mapped[str] = mapped_column(String(20))
+    cause_code: Mapped[str] = mapped_column(String(40))
     decided_on: Mapped[date] = mapped_column(Date)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)

@@ -257,3 +257,15 @@ def test_list_filter_counts_jvs_of_suspended_members(db_session, create_contract
     db_session.flush()
     found = {c.name for c in db_session.scalars(search_contractors(suspended="yes", day=date(2026, 5, 1)))}
     assert {"構成員建設", "構成員・相手方JV"} <= found and "相手方建設" not in found
+
+
+def test_every_built_in_cause_code_fits_the_table(db_session, staff, create_contractor):
+    # The longest built-in codes (e.g. accident_public_death) were refused by PostgreSQL in a 20-character column.
+    from registry.suspensions.periods import causes
+
+    firm = create_contractor("株式会社長いコード建設")
+    longest = max(causes(db_session, MON), key=len)
+    s = _register(db_session, staff, firm, cause=longest, value=3)
+    db_session.flush()
+    db_session.expire(s)
+    assert s.cause_code == longest and len(longest) > 20
