@@ -142,12 +142,17 @@ def _cached_version(session: Session, key: str, on_date: date) -> ResolvedVersio
     return cached_in_transaction(session, ("rule", key, on_date), lambda: _resolve(session, key, on_date))
 
 
+def _stored_versions(session: Session, key: str) -> list[RuleVersion]:
+    """Every stored version of ``key``, newest first, read once per transaction: a list of suspensions asks the
+    cause table of each decision date, which would otherwise be one query per row."""
+    return cached_in_transaction(session, ("rule_rows", key), lambda: list(session.scalars(
+        select(RuleVersion).where(RuleVersion.key == key)
+        .order_by(RuleVersion.effective_from.desc(), RuleVersion.revision.desc()))))
+
+
 def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:
     definition = get_definition(key)
-    row = session.scalars(
-        select(RuleVersion).where(RuleVersion.key == key, RuleVersion.effective_from <= on_date)
-        .order_by(RuleVersion.effective_from.desc(), RuleVersion.revision.desc()).limit(1)
-    ).first()
+    row = next((r for r in _stored_versions(session, key) if r.effective_from <= on_date), None)
     seed = next(((s, p) for s, p in reversed(definition.parsed_seeds) if s.effective_from <= on_date), None)
     if row is not None and (seed is None or row.effective_from >= seed[0].effective_from):
         return _from_row(definition, row)

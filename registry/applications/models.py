@@ -108,6 +108,8 @@ class Application(Base):
         CheckConstraint(f"status IN ({_in(STATUSES)})", name="status_known"),
         CheckConstraint(f"origin IN ({_in(ORIGINS)})", name="origin_known"),
         Index("ix_applications_status_submitted_at", "status", "submitted_at"),
+        # The review list of every state pages in submission order: read from this index, not sorted.
+        Index("ix_applications_submitted_at_id", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

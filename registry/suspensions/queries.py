@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from registry.contractors.models import Contractor
 from registry.qualifications.models import JVMember
@@ -109,7 +109,7 @@ def suspension_list(day_from: date | None = None, day_to: date | None = None, in
     ``include_lifted`` False leaves out suspensions lifted early; ``current_on`` keeps those in force on that day
     or later (停止中 and 予定); ``search`` matches the firm's number or name (width- and space-insensitive).
     """
-    stmt = select(Suspension).join(Suspension.contractor)
+    stmt = select(Suspension).join(Suspension.contractor).options(contains_eager(Suspension.contractor))
     if day_to is not None:
         stmt = stmt.where(Suspension.starts_on <= day_to)
     if day_from is not None:
