@@ -74,7 +74,8 @@ def next_value(session: Session, key: str, scope: str, *, floor: int = 0) -> int
         return value
     dialect = session.get_bind().dialect.name
     if dialect not in _INSERTS:
-        raise NotImplementedError(f"number sequences support PostgreSQL and SQLite, not {dialect}")
+        # A deployment on another engine fails at its first number, loudly, rather than numbering unsafely.
+        raise RuntimeError(f"number sequences support PostgreSQL and SQLite, not {dialect}")
     # Two transactions may both find no row: the second INSERT waits for the first and then does nothing,
     # and its UPDATE counts on from the first one's committed value.
     create = _INSERTS[dialect](_TABLE).values(key=key, scope=scope, last_value=0, updated_at=now)

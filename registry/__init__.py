@@ -78,7 +78,7 @@ def _init_staff(app: Flask) -> None:
 
     @app.context_processor
     def _registry_globals():
-        return {"contractor_tabs": contractor_tabs, "registry_today": today, "can_edit_registry": can_edit_registry,
+        return {"contractor_tabs": contractor_tabs, "can_edit_registry": can_edit_registry,
                 "suspension_notice": suspension_notice, "period_statuses": PERIOD_STATUSES}
 
     menu.register_group(app, "業者登録", 20)

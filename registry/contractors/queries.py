@@ -206,11 +206,11 @@ def registration_rows(session: Session, contractor_ids: Select | None = None, co
 
 
 def get_contractor_detail(session: Session, contractor_id: int) -> Contractor | None:
-    """One firm with its registrations, 業種 and suspensions loaded (the detail page and its header)."""
+    """One firm with its registrations and 業種 loaded (the detail page; the header asks
+    ``registry.suspensions.queries`` for its suspensions)."""
     return session.scalar(
         select(Contractor).where(Contractor.id == contractor_id).options(
-            selectinload(Contractor.registrations).selectinload(Registration.work_types),
-            selectinload(Contractor.suspensions)))
+            selectinload(Contractor.registrations).selectinload(Registration.work_types)))
 
 
 def find_by_number(session: Session, number: str) -> Contractor | None:

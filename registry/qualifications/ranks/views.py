@@ -197,8 +197,8 @@ def _review_filters(source) -> ReviewFilterForm:
     form.start_year.choices = choices([(str(y), label.split("（")[0]) for y, label in options])
     form.start_year.data = str(start_year)
     form.category.choices = choices(CATEGORIES.items())
-    codes = [(c, label) for c, label in work_type_options(db.session, form.category.data)
-             if work_types(db.session)[c].graded]
+    known = work_types(db.session)
+    codes = [(c, label) for c, label in work_type_options(db.session, form.category.data) if known[c].graded]
     form.work_type.choices = choices(codes + [("", "すべての業種（時間がかかります）")])
     if form.work_type.data not in dict(codes) and not (form.work_type.data == "" and "work_type" in source):
         # One 業種 at a time by default: all of them is every registration of the period (15,000 rows).
