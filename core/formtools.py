@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import DateField
 
 from core.errors import ValidationFailed
@@ -52,10 +54,16 @@ def render_select(field, **attrs) -> Markup:
     attributes = {"id": field.id, "name": field.name, **{k.rstrip("_"): v for k, v in attrs.items()}}
     if field.flags.required:
         attributes["required"] = True
-    head = Markup(" ").join(Markup("{}").format(k) if v is True else Markup('{}="{}"').format(k, v)
-                            for k, v in sorted(attributes.items()) if v is not False and v is not None)
+    head = " ".join(str(escape(k)) if v is True else f'{escape(k)}="{escape(v)}"'
+                    for k, v in sorted(attributes.items()) if v is not False and v is not None)
     chosen = "" if field.data is None else str(field.data)
-    selected, plain = Markup('<option selected value="{}">{}</option>'), Markup('<option value="{}">{}</option>')
-    options = Markup("").join((selected if str(c.value) == chosen else plain).format(c.value, c.label)
-                              for c in field.choices)
-    return Markup("<select {}>{}</select>").format(head, options)
+    options = "".join(_option(str(c.value), str(c.label))[str(c.value) == chosen] for c in field.choices)
+    return Markup(f"<select {head}>{options}</select>")  # noqa: S704 (each part escaped above)
+
+
+@lru_cache(maxsize=8192)
+def _option(value: str, label: str) -> tuple[str, str]:
+    """The markup of one option, plain and selected: code lists repeat on every list page, escaping them
+    once per process instead of once per request."""
+    value, label = escape(value), escape(label)
+    return f'<option value="{value}">{label}</option>', f'<option selected value="{value}">{label}</option>'

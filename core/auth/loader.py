@@ -45,7 +45,9 @@ def load_user(user_id: str):
         db.session.rollback()
         begin_write(db.session)
         login_session, reason = load_login_session(db.session, session.get("sid"), settings=settings, now=utcnow())
-    db.session.commit()  # keeps last_seen / expiry; nothing else is pending at this point
+    if db.session.new or db.session.dirty:
+        db.session.commit()  # keeps last_seen / expiry; nothing else is pending at this point
+    # else the read transaction goes on into the view: what it cached (rules, code lists) stays valid for it
     if login_session is None or str(login_session.user_id) != user_id:
         g.login_end_reason = reason
         return None

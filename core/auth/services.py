@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.audit.services import record
 from core.errors import DomainError, ValidationFailed
@@ -171,7 +171,9 @@ def load_login_session(session: Session, token: str | None, *, settings: AuthSet
     """
     if not token:
         return None, "missing"
-    ls = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+    # The user and their roles in the same statement: this runs on every request.
+    ls = session.scalars(select(LoginSession).where(LoginSession.token_hash == token_hash(token))
+                         .options(joinedload(LoginSession.user).joinedload(User.role_rows))).unique().first()
     if ls is None:
         return None, "missing"
     if ls.revoked_at is not None:

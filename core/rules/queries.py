@@ -157,7 +157,8 @@ def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:
     if row is not None and (seed is None or row.effective_from >= seed[0].effective_from):
         return _from_row(definition, row)
     if seed is not None:
-        return _from_seed(definition, *seed)
+        # No copy: this version is only held by the cache, whose readers never change it (see rule_in_force)
+        return ResolvedVersion(definition, seed[0].effective_from, 0, seed[1], seed[0].note)
     raise RuleNotInForce(
         f"「{definition.title}」は {on_date:%Y年%m月%d日}（{on_date:%Y-%m-%d}）時点で適用される版がありません。"
         "システム管理者が「ルール設定」で、適用開始日がこの日以前の版を登録してください。")

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from registry.suspensions.models import Suspension
 
 AREAS = {"city": "市内", "near": "準市内", "outside": "市外"}
+
+
+def area_label_of(area: str) -> str:
+    """The label of an area code (an unknown code shows as itself)."""
+    return AREAS.get(area, area)
 STATUSES = {"active": "有効", "lapsed": "失効", "revoked": "取消"}
 CATEGORIES = {"construction": "建設工事", "consulting": "測量・建設コンサルタント", "goods": "物品"}
 LEGAL_FORMS = {"corporation": "法人", "individual": "個人"}
@@ -92,7 +97,7 @@ class Contractor(Base):
 
     @property
     def area_label(self) -> str:
-        return AREAS.get(self.area, self.area)
+        return area_label_of(self.area)
 
     @property
     def status_label(self) -> str:

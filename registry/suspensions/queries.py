@@ -44,18 +44,24 @@ def suspended_clause(day: date, contractor_id=Contractor.id) -> ColumnElement[bo
     return or_(own, via_member)
 
 
-def _applying(session: Session, contractor_ids: Iterable[int] | None, condition) -> dict[int, list[Suspension]]:
-    """Suspensions matching ``condition`` per firm they apply to: a firm's own, and its members' for a JV."""
-    ids = None if contractor_ids is None else list(contractor_ids)
-    if ids == []:
-        return {}
+def _pairs(session: Session, ids: list[int] | None, condition) -> list:
+    """(firm_id, suspension_id) of the suspensions matching ``condition`` that apply to each firm: a firm's own,
+    and its members' for a JV."""
     own = select(Suspension.contractor_id.label("firm_id"), Suspension.id.label("suspension_id")).where(condition)
     member = (select(JVMember.jv_id.label("firm_id"), Suspension.id.label("suspension_id"))
               .join(Suspension, Suspension.contractor_id == JVMember.member_id).where(condition))
     if ids is not None:
         own = own.where(Suspension.contractor_id.in_(ids))
         member = member.where(JVMember.jv_id.in_(ids))
-    pairs = session.execute(own.union_all(member)).all()
+    return session.execute(own.union_all(member)).all()
+
+
+def _applying(session: Session, contractor_ids: Iterable[int] | None, condition) -> dict[int, list[Suspension]]:
+    """Suspensions matching ``condition`` per firm they apply to: a firm's own, and its members' for a JV."""
+    ids = None if contractor_ids is None else list(contractor_ids)
+    if ids == []:
+        return {}
+    pairs = _pairs(session, ids, condition)
     if not pairs:
         return {}
     rows = {s.id: s for s in session.scalars(select(Suspension).where(
@@ -72,6 +78,13 @@ def suspensions_in_force(session: Session, contractor_ids: Iterable[int] | None,
                          ) -> dict[int, list[Suspension]]:
     """Per firm (``None`` = every firm), the suspensions in force on ``day`` that apply to it, JVs included."""
     return _applying(session, contractor_ids, in_force(day))
+
+
+def suspended_among(session: Session, contractor_ids: Iterable[int], day: date) -> set[int]:
+    """Which of ``contractor_ids`` are suspended on ``day`` (JVs through their members): the badge of a list
+    page, in one query and without loading the measures."""
+    ids = list(contractor_ids)
+    return {firm_id for firm_id, _ in _pairs(session, ids, in_force(day))} if ids else set()
 
 
 def scheduled_suspensions(session: Session, contractor_ids: Iterable[int] | None, day: date
