@@ -41,10 +41,16 @@ class Page:
         return list(range(start, min(self.pages, start + size - 1) + 1))
 
 
-def paginate(session: Session, stmt: Select, page: int, per_page: int, scalars: bool = True) -> Page:
+def paginate(session: Session, stmt: Select, page: int, per_page: int, scalars: bool = True,
+             columns: tuple | None = None) -> Page:
+    """One page of ``stmt`` and the count of all its rows. ``columns``: what each row of the page selects instead
+    (plain rows, ``scalars`` False), e.g. with columns that cost something per row and that the count need not
+    compute."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
+    if columns is not None:
+        stmt = stmt.with_only_columns(*columns)
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars().unique()) if scalars else list(result)
     return Page(items, total, page, per_page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -81,6 +81,18 @@ def restrict_to_admin_networks(blueprint) -> None:
 def render_error(code: int, detail: str | None = None):
     title, message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
     return render_template("errors.html", code=code, title=title, message=detail or g.get("error_detail") or message), code
+
+
+def query_url(**changes) -> str:
+    """A link to the current page with its query changed (``None`` drops a parameter): sort headers,
+    pagination and export links. Relative (``?…``), so no URL building per link: a list page has a dozen."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return "?" + urlencode(args) if args else request.script_root + request.path
 
 
 def init_web(app: Flask) -> None:
@@ -180,6 +192,7 @@ def init_web(app: Flask) -> None:
     from core.formtools import render_select
 
     app.jinja_env.globals["select_field"] = render_select
+    app.jinja_env.globals["query_url"] = query_url
 
     @app.context_processor
     def _globals():

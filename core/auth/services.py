@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from core.audit.services import record
@@ -162,6 +162,11 @@ def authenticate(
     return user, token
 
 
+#: Every request runs it, so it is built once; the user and their roles come in the same statement.
+_SESSION_BY_TOKEN = (select(LoginSession).where(LoginSession.token_hash == bindparam("token_hash"))
+                     .options(joinedload(LoginSession.user).joinedload(User.role_rows)))
+
+
 def load_login_session(session: Session, token: str | None, *, settings: AuthSettings,
                        now: datetime) -> tuple[LoginSession | None, str | None]:
     """Resolve a session token; expire it when idle/absolute limits have passed.
@@ -171,9 +176,7 @@ def load_login_session(session: Session, token: str | None, *, settings: AuthSet
     """
     if not token:
         return None, "missing"
-    # The user and their roles in the same statement: this runs on every request.
-    ls = session.scalars(select(LoginSession).where(LoginSession.token_hash == token_hash(token))
-                         .options(joinedload(LoginSession.user).joinedload(User.role_rows))).unique().first()
+    ls = session.scalars(_SESSION_BY_TOKEN, {"token_hash": token_hash(token)}).unique().first()
     if ls is None:
         return None, "missing"
     if ls.revoked_at is not None:

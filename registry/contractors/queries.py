@@ -203,18 +203,24 @@ class ListRow(NamedTuple):
     area: str
     area_override_reason: str | None
     status: str
+    #: Suspended on the list's day, itself or (a JV) through a member: ``suspended_clause``, the one rule.
+    suspended: bool
 
     @property
     def area_label(self) -> str:
         return area_label_of(self.area)
 
 
-LIST_COLUMNS = tuple(getattr(Contractor, name) for name in ListRow._fields)
+def list_columns(day: date) -> tuple:
+    """The columns of ``ListRow`` for ``paginate(..., columns=...)``: the suspension is asked of the page's rows
+    only, in the same statement."""
+    return (*(getattr(Contractor, name) for name in ListRow._fields[:-1]),
+            suspended_clause(day).label("suspended"))
 
 
 def list_rows(rows) -> list[ListRow]:
-    """``ListRow`` of result rows selected with ``LIST_COLUMNS`` (``stmt.with_only_columns(*LIST_COLUMNS)``)."""
-    return [ListRow(*row) for row in rows]
+    """``ListRow`` of result rows selected with ``list_columns``."""
+    return [ListRow(*row[:-1], bool(row[-1])) for row in rows]
 
 
 def registration_rows(session: Session, contractor_ids: Select | None = None, covering: date | None = None):

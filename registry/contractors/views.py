@@ -19,7 +19,6 @@ from core.transaction import general_errors, transaction
 from registry.codes import derive_area, work_type_options, work_types
 from registry.permissions import EDIT_ROLES, VIEW_ROLES, can_edit_registry
 from registry.qualifications.jvs.queries import jvs_of
-from registry.suspensions.queries import suspended_among
 
 from . import queries, services
 from .exports import export_response, page_summaries
@@ -68,15 +67,13 @@ def contractor_list():
             record_export(db.session, current_user, "業者一覧", request.args.to_dict(),
                           file_format="Excel" if fmt == "xlsx" else "CSV")
         return export_response(db.session, stmt, codes, day, today(), fmt)
-    page = paginate(db.session, stmt.with_only_columns(*queries.LIST_COLUMNS), parse_page(request.args.get("page")),
-                    current_app.config["PAGE_SIZE"], scalars=False)
+    page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"],
+                    scalars=False, columns=queries.list_columns(today()))
     page.items = queries.list_rows(page.items)
-    ids = [c.id for c in page.items]
-    suspensions = suspended_among(db.session, ids, today())
-    summaries = page_summaries(db.session, ids, codes, day)
+    summaries = page_summaries(db.session, [c.id for c in page.items], codes, day)
     return render_template("registry/contractors/list.html", page=page, filters=form,
-                           sort=queries.sort_key(request.args.get("sort")), suspensions=suspensions,
-                           summaries=summaries, can_edit=can_edit_registry(current_user))
+                           sort=queries.sort_key(request.args.get("sort")), summaries=summaries,
+                           can_edit=can_edit_registry(current_user))
 
 
 # --- detail ----------------------------------------------------------------------------------------

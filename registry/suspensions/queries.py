@@ -80,13 +80,6 @@ def suspensions_in_force(session: Session, contractor_ids: Iterable[int] | None,
     return _applying(session, contractor_ids, in_force(day))
 
 
-def suspended_among(session: Session, contractor_ids: Iterable[int], day: date) -> set[int]:
-    """Which of ``contractor_ids`` are suspended on ``day`` (JVs through their members): the badge of a list
-    page, in one query and without loading the measures."""
-    ids = list(contractor_ids)
-    return {firm_id for firm_id, _ in _pairs(session, ids, in_force(day))} if ids else set()
-
-
 def scheduled_suspensions(session: Session, contractor_ids: Iterable[int] | None, day: date
                           ) -> dict[int, list[Suspension]]:
     """Per firm, the decided suspensions that apply to it and start after ``day`` (予定), JVs included."""
