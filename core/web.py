@@ -51,11 +51,17 @@ PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static", "mai
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only local absolute paths are followed after login (no scheme, no host, no ``//`` or ``\\``)."""
+    """Only local absolute paths are followed after login (no scheme, no host, no ``//`` or ``\\``).
+
+    Any control or separator character is refused too: a bare CR would break the Location header (an error
+    page), and browsers drop tabs and newlines from a URL, so ``/<TAB>/evil.example`` would leave the site.
+    """
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
+    if "\\" in target or not target.isprintable():
+        return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and "\\" not in target and "\n" not in target
+    return not parts.scheme and not parts.netloc
 
 
 def address_allowed(address: str | None, networks) -> bool:
