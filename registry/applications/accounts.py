@@ -3,12 +3,15 @@
 The login is a ``User`` holding only the applicant role, with the e-mail address (lower case) as login id,
 so the lockout, rate limit, login sessions and login history of staff accounts protect applicants too. It
 stays inactive until the address is confirmed through a one-time link (24 hours). Answers never reveal
-whether an address is registered: a sign-up with a known address mails the owner instead.
+whether an address is registered: a sign-up with a known address mails the owner instead (capped like the
+links), after the same password hashing as a new account, so even the response time is the same. A link
+carries a stamp of the password it was mailed under: any new password voids every link mailed before it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -28,7 +31,7 @@ from core.mail import Mail
 
 from .models import ApplicantAccount, ApplicantToken
 
-TOKEN_LIFETIME = {"confirm": timedelta(hours=24), "reset": timedelta(hours=1)}
+TOKEN_LIFETIME = {"confirm": timedelta(hours=24), "reset": timedelta(hours=1), "notice": timedelta(0)}
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 LOGIN_ID_MAX = 64
 MAX_TOKENS_PER_HOUR = 5
@@ -47,9 +50,15 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
+def password_stamp(user: User) -> str:
+    """What a mailed link remembers of the password: a digest of its hash (the hash itself stays in users)."""
+    return hashlib.sha256(b"applicant-token:" + (user.password_hash or "").encode()).hexdigest()
+
+
 def _issue(session: Session, account: ApplicantAccount, purpose: str, now: datetime) -> str | None:
     """A new one-time token, or None when this account already got ``MAX_TOKENS_PER_HOUR`` of them (the
-    forms face the internet: nobody may use them to flood a mailbox)."""
+    forms face the internet: nobody may use them to flood a mailbox). A ``notice`` is born used: it only
+    counts towards the cap."""
     recent = session.scalar(select(func.count()).select_from(ApplicantToken).where(
         ApplicantToken.account_id == account.id, ApplicantToken.purpose == purpose,
         ApplicantToken.created_at > now - timedelta(hours=1)))
@@ -57,7 +66,8 @@ def _issue(session: Session, account: ApplicantAccount, purpose: str, now: datet
         return None
     token = secrets.token_urlsafe(32)
     session.add(ApplicantToken(account_id=account.id, purpose=purpose, token_hash=_hash(token),
-                               expires_at=now + TOKEN_LIFETIME[purpose], created_at=now))
+                               password_stamp=password_stamp(account.user), expires_at=now + TOKEN_LIFETIME[purpose],
+                               used_at=now if purpose == "notice" else None, created_at=now))
     return token
 
 
@@ -72,11 +82,12 @@ def normalize_email(raw: str | None) -> str:
 
 
 def sign_up(session: Session, *, email: str, firm_name: str, password: str, policy: PasswordPolicy,
-            hash_method: str, now: datetime, link) -> Mail:
+            hash_method: str, now: datetime, link) -> Mail | None:
     """Create an inactive applicant account and return the confirmation mail.
 
     ``link(token)`` builds the absolute confirmation address. With an address already registered, nothing
-    is created and the mail tells its owner so (the screen shows the same message either way).
+    is created and the mail tells its owner so, at most ``MAX_TOKENS_PER_HOUR`` times an hour (None beyond);
+    the screen shows the same message either way.
     """
     email = normalize_email(email)
     firm_name = normalize_name(firm_name or "").strip()
@@ -96,6 +107,13 @@ def sign_up(session: Session, *, email: str, firm_name: str, password: str, poli
         raise ValidationFailed(errors)
     existing = find_user(session, email)
     if existing is not None:
+        # The scrypt work of a new account, thrown away: a known address must not answer faster.
+        hash_password(password, hash_method)
+        account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.user_id == existing.id))
+        if account is None or _issue(session, account, "notice", now) is None:
+            record(session, None, "applicant.sign_up",
+                   f"登録済みのアドレスでの申請者登録（通知の上限に達したため送信せず）: {email}", login_id=email)
+            return None
         record(session, None, "applicant.sign_up", f"登録済みのアドレスでの申請者登録（通知のみ）: {email}",
                login_id=email)
         return Mail(email, "【入札参加資格審査申請】登録のお申込みについて",
@@ -126,7 +144,9 @@ def _token_row(session: Session, token: str, purpose: str) -> ApplicantToken | N
 
 
 def _usable(row: ApplicantToken | None, now: datetime) -> bool:
-    return row is not None and row.used_at is None and row.expires_at >= now
+    """Unused, unexpired, and mailed under the account's current password."""
+    return (row is not None and row.used_at is None and row.expires_at >= now and row.password_stamp is not None
+            and hmac.compare_digest(row.password_stamp, password_stamp(row.account.user)))
 
 
 def _use_token(session: Session, token: str, purpose: str, now: datetime) -> ApplicantToken:
