@@ -20,6 +20,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app, request
+from werkzeug.exceptions import SecurityError
+from werkzeug.sansio.utils import host_is_trusted
 
 log = logging.getLogger("keiyaku.mail")
 _SENT: deque[Mail] = deque(maxlen=200)
@@ -36,10 +38,22 @@ class MailError(RuntimeError):
     """The mail server refused or could not be reached; the message is safe to show."""
 
 
+class UntrustedHost(SecurityError):
+    """No link may be built: production has no ``KEIYAKU_PUBLIC_URL``, or the request names a host outside
+    ``KEIYAKU_TRUSTED_HOSTS`` (answered as HTTP 400)."""
+
+
 def public_url(path: str) -> str:
-    """Absolute address of ``path`` for a link in a mail: ``KEIYAKU_PUBLIC_URL`` or the request's host."""
-    base = current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
-    return base + path
+    """Absolute address of ``path`` for a link in a mail: ``KEIYAKU_PUBLIC_URL``; in development and tests
+    without it, the request's host, and only a trusted one (anyone can send ``Host: evil.example``)."""
+    config = current_app.config
+    if config.get("PUBLIC_URL"):
+        return config["PUBLIC_URL"] + path
+    trusted = config.get("TRUSTED_HOSTS")
+    if config["KEIYAKU_ENV"] == "production" or not trusted or not host_is_trusted(request.host, trusted):
+        log.error("no mail link built for host %r: set KEIYAKU_PUBLIC_URL", request.host)
+        raise UntrustedHost("KEIYAKU_PUBLIC_URL is not set and the request's host is not trusted")
+    return request.url_root.rstrip("/") + path
 
 
 def _message(mail: Mail, sender: str) -> EmailMessage:

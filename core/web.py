@@ -6,10 +6,10 @@ import ipaddress
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from core.assets import init_assets
 from core.audit.services import AuditContext, reset_context, set_context
@@ -92,6 +92,20 @@ def render_error(code: int, detail: str | None = None):
 def init_web(app: Flask) -> None:
     init_compression(app)  # registered first, so it runs after every other after_request hook
     init_assets(app)
+
+    def _refuse_untrusted_host():
+        # Flask keeps the untrusted-host error (TRUSTED_HOSTS) for the dispatch; raise it before any other hook
+        # could build a link from that host.
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_exc):
+        # Plain text: without a trusted host there is no URL adapter for the error page's links.
+        return Response("このアドレス（ホスト名）では利用できません。 / This host name is not served here.\n", 400,
+                        mimetype="text/plain")
 
     @app.before_request
     def _enter():

@@ -74,10 +74,3 @@ def test_smtp_failure_is_reported_not_raised_by_send_quietly(smtp_app):
             mail.send(mail.Mail("c@example.jp", "件名", "本文"))
         assert mail.send_quietly(mail.Mail("c@example.jp", "件名", "本文")) is False
         assert mail.send_quietly(None) is True
-
-
-def test_public_url_prefers_the_setting(app, monkeypatch):
-    with app.test_request_context("/", base_url="http://10.0.0.5:8000"):
-        assert mail.public_url("/portal/x") == "http://10.0.0.5:8000/portal/x"
-        monkeypatch.setitem(app.config, "PUBLIC_URL", "https://portal.example.lg.jp")
-        assert mail.public_url("/portal/x") == "https://portal.example.lg.jp/portal/x"
