@@ -12,6 +12,7 @@ import logging
 import secrets
 import smtplib
 import ssl
+import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -105,6 +106,26 @@ def send_quietly(mail: Mail | None) -> bool:
     except MailError:
         return False
     return True
+
+
+def send_in_background(mail: Mail | None) -> threading.Thread | None:
+    """Send after the answer, on a thread of its own: the public account forms must answer alike whether or not
+    a mail goes out (an SMTP round trip, or a failure message, would tell which addresses are registered). A
+    failure is logged only. The outbox backend (development, tests) writes its local file at once."""
+    if mail is None:
+        return None
+    app = current_app._get_current_object()
+    if app.config["MAIL_BACKEND"] == "outbox":
+        send_quietly(mail)
+        return None
+
+    def run() -> None:
+        with app.app_context():
+            send_quietly(mail)
+
+    thread = threading.Thread(target=run, name="keiyaku-mail", daemon=True)
+    thread.start()
+    return thread
 
 
 def outbox() -> list[Mail]:

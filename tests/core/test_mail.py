@@ -74,3 +74,23 @@ def test_smtp_failure_is_reported_not_raised_by_send_quietly(smtp_app):
             mail.send(mail.Mail("c@example.jp", "件名", "本文"))
         assert mail.send_quietly(mail.Mail("c@example.jp", "件名", "本文")) is False
         assert mail.send_quietly(None) is True
+
+
+def test_send_in_background_sends_after_the_answer_and_only_logs_a_failure(smtp_app):
+    with smtp_app.test_request_context():
+        assert mail.send_in_background(None) is None
+        thread = mail.send_in_background(mail.Mail("d@example.jp", "件名", "本文"))
+    thread.join(10)
+    assert FakeSMTP.sent[-1][1]["To"] == "d@example.jp"
+    FakeSMTP.fail = True
+    with smtp_app.test_request_context():
+        thread = mail.send_in_background(mail.Mail("e@example.jp", "件名", "本文"))
+    thread.join(10)
+    assert not thread.is_alive() and FakeSMTP.sent[-1][1]["To"] == "d@example.jp"
+
+
+def test_send_in_background_writes_the_outbox_at_once(app):
+    mail.clear_outbox()
+    with app.test_request_context():
+        assert mail.send_in_background(mail.Mail("f@example.jp", "件名", "本文")) is None
+    assert [m.to for m in mail.outbox()] == ["f@example.jp"]

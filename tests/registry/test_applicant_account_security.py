@@ -3,6 +3,8 @@ and a sign-up tells nobody whether the address is registered (the same hashing w
 
 from __future__ import annotations
 
+import smtplib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -14,7 +16,7 @@ from core.db import utcnow
 from core.errors import ValidationFailed
 from registry.applications import accounts
 from registry.applications.models import ApplicantToken
-from tests.helpers import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD, page_text
 from tests.registry.applications_support import link_capture, token_from
 
 EMAIL = "suzuki@example.co.jp"
@@ -98,3 +100,46 @@ def test_the_already_registered_notice_is_capped_per_hour(app, db_session, polic
     # the notices are no links: nothing they leave behind opens a page
     rows = db_session.scalars(select(ApplicantToken).where(ApplicantToken.purpose == "notice")).all()
     assert rows and all(r.used_at is not None for r in rows)
+
+
+# --- the account forms answer alike whether or not a mail goes out ----------------------------------------------
+
+
+def _join_mail_threads():
+    for thread in threading.enumerate():
+        if thread.name == "keiyaku-mail":
+            thread.join(10)
+
+
+@pytest.fixture
+def refusing_smtp(app, monkeypatch):
+    """A mail server that refuses every connection, slowly: a request waiting for it would be both slower and
+    answered with a failure message only for a registered address."""
+    attempts = []
+
+    def refuse(host, port, timeout):
+        attempts.append(host)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(smtplib, "SMTP", refuse)
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "SMTP_HOST", "mail.example.lg.jp")
+    return attempts
+
+
+@pytest.mark.parametrize(("path", "registered"), [("/portal/password/forgot", "confirmed"),
+                                                  ("/portal/resend", "pending")])
+def test_account_forms_do_not_wait_for_the_mail_server(app, client, db_session, policy, refusing_smtp, path,
+                                                       registered):
+    if registered == "confirmed":
+        accounts.confirm_email(db_session, token_from(_sign_up(app, db_session, policy)), utcnow())
+    else:
+        _sign_up(app, db_session, policy)
+    answers = []
+    for email in (EMAIL, "nobody@example.co.jp"):
+        response = client.post(path, data={"email": email}, follow_redirects=True)
+        answers.append((response.status_code, page_text(response)))
+    _join_mail_threads()
+    assert refusing_smtp == ["mail.example.lg.jp"]  # the mail was tried, after the answer
+    assert answers[0] == answers[1]
+    assert "メールを送信できませんでした" not in answers[0][1]
