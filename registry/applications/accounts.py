@@ -119,6 +119,8 @@ def sign_up(session: Session, *, email: str, firm_name: str, password: str, poli
         return Mail(email, "【入札参加資格審査申請】登録のお申込みについて",
                     "このメールアドレスは既に登録されています。\n"
                     "パスワードをお忘れの場合は、ログイン画面の「パスワードを忘れた場合」から再設定してください。\n"
+                    "登録の確認がお済みでない場合は、ログイン画面の「確認メールが届かない場合」から確認メールを再送して"
+                    "ください。\n"
                     "お心当たりのない場合は、このメールを破棄してください。\n")
     user = User(login_id=email, name=firm_name[:100], email=email, must_change_password=False, is_active=False,
                 deactivated_reason=PENDING_CONFIRMATION, password_hash=hash_password(password, hash_method),
