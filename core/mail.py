@@ -12,7 +12,6 @@ import logging
 import secrets
 import smtplib
 import ssl
-import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, request
+from flask import after_this_request, current_app, request
 from werkzeug.exceptions import SecurityError
 from werkzeug.sansio.utils import host_is_trusted
 
@@ -108,24 +107,26 @@ def send_quietly(mail: Mail | None) -> bool:
     return True
 
 
-def send_in_background(mail: Mail | None) -> threading.Thread | None:
-    """Send after the answer, on a thread of its own: the public account forms must answer alike whether or not
-    a mail goes out (an SMTP round trip, or a failure message, would tell which addresses are registered). A
-    failure is logged only. The outbox backend (development, tests) writes its local file at once."""
+def send_after_response(mail: Mail | None) -> None:
+    """Send once the answer has gone out (when the server closes the response): the public account forms must
+    answer alike whether or not a mail goes out, since an SMTP round trip or a failure message would tell
+    which addresses are registered. A failure is logged only. The outbox backend (development, tests) writes
+    its local file at once."""
     if mail is None:
-        return None
+        return
     app = current_app._get_current_object()
     if app.config["MAIL_BACKEND"] == "outbox":
         send_quietly(mail)
-        return None
+        return
 
-    def run() -> None:
+    def deliver() -> None:
         with app.app_context():
             send_quietly(mail)
 
-    thread = threading.Thread(target=run, name="keiyaku-mail", daemon=True)
-    thread.start()
-    return thread
+    @after_this_request
+    def _after_the_answer(response):
+        response.call_on_close(deliver)
+        return response
 
 
 def outbox() -> list[Mail]:

@@ -41,6 +41,7 @@ def register_labels() -> None:
     register_operations({
         "applicant.sign_up": "申請者の登録",
         "applicant.confirm": "申請者のメールアドレス確認",
+        "applicant.resend": "申請者の確認メールの再送の依頼",
         "applicant.reset_request": "申請者のパスワード再設定の依頼",
         "applicant.reset": "申請者のパスワード再設定",
     }, {"applicant_accounts": "申請者"})
@@ -170,11 +171,23 @@ def confirm_email(session: Session, token: str, now: datetime) -> ApplicantAccou
     return account
 
 
+def _asked(session: Session, operation: str, what: str, email: str, account: ApplicantAccount | None,
+           sent: bool) -> None:
+    """Log a mail request whatever its outcome: the same write for every address, so a registered one does not
+    answer slower (its commit alone would flush to disk)."""
+    email = email[:200]
+    outcome = "" if sent else "（メールは送らない: 未登録・対象外のアドレス、または 1 時間の上限）"
+    record(session, None, operation, f"{what}{outcome}: {email}", target=account,
+           login_id=email[:64])
+
+
 def resend_confirmation(session: Session, email: str, now: datetime, link) -> Mail | None:
-    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == normalize_email(email)))
-    if account is None or account.email_confirmed_at is not None:
-        return None
-    token = _issue(session, account, "confirm", now)
+    email = normalize_email(email)
+    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == email))
+    token = None
+    if account is not None and account.email_confirmed_at is None:
+        token = _issue(session, account, "confirm", now)
+    _asked(session, "applicant.resend", "確認メールの再送の依頼", email, account, token is not None)
     if token is None:
         return None
     return Mail(account.email, "【入札参加資格審査申請】メールアドレスの確認",
@@ -184,14 +197,14 @@ def resend_confirmation(session: Session, email: str, now: datetime, link) -> Ma
 
 def request_password_reset(session: Session, email: str, now: datetime, link) -> Mail | None:
     """The reset mail for a confirmed applicant, or None (the screen answers the same either way)."""
-    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == normalize_email(email)))
-    if account is None or account.email_confirmed_at is None or not account.user.is_active:
-        return None
-    token = _issue(session, account, "reset", now)
+    email = normalize_email(email)
+    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == email))
+    token = None
+    if account is not None and account.email_confirmed_at is not None and account.user.is_active:
+        token = _issue(session, account, "reset", now)
+    _asked(session, "applicant.reset_request", "パスワード再設定の依頼", email, account, token is not None)
     if token is None:
         return None
-    record(session, None, "applicant.reset_request", f"パスワード再設定の依頼: {account.email}", target=account,
-           login_id=account.email)
     return Mail(account.email, "【入札参加資格審査申請】パスワードの再設定",
                 f"{account.firm_name} 様\n\nパスワードの再設定を受け付けました。次のリンクを 1 時間以内に開いて、"
                 f"新しいパスワードを設定してください。\n\n{link(token)}\n\n"
