@@ -110,6 +110,7 @@ def app_environment(database_url: str, storage_dir: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEIYAKU_")}
     env.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY=secrets.token_urlsafe(48),
                KEIYAKU_DATABASE_URL=database_url, KEIYAKU_STORAGE_DIR=storage_dir,
+               KEIYAKU_PUBLIC_URL="http://127.0.0.1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
     return env
 

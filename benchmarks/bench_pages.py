@@ -34,7 +34,8 @@ ADMIN_PASSWORD = "Bn-" + secrets.token_urlsafe(12) + "9a"  # random per run: no 
 
 
 def build_app(database_url: str):
-    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url)
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
+                      KEIYAKU_PUBLIC_URL="http://localhost")
     from core import create_app
 
     app = create_app({"SESSION_COOKIE_SECURE": False})

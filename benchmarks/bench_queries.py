@@ -56,7 +56,8 @@ def build_client(database_url: str, login_id: str, password: str):
     from core import create_app
 
     app = create_app({"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": secrets.token_urlsafe(48),
-                      "KEIYAKU_DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": False})
+                      "KEIYAKU_DATABASE_URL": database_url, "KEIYAKU_PUBLIC_URL": "http://localhost",
+                      "SESSION_COOKIE_SECURE": False})
     client = app.test_client()
     token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
     response = client.post("/login", data={"login_id": login_id, "password": password, "csrf_token": token})

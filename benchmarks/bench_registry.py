@@ -35,7 +35,8 @@ CONSTRUCTION = ["010", "020", "030", "080", "090", "130", "150", "170", "190", "
 
 
 def build_app(database_url: str):
-    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url)
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
+                      KEIYAKU_PUBLIC_URL="http://localhost")
     from core import create_app
 
     return create_app({"SESSION_COOKIE_SECURE": False})

@@ -50,7 +50,7 @@ AUDIT_ENTRIES = 540
 
 def build_app(database_url: str):
     os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
-                      KEIYAKU_ORG_NAME="架空市 総務部契約課")
+                      KEIYAKU_ORG_NAME="架空市 総務部契約課", KEIYAKU_PUBLIC_URL="http://localhost")
     from core import create_app
 
     return create_app()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -88,6 +90,54 @@ def _mail_settings(env: Mapping[str, str], production: bool, mode: str) -> dict:
     }
 
 
+_HOST_NAME = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def _host_names(raw: str, name: str) -> list[str]:
+    """Comma/space separated host names (no scheme, no port); a leading dot admits every subdomain."""
+    hosts = []
+    for part in raw.replace(",", " ").split():
+        dot, label = (".", part[1:]) if part.startswith(".") else ("", part)
+        try:
+            host = dot + label.lower().encode("idna").decode("ascii")
+        except UnicodeError:
+            host = ""
+        if not _HOST_NAME.fullmatch(host):
+            raise ConfigError(f"{name} はホスト名（例: shinsei.example.jp、.example.jp）をカンマで区切って指定してください"
+                              f"（https:// やポート番号は付けません。指定値: {part!r}）。")
+        hosts.append(host)
+    return hosts
+
+
+def _public_address(env: Mapping[str, str], app_env: str, mode: str) -> dict:
+    """The base of the links in mails and the hosts a request may name (Flask ``TRUSTED_HOSTS``).
+
+    A link must never take its host from the request: anyone can send ``Host: evil.example`` and have a working
+    reset link mailed to an address of their own. So production refuses to start the applicant pages (modes
+    ``all`` and ``portal``, which mail links) without ``KEIYAKU_PUBLIC_URL``, and trusts by default only the
+    host of that address; development and tests trust the local machine.
+    """
+    raw = env.get("KEIYAKU_PUBLIC_URL", "").strip().rstrip("/")
+    public_host = None
+    if raw:
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError("KEIYAKU_PUBLIC_URL は https://ホスト名 の形式で指定してください"
+                              f"（例: https://shinsei.example.jp、指定値: {raw!r}）。")
+        public_host = _host_names(parts.hostname, "KEIYAKU_PUBLIC_URL")[0]
+    elif app_env == "production" and mode != "internal":
+        raise ConfigError("申請者のページがある本番環境（KEIYAKU_MODE=all または portal）では KEIYAKU_PUBLIC_URL の設定が"
+                          "必須です（メールのリンクの先頭部分。例: https://shinsei.example.jp）。")
+    trusted = _host_names(env.get("KEIYAKU_TRUSTED_HOSTS", ""), "KEIYAKU_TRUSTED_HOSTS") or None
+    if trusted is None and app_env != "production":
+        trusted = list(LOCAL_HOSTS) + ([public_host] if public_host and public_host not in LOCAL_HOSTS else [])
+    elif trusted is None and public_host:
+        trusted = [public_host]
+    # Base of the links in mails (https://portal.example.lg.jp).
+    return {"PUBLIC_URL": raw or None, "TRUSTED_HOSTS": trusted}
+
+
 def _dev_secret_key() -> str:
     """A per-installation key for development, kept in instance/ so logins survive a restart."""
     path = INSTANCE_DIR / "dev_secret_key"
@@ -150,8 +200,7 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
         # Shared HMAC key of the transfer bundles between a portal-mode and an internal-mode app.
         "TRANSFER_KEY": transfer_key or None,
         "ATTACHMENT_MAX_MB": _int(env, "KEIYAKU_ATTACHMENT_MAX_MB", 10, 1, 100),
-        # Base of the links in mails (https://portal.example.lg.jp); the request's own address when unset.
-        "PUBLIC_URL": env.get("KEIYAKU_PUBLIC_URL", "").strip().rstrip("/") or None,
+        **_public_address(env, app_env, mode),
         "DEBUG": False,
         "TESTING": app_env == "test",
         "SECRET_KEY": secret,

@@ -19,7 +19,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, request
+from flask import after_this_request, current_app, request
+from werkzeug.exceptions import SecurityError
+from werkzeug.sansio.utils import host_is_trusted
 
 log = logging.getLogger("keiyaku.mail")
 _SENT: deque[Mail] = deque(maxlen=200)
@@ -36,10 +38,22 @@ class MailError(RuntimeError):
     """The mail server refused or could not be reached; the message is safe to show."""
 
 
+class UntrustedHost(SecurityError):
+    """No link may be built: production has no ``KEIYAKU_PUBLIC_URL``, or the request names a host outside
+    ``KEIYAKU_TRUSTED_HOSTS`` (answered as HTTP 400)."""
+
+
 def public_url(path: str) -> str:
-    """Absolute address of ``path`` for a link in a mail: ``KEIYAKU_PUBLIC_URL`` or the request's host."""
-    base = current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
-    return base + path
+    """Absolute address of ``path`` for a link in a mail: ``KEIYAKU_PUBLIC_URL``; in development and tests
+    without it, the request's host, and only a trusted one (anyone can send ``Host: evil.example``)."""
+    config = current_app.config
+    if config.get("PUBLIC_URL"):
+        return config["PUBLIC_URL"] + path
+    trusted = config.get("TRUSTED_HOSTS")
+    if config["KEIYAKU_ENV"] == "production" or not trusted or not host_is_trusted(request.host, trusted):
+        log.error("no mail link built for host %r: set KEIYAKU_PUBLIC_URL", request.host)
+        raise UntrustedHost("KEIYAKU_PUBLIC_URL is not set and the request's host is not trusted")
+    return request.url_root.rstrip("/") + path
 
 
 def _message(mail: Mail, sender: str) -> EmailMessage:
@@ -91,6 +105,28 @@ def send_quietly(mail: Mail | None) -> bool:
     except MailError:
         return False
     return True
+
+
+def send_after_response(mail: Mail | None) -> None:
+    """Send once the answer has gone out (when the server closes the response): the public account forms must
+    answer alike whether or not a mail goes out, since an SMTP round trip or a failure message would tell
+    which addresses are registered. A failure is logged only. The outbox backend (development, tests) writes
+    its local file at once."""
+    if mail is None:
+        return
+    app = current_app._get_current_object()
+    if app.config["MAIL_BACKEND"] == "outbox":
+        send_quietly(mail)
+        return
+
+    def deliver() -> None:
+        with app.app_context():
+            send_quietly(mail)
+
+    @after_this_request
+    def _after_the_answer(response):
+        response.call_on_close(deliver)
+        return response
 
 
 def outbox() -> list[Mail]:

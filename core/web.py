@@ -6,10 +6,10 @@ import ipaddress
 import logging
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from core.assets import init_assets
 from core.audit.services import AuditContext, reset_context, set_context
@@ -51,11 +51,17 @@ PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static", "mai
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only local absolute paths are followed after login (no scheme, no host, no ``//`` or ``\\``)."""
+    """Only local absolute paths are followed after login (no scheme, no host, no ``//`` or ``\\``).
+
+    Any control or separator character is refused too: a bare CR would break the Location header (an error
+    page), and browsers drop tabs and newlines from a URL, so ``/<TAB>/evil.example`` would leave the site.
+    """
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False
+    if "\\" in target or not target.isprintable():
+        return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and "\\" not in target and "\n" not in target
+    return not parts.scheme and not parts.netloc
 
 
 def address_allowed(address: str | None, networks) -> bool:
@@ -98,6 +104,20 @@ def query_url(**changes) -> str:
 def init_web(app: Flask) -> None:
     init_compression(app)  # registered first, so it runs after every other after_request hook
     init_assets(app)
+
+    def _refuse_untrusted_host():
+        # Flask keeps the untrusted-host error (TRUSTED_HOSTS) for the dispatch; raise it before any other hook
+        # could build a link from that host.
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_exc):
+        # Plain text: without a trusted host there is no URL adapter for the error page's links.
+        return Response("このアドレス（ホスト名）では利用できません。 / This host name is not served here.\n", 400,
+                        mimetype="text/plain")
 
     @app.before_request
     def _enter():

@@ -87,3 +87,33 @@ def test_login_ids_lowercased_by_upgrade(scratch_database_url):
             assert conn.execute(text("SELECT login_id FROM users")).scalar_one() == "tanaka.t"
     finally:
         engine.dispose()
+
+
+def test_unused_applicant_links_keep_working_after_the_password_stamp_upgrade(scratch_database_url):
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from registry.applications.accounts import password_stamp
+
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "8d2f6a0c3b14")
+    engine = create_engine(scratch_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, login_id, name, password_hash, must_change_password, is_active, "
+                "failed_login_count, created_at, updated_at) VALUES (1, 'a@example.jp', '甲', 'scrypt:1:8:1$s$h', "
+                "false, true, 0, '2026-01-01', '2026-01-01')"))
+            conn.execute(text("INSERT INTO applicant_accounts (id, user_id, firm_name, email, created_at) "
+                              "VALUES (1, 1, '甲', 'a@example.jp', '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO applicant_tokens (account_id, purpose, token_hash, expires_at, used_at, created_at) "
+                "VALUES (1, 'reset', :open, '2026-01-02', NULL, '2026-01-01'),"
+                " (1, 'confirm', :used, '2026-01-02', '2026-01-01', '2026-01-01')"), {"open": "a" * 64, "used": "b" * 64})
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            stamps = dict(conn.execute(text("SELECT token_hash, password_stamp FROM applicant_tokens")).all())
+        assert stamps == {"a" * 64: password_stamp(SimpleNamespace(password_hash="scrypt:1:8:1$s$h")), "b" * 64: None}
+    finally:
+        engine.dispose()

@@ -20,7 +20,10 @@ from core.errors import DomainError, ValidationFailed
 from .models import LoginHistory, LoginSession, User
 from .passwords import PasswordPolicy, hash_password, verify_password
 
-GENERIC_LOGIN_ERROR = "ログインIDまたはパスワードが正しくありません。"
+#: Every refusal before the password is known to be right says this, locked accounts included: a lockout
+#: message only a registered id can earn would tell which ids exist.
+GENERIC_LOGIN_ERROR = ("ログインIDまたはパスワードが正しくありません。パスワードを続けて誤ると、しばらくの間ログインできなく"
+                       "なります。その場合は時間をおいてから再度お試しください。")
 #: ``deactivated_reason`` of an applicant account whose e-mail address is not confirmed yet.
 PENDING_CONFIRMATION = "メールアドレスの確認待ち"
 #: Which accounts may log in on each ``KEIYAKU_MODE``: the internet portal admits applicants only, the
@@ -119,10 +122,11 @@ def authenticate(
         raise LoginFailed(GENERIC_LOGIN_ERROR)
 
     if user.is_locked(now):
+        # The same hashing work and the same answer as for an unknown id (timing and wording alike).
+        verify_password(None, password, settings.hash_method)
         _history(session, login_id, user, "locked", ip, user_agent, now)
         record(session, user, "auth.login_failed", "ログイン失敗（ロック中）", target=user)
-        raise LoginFailed("このアカウントはロックされています。しばらく時間をおいてから再度お試しいただくか、"
-                          "システム管理者に連絡してください。")
+        raise LoginFailed(GENERIC_LOGIN_ERROR)
 
     if not verify_password(user.password_hash, password, settings.hash_method):
         user.failed_login_count += 1
@@ -134,7 +138,6 @@ def authenticate(
             user.failed_login_count = 0
             record(session, user, "auth.locked", f"連続失敗によりアカウントをロック（{settings.lockout_minutes} 分間）",
                    target=user)
-            raise LoginFailed(f"パスワードを続けて誤ったため、アカウントを {settings.lockout_minutes} 分間ロックしました。")
         raise LoginFailed(GENERIC_LOGIN_ERROR)
 
     if not user.is_active:

@@ -3,12 +3,15 @@
 The login is a ``User`` holding only the applicant role, with the e-mail address (lower case) as login id,
 so the lockout, rate limit, login sessions and login history of staff accounts protect applicants too. It
 stays inactive until the address is confirmed through a one-time link (24 hours). Answers never reveal
-whether an address is registered: a sign-up with a known address mails the owner instead.
+whether an address is registered: a sign-up with a known address mails the owner instead (capped like the
+links), after the same password hashing as a new account, so even the response time is the same. A link
+carries a stamp of the password it was mailed under: any new password voids every link mailed before it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -28,7 +31,7 @@ from core.mail import Mail
 
 from .models import ApplicantAccount, ApplicantToken
 
-TOKEN_LIFETIME = {"confirm": timedelta(hours=24), "reset": timedelta(hours=1)}
+TOKEN_LIFETIME = {"confirm": timedelta(hours=24), "reset": timedelta(hours=1), "notice": timedelta(0)}
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 LOGIN_ID_MAX = 64
 MAX_TOKENS_PER_HOUR = 5
@@ -38,6 +41,7 @@ def register_labels() -> None:
     register_operations({
         "applicant.sign_up": "申請者の登録",
         "applicant.confirm": "申請者のメールアドレス確認",
+        "applicant.resend": "申請者の確認メールの再送の依頼",
         "applicant.reset_request": "申請者のパスワード再設定の依頼",
         "applicant.reset": "申請者のパスワード再設定",
     }, {"applicant_accounts": "申請者"})
@@ -47,9 +51,15 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
+def password_stamp(user: User) -> str:
+    """What a mailed link remembers of the password: a digest of its hash (the hash itself stays in users)."""
+    return hashlib.sha256(b"applicant-token:" + (user.password_hash or "").encode()).hexdigest()
+
+
 def _issue(session: Session, account: ApplicantAccount, purpose: str, now: datetime) -> str | None:
     """A new one-time token, or None when this account already got ``MAX_TOKENS_PER_HOUR`` of them (the
-    forms face the internet: nobody may use them to flood a mailbox)."""
+    forms face the internet: nobody may use them to flood a mailbox). A ``notice`` is born used: it only
+    counts towards the cap."""
     recent = session.scalar(select(func.count()).select_from(ApplicantToken).where(
         ApplicantToken.account_id == account.id, ApplicantToken.purpose == purpose,
         ApplicantToken.created_at > now - timedelta(hours=1)))
@@ -57,7 +67,8 @@ def _issue(session: Session, account: ApplicantAccount, purpose: str, now: datet
         return None
     token = secrets.token_urlsafe(32)
     session.add(ApplicantToken(account_id=account.id, purpose=purpose, token_hash=_hash(token),
-                               expires_at=now + TOKEN_LIFETIME[purpose], created_at=now))
+                               password_stamp=password_stamp(account.user), expires_at=now + TOKEN_LIFETIME[purpose],
+                               used_at=now if purpose == "notice" else None, created_at=now))
     return token
 
 
@@ -72,11 +83,12 @@ def normalize_email(raw: str | None) -> str:
 
 
 def sign_up(session: Session, *, email: str, firm_name: str, password: str, policy: PasswordPolicy,
-            hash_method: str, now: datetime, link) -> Mail:
+            hash_method: str, now: datetime, link) -> Mail | None:
     """Create an inactive applicant account and return the confirmation mail.
 
     ``link(token)`` builds the absolute confirmation address. With an address already registered, nothing
-    is created and the mail tells its owner so (the screen shows the same message either way).
+    is created and the mail tells its owner so, at most ``MAX_TOKENS_PER_HOUR`` times an hour (None beyond);
+    the screen shows the same message either way.
     """
     email = normalize_email(email)
     firm_name = normalize_name(firm_name or "").strip()
@@ -96,11 +108,20 @@ def sign_up(session: Session, *, email: str, firm_name: str, password: str, poli
         raise ValidationFailed(errors)
     existing = find_user(session, email)
     if existing is not None:
+        # The scrypt work of a new account, thrown away: a known address must not answer faster.
+        hash_password(password, hash_method)
+        account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.user_id == existing.id))
+        if account is None or _issue(session, account, "notice", now) is None:
+            record(session, None, "applicant.sign_up",
+                   f"登録済みのアドレスでの申請者登録（通知の上限に達したため送信せず）: {email}", login_id=email)
+            return None
         record(session, None, "applicant.sign_up", f"登録済みのアドレスでの申請者登録（通知のみ）: {email}",
                login_id=email)
         return Mail(email, "【入札参加資格審査申請】登録のお申込みについて",
                     "このメールアドレスは既に登録されています。\n"
                     "パスワードをお忘れの場合は、ログイン画面の「パスワードを忘れた場合」から再設定してください。\n"
+                    "登録の確認がお済みでない場合は、ログイン画面の「確認メールが届かない場合」から確認メールを再送して"
+                    "ください。\n"
                     "お心当たりのない場合は、このメールを破棄してください。\n")
     user = User(login_id=email, name=firm_name[:100], email=email, must_change_password=False, is_active=False,
                 deactivated_reason=PENDING_CONFIRMATION, password_hash=hash_password(password, hash_method),
@@ -126,7 +147,9 @@ def _token_row(session: Session, token: str, purpose: str) -> ApplicantToken | N
 
 
 def _usable(row: ApplicantToken | None, now: datetime) -> bool:
-    return row is not None and row.used_at is None and row.expires_at >= now
+    """Unused, unexpired, and mailed under the account's current password."""
+    return (row is not None and row.used_at is None and row.expires_at >= now and row.password_stamp is not None
+            and hmac.compare_digest(row.password_stamp, password_stamp(row.account.user)))
 
 
 def _use_token(session: Session, token: str, purpose: str, now: datetime) -> ApplicantToken:
@@ -148,11 +171,23 @@ def confirm_email(session: Session, token: str, now: datetime) -> ApplicantAccou
     return account
 
 
+def _asked(session: Session, operation: str, what: str, email: str, account: ApplicantAccount | None,
+           sent: bool) -> None:
+    """Log a mail request whatever its outcome: the same write for every address, so a registered one does not
+    answer slower (its commit alone would flush to disk)."""
+    email = email[:200]
+    outcome = "" if sent else "（メールは送らない: 未登録・対象外のアドレス、または 1 時間の上限）"
+    record(session, None, operation, f"{what}{outcome}: {email}", target=account,
+           login_id=email[:64])
+
+
 def resend_confirmation(session: Session, email: str, now: datetime, link) -> Mail | None:
-    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == normalize_email(email)))
-    if account is None or account.email_confirmed_at is not None:
-        return None
-    token = _issue(session, account, "confirm", now)
+    email = normalize_email(email)
+    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == email))
+    token = None
+    if account is not None and account.email_confirmed_at is None:
+        token = _issue(session, account, "confirm", now)
+    _asked(session, "applicant.resend", "確認メールの再送の依頼", email, account, token is not None)
     if token is None:
         return None
     return Mail(account.email, "【入札参加資格審査申請】メールアドレスの確認",
@@ -162,14 +197,14 @@ def resend_confirmation(session: Session, email: str, now: datetime, link) -> Ma
 
 def request_password_reset(session: Session, email: str, now: datetime, link) -> Mail | None:
     """The reset mail for a confirmed applicant, or None (the screen answers the same either way)."""
-    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == normalize_email(email)))
-    if account is None or account.email_confirmed_at is None or not account.user.is_active:
-        return None
-    token = _issue(session, account, "reset", now)
+    email = normalize_email(email)
+    account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.email == email))
+    token = None
+    if account is not None and account.email_confirmed_at is not None and account.user.is_active:
+        token = _issue(session, account, "reset", now)
+    _asked(session, "applicant.reset_request", "パスワード再設定の依頼", email, account, token is not None)
     if token is None:
         return None
-    record(session, None, "applicant.reset_request", f"パスワード再設定の依頼: {account.email}", target=account,
-           login_id=account.email)
     return Mail(account.email, "【入札参加資格審査申請】パスワードの再設定",
                 f"{account.firm_name} 様\n\nパスワードの再設定を受け付けました。次のリンクを 1 時間以内に開いて、"
                 f"新しいパスワードを設定してください。\n\n{link(token)}\n\n"

@@ -34,7 +34,9 @@ STATUSES = {"draft": "下書き", "submitted": "提出済", "under_review": "審
             "accepted": "受理", "rejected": "不受理"}
 #: Where the application was filed: here (``local``) or on a portal-mode app, brought in by a bundle.
 ORIGINS = {"local": "この環境", "portal": "ポータル（転送）"}
-TOKEN_PURPOSES = {"confirm": "メールアドレスの確認", "reset": "パスワードの再設定"}
+#: ``notice``: the "already registered" mail of a sign-up with a known address. It carries no link; its row
+#: (born used) only counts towards the hourly cap of mails per account.
+TOKEN_PURPOSES = {"confirm": "メールアドレスの確認", "reset": "パスワードの再設定", "notice": "登録済みの通知"}
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,14 @@ class ApplicantToken(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("applicant_accounts.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(10))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: A digest of the account's password hash when the link was mailed: any new password (a reset, a change,
+    #: one issued by an administrator) changes the hash and so voids every link mailed before it.
+    password_stamp: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    account: Mapped[ApplicantAccount] = relationship()
 
 
 class Application(Base):

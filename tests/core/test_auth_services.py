@@ -63,10 +63,10 @@ def test_lockout_after_threshold_refuses_even_the_right_password(db_session, cre
     for _ in range(settings.lockout_threshold - 1):
         with pytest.raises(services.LoginFailed):
             _auth(db_session, user.login_id, "wrong", settings, now)
-    with pytest.raises(services.LoginFailed, match=f"{settings.lockout_minutes} 分間ロック"):
+    with pytest.raises(services.LoginFailed, match="しばらくの間ログインできなくなります"):
         _auth(db_session, user.login_id, "wrong", settings, now)
     assert user.locked_until == now + timedelta(minutes=settings.lockout_minutes)
-    with pytest.raises(services.LoginFailed, match="ロックされています"):
+    with pytest.raises(services.LoginFailed, match="しばらくの間ログインできなくなります"):
         _auth(db_session, user.login_id, TEST_PASSWORD, settings, now + timedelta(minutes=1))
     assert "auth.locked" in _operations(db_session)
     # after the lock period the right password works again and the counter resets

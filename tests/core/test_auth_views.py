@@ -50,7 +50,7 @@ def test_locked_account_message(client, create_user, app):
     for _ in range(app.config["LOCKOUT_THRESHOLD"]):
         login(client, user, "wrong")
     html = page_text(login(client, user))
-    assert "ロックされています" in html
+    assert "しばらくの間ログインできなくなります" in html
 
 
 def test_rate_limit_answers_429(app, client, monkeypatch):

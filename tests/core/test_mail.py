@@ -8,6 +8,7 @@ import smtplib
 from pathlib import Path
 
 import pytest
+from flask import Response
 
 from core import mail
 
@@ -76,8 +77,24 @@ def test_smtp_failure_is_reported_not_raised_by_send_quietly(smtp_app):
         assert mail.send_quietly(None) is True
 
 
-def test_public_url_prefers_the_setting(app, monkeypatch):
-    with app.test_request_context("/", base_url="http://10.0.0.5:8000"):
-        assert mail.public_url("/portal/x") == "http://10.0.0.5:8000/portal/x"
-        monkeypatch.setitem(app.config, "PUBLIC_URL", "https://portal.example.lg.jp")
-        assert mail.public_url("/portal/x") == "https://portal.example.lg.jp/portal/x"
+def test_send_after_response_sends_once_the_answer_is_closed_and_only_logs_a_failure(smtp_app):
+    with smtp_app.test_request_context():
+        assert mail.send_after_response(None) is None
+        mail.send_after_response(mail.Mail("d@example.jp", "件名", "本文"))
+        response = smtp_app.process_response(Response("ok"))
+    assert FakeSMTP.sent == []  # not while the answer is on its way
+    response.close()
+    assert FakeSMTP.sent[-1][1]["To"] == "d@example.jp"
+    FakeSMTP.fail = True
+    with smtp_app.test_request_context():
+        mail.send_after_response(mail.Mail("e@example.jp", "件名", "本文"))
+        response = smtp_app.process_response(Response("ok"))
+    response.close()  # logged, not raised
+    assert FakeSMTP.sent[-1][1]["To"] == "d@example.jp"
+
+
+def test_send_after_response_writes_the_outbox_at_once(app):
+    mail.clear_outbox()
+    with app.test_request_context():
+        mail.send_after_response(mail.Mail("f@example.jp", "件名", "本文"))
+    assert [m.to for m in mail.outbox()] == ["f@example.jp"]

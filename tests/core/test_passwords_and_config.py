@@ -54,7 +54,8 @@ class TestConfig:
             load_config({})
 
     def test_production_with_key_is_hardened(self):
-        config = load_config({"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40})
+        config = load_config({"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40,
+                              "KEIYAKU_PUBLIC_URL": "https://shinsei.example.jp"})
         assert config["SESSION_COOKIE_SECURE"] is True
         assert config["SESSION_COOKIE_HTTPONLY"] is True
         assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -107,7 +108,8 @@ class TestConfig:
         assert config["MODE"] == "all" and config["TRANSFER_KEY"] is None and config["ATTACHMENT_MAX_MB"] == 10
 
     def test_production_portal_needs_smtp(self):
-        production = {"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40}
+        production = {"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40,
+                      "KEIYAKU_PUBLIC_URL": "https://shinsei.example.jp"}
         with pytest.raises(ConfigError, match="KEIYAKU_SMTP_HOST"):
             load_config({**production, "KEIYAKU_MODE": "portal"})
         config = load_config({**production, "KEIYAKU_MODE": "portal", "KEIYAKU_SMTP_HOST": "mail.example.lg.jp"})
