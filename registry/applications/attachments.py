@@ -98,6 +98,9 @@ def _check_pdf_structure(name: str, content: bytes, fail) -> None:
         found = pdf_content.active_content(content)
     except pdf_content.PdfEncrypted:
         fail(f"「{name}」はパスワードや暗号化で保護されています。保護を外した PDF を添付してください。")
+    except pdf_content.PdfTooComplex as exc:
+        fail(f"「{name}」は PDF の構造が複雑すぎるため確認できません（オブジェクト {exc.count:,} 個。上限 "
+             f"{pdf_content.MAX_OBJECTS:,} 個）。印刷用の PDF に保存し直すか、ページを分けて添付してください。")
     except pdf_content.PdfUnreadable:
         fail(f"「{name}」は PDF として読み取れません（ファイルが壊れているか、PDF の形式になっていません）。"
              "元のファイルから PDF に保存し直して添付してください。")

@@ -13,6 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from core.errors import ValidationFailed
+from registry.applications import pdf_content
 from registry.applications.attachments import check_file
 from registry.applications.demo import DEMO_PDF
 from tests.registry.applications_support import PDF
@@ -153,3 +154,11 @@ def test_a_file_that_does_not_parse_is_refused():
 def test_a_truncated_pdf_is_refused():
     data = reportlab_pdf(pageCompression=1)
     assert "完結していません" in refused(data[: len(data) // 2])
+
+
+def test_a_pdf_with_too_many_objects_is_refused(monkeypatch):
+    # Each object costs time to check; the cap keeps one upload's check short (a certificate needs few).
+    data = reportlab_pdf()
+    assert check_file("certificate.pdf", data, 10 * MB)
+    monkeypatch.setattr(pdf_content, "MAX_OBJECTS", 3)
+    assert "構造が複雑すぎる" in refused(data)
