@@ -131,3 +131,15 @@ def test_the_cli_refuses_the_bomb(app, tmp_path, bomb):
     path.write_bytes(bomb)
     result = app.test_cli_runner().invoke(args=["import", "users", str(path), "--dry-run"])
     assert result.exit_code == 2 and "展開すると大きすぎる" in result.output
+
+
+def test_the_limit_settings_are_read_and_bounded():
+    from core.config import ConfigError, load_config
+
+    config = load_config({"KEIYAKU_ENV": "test", "KEIYAKU_XLSX_MAX_EXPANDED_MB": "50", "KEIYAKU_ZIP_MAX_RATIO": "30"})
+    assert archives.xlsx_limits(config) == archives.ZipLimits(max_total=50 * MB, max_member=100 * MB, max_ratio=30,
+                                                              max_members=1_000)
+    for name in ("KEIYAKU_XLSX_MAX_EXPANDED_MB", "KEIYAKU_XLSX_MAX_MEMBER_MB", "KEIYAKU_ZIP_MAX_RATIO",
+                 "KEIYAKU_TRANSFER_MANIFEST_MAX_MB"):
+        with pytest.raises(ConfigError, match=name):
+            load_config({"KEIYAKU_ENV": "test", name: "0"})
