@@ -200,6 +200,13 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
         # Shared HMAC key of the transfer bundles between a portal-mode and an internal-mode app.
         "TRANSFER_KEY": transfer_key or None,
         "ATTACHMENT_MAX_MB": _int(env, "KEIYAKU_ATTACHMENT_MAX_MB", 10, 1, 100),
+        # ZIP uploads (.xlsx imports, transfer bundles) are refused before reading when their declared sizes
+        # pass these: expanded total and per member of an Excel file, ratio of any member over 1 MB.
+        "XLSX_MAX_EXPANDED_MB": _int(env, "KEIYAKU_XLSX_MAX_EXPANDED_MB", 200, 1, 4096),
+        "XLSX_MAX_MEMBER_MB": _int(env, "KEIYAKU_XLSX_MAX_MEMBER_MB", 100, 1, 4096),
+        "ZIP_MAX_RATIO": _int(env, "KEIYAKU_ZIP_MAX_RATIO", 100, 10, 2000),
+        # manifest.json of a transfer bundle (its attachments are capped by ATTACHMENT_MAX_MB).
+        "TRANSFER_MANIFEST_MAX_MB": _int(env, "KEIYAKU_TRANSFER_MANIFEST_MAX_MB", 16, 1, 1024),
         **_public_address(env, app_env, mode),
         "DEBUG": False,
         "TESTING": app_env == "test",

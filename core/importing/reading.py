@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+
+from core import archives
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -50,13 +55,36 @@ class Table:
     rows: Iterator[tuple[int, list[str]]]
 
 
-def read_table(data: bytes, file_name: str, encoding: str = "auto") -> Table:
-    """Open CSV (any of the encodings above) or .xlsx (first sheet) as rows of text cells."""
+#: Limits of an Excel file outside an app (the app's come from its config, ``archives.xlsx_limits``).
+XLSX_LIMITS = archives.ZipLimits(max_total=200 * archives.MB, max_member=100 * archives.MB, max_ratio=100,
+                                 max_members=1_000)
+
+
+def read_table(data: bytes, file_name: str, encoding: str = "auto",
+               xlsx_limits: archives.ZipLimits | None = None) -> Table:
+    """Open CSV (any of the encodings above) or .xlsx (first sheet) as rows of text cells.
+
+    An .xlsx is refused before it is opened when its declared sizes pass ``xlsx_limits`` (by default the app's)."""
     if data.startswith(XLSX_MAGIC) or file_name.lower().endswith(".xlsx"):
+        check_xlsx_size(data, xlsx_limits)
         return Table("xlsx", _xlsx_rows(data))
     text, used = decode(data, encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     return Table(used, ((n, row) for n, row in enumerate(reader, start=1)))
+
+
+def check_xlsx_size(data: bytes, limits: archives.ZipLimits | None = None) -> None:
+    """Refuse an Excel file that would expand beyond the limits (a small file of gigabytes of XML)."""
+    if limits is None:
+        limits = archives.xlsx_limits(current_app.config) if has_app_context() else XLSX_LIMITS
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            archives.check_declared(archive, limits)
+    except zipfile.BadZipFile:
+        return  # openpyxl says the file is unreadable, in the same words as for any damaged file
+    except archives.ArchiveTooLarge as exc:
+        raise FileUnreadable(f"Excel ファイル（.xlsx）が展開すると大きすぎるため、読み込みませんでした: {exc}"
+                             "データの入ったシートだけを新しいブックにコピーして保存し直すか、CSV で保存してください。") from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:

@@ -2,10 +2,10 @@
 
 The type is decided by the file's first bytes (PDF, JPEG, PNG), never by the name or the browser's
 Content-Type, and the extension must agree with it. A PDF must be complete (``%%EOF`` near its end), not
-encrypted and free of active content (JavaScript, launch actions, embedded files), because staff open
-these files on LGWAN terminals (a screen, not a guarantee: objects inside compressed object streams are not
-scanned, so the deployment guide still asks for a PDF viewer with JavaScript off). Images must carry their
-end marker. The applicant's file name is kept for
+encrypted, parsable, and free of active content and external actions (scripts, links to web addresses or
+other files, form submission, launch actions, embedded files, media), because staff open these files on LGWAN
+terminals: ``pdf_content`` walks every object with a PDF parser, those in compressed object streams too.
+Images must carry their end marker. The applicant's file name is kept for
 display only; the file is kept by ``core.storage`` (area ``attachments``, a random name).
 """
 
@@ -18,9 +18,12 @@ from dataclasses import dataclass
 
 from core.errors import ValidationFailed
 
+from . import pdf_content
+
 TYPES = {"application/pdf": ("PDF", (".pdf",)), "image/jpeg": ("JPEG", (".jpg", ".jpeg")),
          "image/png": ("PNG", (".png",))}
-#: Names in a PDF that run code or carry files; an application document needs none of them.
+#: Names in a PDF that run code or carry files, also looked for in the raw bytes (an object left outside the
+#: cross-reference table is invisible to the parser but not to every viewer).
 PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
 #: The ``core.storage`` area of attachment files.
 AREA = "attachments"
@@ -77,12 +80,34 @@ def check_file(raw_name: str | None, content: bytes, max_bytes: int) -> CheckedF
         scanned = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes.fromhex(m[1].decode("ascii")), content)
         if b"/Encrypt" in scanned:
             fail(f"「{name}」はパスワードや暗号化で保護されています。保護を外した PDF を添付してください。")
-        found = [token.decode() for token in PDF_ACTIVE if re.search(re.escape(token) + rb"(?![A-Za-z])", scanned)]
+        found = [pdf_content.LABELS[token.decode()] for token in PDF_ACTIVE
+                 if re.search(re.escape(token) + rb"(?![A-Za-z])", scanned)]
         if found:
-            fail(f"「{name}」にはスクリプトや埋め込みファイル（{', '.join(found)}）が含まれています。"
-                 "印刷用の PDF に保存し直して添付してください。")
+            fail(_active_message(name, found))
+        _check_pdf_structure(name, content, fail)
     elif content_type == "image/jpeg" and b"\xff\xd9" not in content[-1024:]:
         fail(f"「{name}」は JPEG として完結していません（ファイルが壊れています）。")
     elif content_type == "image/png" and b"IEND" not in content[-64:]:
         fail(f"「{name}」は PNG として完結していません（ファイルが壊れています）。")
     return CheckedFile(content, content_type, name, hashlib.sha256(content).hexdigest())
+
+
+def _check_pdf_structure(name: str, content: bytes, fail) -> None:
+    """The parser's view of the PDF (the byte scan above cannot see inside compressed object streams)."""
+    try:
+        found = pdf_content.active_content(content)
+    except pdf_content.PdfEncrypted:
+        fail(f"「{name}」はパスワードや暗号化で保護されています。保護を外した PDF を添付してください。")
+    except pdf_content.PdfTooComplex as exc:
+        fail(f"「{name}」は PDF の構造が複雑すぎるため確認できません（オブジェクト {exc.count:,} 個。上限 "
+             f"{pdf_content.MAX_OBJECTS:,} 個）。印刷用の PDF に保存し直すか、ページを分けて添付してください。")
+    except pdf_content.PdfUnreadable:
+        fail(f"「{name}」は PDF として読み取れません（ファイルが壊れているか、PDF の形式になっていません）。"
+             "元のファイルから PDF に保存し直して添付してください。")
+    if found:
+        fail(_active_message(name, found))
+
+
+def _active_message(name: str, found: list[str]) -> str:
+    return (f"「{name}」にはスクリプトやリンクなど、ファイルの外に働きかける内容（{'、'.join(found)}）が"
+            "含まれています。リンクやスクリプトのない印刷用の PDF に保存し直して添付してください。")

@@ -10,19 +10,18 @@ A bundle is one ZIP file: ``manifest.json`` (what it carries, with the SHA-256 a
 - ``decisions`` (internal → portal): review steps (審査中, 差戻し with comments, 受理 with the 業者番号,
   不受理), so applicants on the portal see their status and get their mail.
 
-Reading refuses, before anything is written: a bad signature, a file whose hash or size differs from the
-manifest, a member the manifest does not list, a bundle id already read (replay), and an item older than
-what is here (a stale revision would roll an application back). Reading is all or nothing.
+Reading refuses, before anything is written: a bundle whose declared sizes pass the limits (checked before
+anything is decompressed: ``manifest.json`` and ``signature`` are read with a bound, before the signature
+check), a bad signature, a file whose hash or size differs from the manifest, a member the manifest does not
+list, an attachment the manifest names but the bundle lacks, an attachment that fails the upload checks (the
+dry run checks them too), a bundle id already read (replay), and an item older than what is here (a stale
+revision would roll an application back). Reading is all or nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import io
-import json
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,16 +30,14 @@ from sqlalchemy.orm import Session
 
 from core.audit.queries import register_operations
 from core.audit.services import record
-from core.errors import DomainError, ValidationFailed
 from core.mail import Mail
 from core.storage import Storage
 
 from . import attachments as files
+from .bundle_archive import FORMAT, AttachmentReader, BundleLimits, BundleRefused, open_verified
+from .bundle_archive import write as _write
 from .models import DECIDED_STATES, Application, ApplicationAttachment, ApplicationEvent, TransferBundle
 
-FORMAT = "keiyaku-transfer/1"
-MAX_MEMBERS = 20_000
-MAX_TOTAL_BYTES = 4 * 1024**3
 PORTAL_LABEL = "ポータル（転送）"
 CITY_LABEL = "審査担当（庁内から転送）"
 
@@ -51,10 +48,6 @@ def register_labels() -> None:
         "transfer.import": "転送ファイルの取込",
         "transfer.refused": "転送ファイルの取込拒否",
     }, {"transfer_bundles": "転送ファイル"})
-
-
-class BundleRefused(DomainError):
-    """The bundle cannot be read; the message names why (safe to show)."""
 
 
 @dataclass
@@ -72,33 +65,12 @@ class BundleReport:
         return len(self.new) + len(self.updated) + len(self.skipped)
 
 
-def _key(key: str | None) -> bytes:
-    if not key:
-        raise BundleRefused("KEIYAKU_TRANSFER_KEY が設定されていません。ポータルと庁内の両方に同じ鍵を設定してください。")
-    return key.encode("utf-8")
-
-
-def _sign(key: str | None, manifest: bytes) -> str:
-    return hmac.new(_key(key), manifest, hashlib.sha256).hexdigest()
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _write(manifest: dict, blobs: dict[str, bytes], key: str | None) -> bytes:
-    body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", body)
-        archive.writestr("signature", _sign(key, body))
-        for name, blob in blobs.items():
-            archive.writestr(name, blob)
-    return out.getvalue()
 
 
 def _events(application: Application, since: datetime | None) -> list[dict]:
@@ -188,43 +160,13 @@ def record_refusal(session: Session, actor, data: bytes, reason: str) -> None:
 # --- reading -------------------------------------------------------------------------------------------------------
 
 
-def _open(data: bytes, key: str | None) -> tuple[dict, zipfile.ZipFile]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        names = archive.namelist()
-    except zipfile.BadZipFile:
-        raise BundleRefused("転送ファイルではありません（ZIP 形式として読めません）。") from None
-    if len(names) > MAX_MEMBERS or sum(i.file_size for i in archive.infolist()) > MAX_TOTAL_BYTES:
-        raise BundleRefused("転送ファイルが大きすぎます。")
-    if "manifest.json" not in names or "signature" not in names:
-        raise BundleRefused("転送ファイルに manifest.json または signature がありません。")
-    body = archive.read("manifest.json")
-    signature = archive.read("signature").decode("ascii", "replace").strip()
-    if not hmac.compare_digest(signature, _sign(key, body)):
-        raise BundleRefused("署名が一致しません。改ざんされたか、鍵（KEIYAKU_TRANSFER_KEY）が違います。取り込みませんでした。")
-    try:
-        manifest = json.loads(body)
-    except ValueError:
-        raise BundleRefused("manifest.json を読めません。") from None
-    if manifest.get("format") != FORMAT:
-        raise BundleRefused(f"対応していない形式です（{manifest.get('format')!r}）。")
-    listed = manifest.get("files") or {}
-    extra = sorted(set(names) - {"manifest.json", "signature"} - set(listed))
-    if extra:
-        raise BundleRefused(f"署名の対象でないファイルが含まれています: {', '.join(extra[:3])}")
-    for name, meta in listed.items():
-        if name not in names:
-            raise BundleRefused(f"{name} がありません。")
-        blob = archive.read(name)
-        if len(blob) != meta.get("size") or hashlib.sha256(blob).hexdigest() != meta.get("sha256"):
-            raise BundleRefused(f"{name} の内容が署名と一致しません。取り込みませんでした。")
-    return manifest, archive
-
-
 def read_bundle(session: Session, actor, data: bytes, *, key: str | None, expect: str, storage_root: str,
-                now: datetime, dry_run: bool = False) -> BundleReport:
-    """Verify and (unless ``dry_run``) apply a bundle of the ``expect``-ed content."""
-    manifest, archive = _open(data, key)
+                now: datetime, dry_run: bool = False, limits: BundleLimits | None = None) -> BundleReport:
+    """Verify and (unless ``dry_run``) apply a bundle of the ``expect``-ed content.
+
+    The dry run makes every check the import makes (attachments included) and writes nothing."""
+    limits = limits or BundleLimits()
+    manifest, archive = open_verified(data, key, limits)
     if manifest.get("content") != expect:
         wanted = "申請（ポータルから）" if expect == "applications" else "審査結果（庁内から）"
         raise BundleRefused(f"この画面・コマンドで取り込めるのは{wanted}の転送ファイルです。")
@@ -235,8 +177,12 @@ def read_bundle(session: Session, actor, data: bytes, *, key: str | None, expect
         raise BundleRefused(f"この転送ファイル（{bundle_id}）は取込済みです（同じファイルは 2 回取り込めません）。")
     report = BundleReport(bundle_id, expect, manifest.get("created_at") or "")
     apply = _apply_application if expect == "applications" else _apply_decision
-    for item in manifest.get("items") or []:
-        apply(session, item, archive, report, storage_root, now, dry_run)
+    reader = AttachmentReader(archive, manifest.get("files") or {}, limits)
+    for number, item in enumerate(manifest.get("items") or [], start=1):
+        try:
+            apply(session, item, reader, report, storage_root, now, dry_run)
+        except (KeyError, TypeError) as exc:  # signed, yet not what this version writes
+            raise BundleRefused(f"manifest.json の {number} 件目の内容が不完全です（{exc}）。取り込みませんでした。") from None
     if dry_run:
         return report
     session.add(TransferBundle(bundle_id=bundle_id, direction="in", content=expect, created_at=now,
@@ -258,7 +204,7 @@ def _add_events(session: Session, application: Application, events: list[dict], 
                                      comment=e.get("comment")))
 
 
-def _apply_application(session, item, archive, report, storage_root, now, dry_run) -> None:
+def _apply_application(session, item, reader: AttachmentReader, report, storage_root, now, dry_run) -> None:
     reference = item["reference"]
     application = session.scalar(select(Application).where(Application.reference == reference))
     if application is not None and application.origin != "portal":
@@ -268,6 +214,8 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
         return
     if application is not None and not application.can("submit"):
         raise BundleRefused(f"受付番号 {reference} は「{application.status_label}」のため、再提出を取り込めません。")
+    for doc in item["attachments"]:  # before anything is written, and in the dry run too
+        reader.attachment(reference, doc)
     (report.updated if application else report.new).append(f"{reference} {item['firm_name']}")
     if dry_run:
         return
@@ -296,11 +244,7 @@ def _apply_application(session, item, archive, report, storage_root, now, dry_ru
     for doc in item["attachments"]:
         if doc["sha256"] in kept:
             continue
-        blob = archive.read(f"files/{doc['sha256']}")
-        try:  # the same checks as on upload: a signed bundle is trusted for origin, not for content
-            checked = files.check_file(doc["original_name"], blob, len(blob))
-        except ValidationFailed as exc:
-            raise BundleRefused(f"受付番号 {reference} の添付「{doc['original_name']}」: {exc}") from None
+        blob, checked = reader.attachment(reference, doc)
         session.add(ApplicationAttachment(application_id=application.id, document_code=doc["document_code"],
                                           original_name=checked.original_name,
                                           stored_name=Storage(storage_root).save(session, files.AREA, blob).name,
@@ -323,7 +267,7 @@ DECISION_MAILS = {
 }
 
 
-def _apply_decision(session, item, archive, report, storage_root, now, dry_run) -> None:
+def _apply_decision(session, item, reader, report, storage_root, now, dry_run) -> None:
     reference = item["reference"]
     application = session.scalar(select(Application).where(Application.reference == reference,
                                                            Application.origin == "local"))

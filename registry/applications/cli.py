@@ -54,7 +54,8 @@ def _read(kind: str, file: str, dry_run: bool) -> None:
         sys.exit(1)
     try:
         report = bundles.read_bundle(db.session, None, data, key=config["TRANSFER_KEY"], expect=kind,
-                                     storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=dry_run)
+                                     storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=dry_run,
+                                     limits=bundles.BundleLimits.from_config(config))
     except bundles.BundleRefused as exc:
         db.session.rollback()
         bundles.record_refusal(db.session, None, data, str(exc))

@@ -70,7 +70,8 @@ def application_transfer():
             return redirect(url_for(PAGE))
         with transaction() as tx:
             report = bundles.read_bundle(db.session, current_user, pending, key=config["TRANSFER_KEY"],
-                                         expect="applications", storage_root=config["STORAGE_DIR"], now=utcnow())
+                                         expect="applications", storage_root=config["STORAGE_DIR"], now=utcnow(),
+                                         limits=bundles.BundleLimits.from_config(config))
         if not tx.ok:
             return _refused(form, pending, tx.general)
         storage.discard(TRANSFER_AREA, f"{pending_sha}.zip")
@@ -83,7 +84,8 @@ def application_transfer():
         return _transfer_page(form, general=["転送ファイルを選んでください。"], status=422)
     with transaction(dry_run=True) as tx:
         report = bundles.read_bundle(db.session, current_user, data, key=config["TRANSFER_KEY"], expect="applications",
-                                     storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=True)
+                                     storage_root=config["STORAGE_DIR"], now=utcnow(), dry_run=True,
+                                     limits=bundles.BundleLimits.from_config(config))
     if not tx.ok:
         return _refused(form, data, tx.general)
     sha = Storage.for_app().save_temporary(TRANSFER_AREA, data, ttl_seconds=PENDING_BUNDLE_SECONDS, suffix=".zip",

@@ -16,9 +16,9 @@ from core.auth.roles import Role
 from core.db import db
 from core.timefmt import today
 from tests.e2e.test_admin_journey import _login
+from tests.registry.applications_support import PDF
 
 PASSWORD = "Applicant-Passw0rd-26"
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 def _staff(live_app) -> str:

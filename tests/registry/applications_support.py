@@ -19,8 +19,11 @@ from tests.helpers import TEST_PASSWORD
 
 _seq = itertools.count(1)
 
-# Minimal files of each accepted type (the checks look at the magic bytes and the end markers only).
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# Minimal files of each accepted type. A PDF must parse (a catalog, a page tree and one blank A4 page).
+PDF_BODY = (b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<<>>>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = b"%PDF-1.4\n" + PDF_BODY
 PNG = (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
        + b"\x00\x00\x00\x00IEND\xaeB`\x82")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 16 + b"\xff\xd9"
@@ -31,7 +34,7 @@ KEISHIN_FIGURES = {"x1": 1270, "x2": 1323, "y": 1120, "z": 976, "w": 1235, "p": 
 
 def pdf(tag: str) -> bytes:
     """A minimal PDF whose bytes (and so its SHA-256) differ by ``tag``."""
-    return b"%PDF-1.4\n%" + tag.encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return b"%PDF-1.4\n%" + tag.encode() + b"\n" + PDF_BODY
 
 
 def corporate_number(base12: str | None = None) -> str:

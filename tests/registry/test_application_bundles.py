@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
 from core.db import utcnow
-from registry.applications import bundles, review, services
+from registry.applications import bundle_archive, bundles, review, services
 from registry.applications.bundles import BundleRefused
 from registry.applications.models import Application, ApplicationEvent, TransferBundle
 from tests.registry.applications_support import company, make_account, pdf, submitted_application, technician_row
@@ -115,7 +115,7 @@ def test_export_applications_writes_a_signed_bundle(db_session, storage, portal)
     manifest_bytes = content["manifest.json"]
     manifest = json.loads(manifest_bytes)
     assert manifest["format"] == bundles.FORMAT and manifest["content"] == "applications"
-    assert content["signature"].decode() == bundles._sign(KEY, manifest_bytes)
+    assert content["signature"].decode() == bundle_archive.sign(KEY, manifest_bytes)
     [item] = manifest["items"]
     assert item["reference"] == application.reference and item["revision"] == 1
     assert {doc["document_code"] for doc in item["attachments"]} == {a.document_code

@@ -264,7 +264,7 @@ def test_active_content_hidden_by_name_escapes_is_refused(db_session, account, d
 
 def test_active_content_names_are_matched_whole(db_session, account, draft, storage):
     # "/JavaScriptFoo" is another name; the check looks for the name itself.
-    data = b"%PDF-1.4\n1 0 obj<</JavaScriptish 1>>endobj\ntrailer<<>>\n%%EOF\n"
+    data = PDF.replace(b"/Type/Catalog", b"/Type/Catalog/JavaScriptish 1")
     assert attach(db_session, account, draft, storage, data=data).content_type == "application/pdf"
 
 

@@ -17,8 +17,8 @@ from core.timefmt import today
 from registry.applications.models import ApplicantAccount, Application
 from registry.contractors.models import Contractor
 from tests.helpers import TEST_PASSWORD, login, page_text
+from tests.registry.applications_support import PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32 + b"IEND\xaeB`\x82"
 
 
