@@ -61,6 +61,38 @@ def render_select(field, **attrs) -> Markup:
     return Markup(f"<select {head}>{options}</select>")  # noqa: S704 (each part escaped above)
 
 
+def render_input(field, **attrs) -> Markup:
+    """An ``<input>`` of a WTForms text or date field, written directly for the same reason as ``render_select``
+    (a filter panel renders several on every list request). Same markup as ``field(**attrs)``."""
+    widget = field.widget
+    attrs.setdefault("id", field.id)
+    attrs.setdefault("type", widget.input_type)
+    if "value" not in attrs:
+        attrs["value"] = field._value()
+    flags = field.flags
+    for name in getattr(widget, "validation_attrs", ()):
+        if name not in attrs and getattr(flags, name, None) is not None:
+            value = getattr(flags, name)
+            attrs[name] = value() if callable(value) else value
+    attrs["name"] = field.name
+    return Markup(f"<input {_attributes(attrs)}>")  # noqa: S704 (escaped by _attributes)
+
+
+def _attributes(attrs: dict) -> str:
+    """``html_params`` of WTForms: sorted, ``class_`` → ``class``, ``data_x``/``aria_x`` → ``data-x``/``aria-x``,
+    True bare, False and None left out, values escaped."""
+    parts = []
+    for key, value in sorted(attrs.items()):
+        key = key.rstrip("_")
+        if key.startswith(("data_", "aria_")):
+            key = key.replace("_", "-")
+        if value is True:
+            parts.append(str(escape(key)))
+        elif value is not False and value is not None:
+            parts.append(f'{escape(key)}="{escape(value)}"')
+    return " ".join(parts)
+
+
 @lru_cache(maxsize=8192)
 def _option(value: str, label: str) -> tuple[str, str]:
     """The markup of one option, plain and selected: code lists repeat on every list page, escaping them

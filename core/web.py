@@ -209,9 +209,10 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["jdate"] = _jdate
     app.jinja_env.filters["yen"] = format_yen
-    from core.formtools import render_select
+    from core.formtools import render_input, render_select
 
     app.jinja_env.globals["select_field"] = render_select
+    app.jinja_env.globals["input_field"] = render_input
     app.jinja_env.globals["query_url"] = query_url
 
     @app.context_processor

@@ -1,9 +1,10 @@
-"""The direct select renderer writes the same markup as WTForms (list pages use it for speed)."""
+"""The direct select and input renderers write the same markup as WTForms (list pages use them for speed)."""
 
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectField
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
-from core.formtools import JapaneseForm, choices, render_select
+from core.formtools import DateInputField, JapaneseForm, choices, render_input, render_select
 
 
 class _Form(JapaneseForm):
@@ -11,6 +12,10 @@ class _Form(JapaneseForm):
         csrf = False
 
     kind = SelectField("種類", validate_choice=False, default="")
+    q = StringField("名称", validators=[Optional(), Length(max=100)])
+    code = StringField("番号", validators=[DataRequired(), Length(min=2, max=8)])
+    day = DateInputField("日付", validators=[Optional()])
+    count = IntegerField("件数", validators=[Optional()])
 
 
 def test_render_select_matches_wtforms(app):
@@ -19,3 +24,18 @@ def test_render_select_matches_wtforms(app):
             form = _Form(MultiDict(data))
             form.kind.choices = choices([("", "すべて"), ("a", "A <甲>"), ("b", "B & 乙"), ("<&>", "記号")])
             assert str(render_select(form.kind, class_="select")) == str(form.kind(class_="select"))
+
+
+def test_render_input_matches_wtforms(app):
+    attribute_sets = ({}, {"class_": "input", "placeholder": '例: "<テスト>" & 1'},
+                      {"class_": "input", "type": "date", "aria-describedby": "hint"},
+                      {"data_role": "filter", "aria_label": "名称", "autofocus": True, "readonly": False})
+    with app.test_request_context("/"):
+        for data in ({"q": 'a"<b>&', "code": "12", "day": "2026-04-01", "count": "5"}, {},
+                     {"day": "2026-13-40", "count": "x"}):
+            form = _Form(MultiDict(data))
+            form.validate()
+            for name in ("q", "code", "day", "count"):
+                for attrs in attribute_sets:
+                    field = form[name]
+                    assert str(render_input(field, **attrs)) == str(field(**attrs)), (name, attrs, data)
