@@ -59,8 +59,8 @@ def build_app(database_url: str):
 def fill(app) -> None:
     from sqlalchemy import insert
 
+    from core.audit.chain import audit_key, entry_hash
     from core.audit.models import AuditEntry, AuditHead
-    from core.audit.services import entry_hash
     from core.auth import admin_services
     from core.auth.models import User
     from core.auth.passwords import hash_password
@@ -96,11 +96,12 @@ def fill(app) -> None:
                                target_id=str(n % USERS + 1),
                                summary=f"利用者を変更: staff{n % USERS:04d}（髙﨑 職員{n % USERS:04d}）",
                                details=None, prev_hash=prev)
-            entry.hash = entry_hash(entry)
+            entry.chain = 2
+            entry.hash = entry_hash(entry, audit_key(s))
             prev = entry.hash
             rows.append({c: getattr(entry, c) for c in ("id", "at", "user_id", "login_id", "ip", "endpoint", "operation",
                                                          "target_type", "target_id", "summary", "details", "prev_hash",
-                                                         "hash")})
+                                                         "hash", "chain")})
         s.execute(insert(AuditEntry), rows)
         head.seq, head.last_hash = seq, prev
         s.commit()
