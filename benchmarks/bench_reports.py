@@ -42,6 +42,8 @@ from pathlib import Path
 
 #: The checkout whose code is measured (``--source`` sets it for the subprocesses).
 sys.path.insert(0, os.environ.get("BENCH_FORMS_SOURCE") or str(Path(__file__).resolve().parent.parent))
+#: The operation-log keys production settings need (not imported: the source above may be an older tree).
+AUDIT_KEYS = {"KEIYAKU_AUDIT_KEY": "bench-audit-key-" + "c" * 32, "KEIYAKU_AUDIT_CHECKPOINT_KEY": "bench-cp-key-" + "d" * 32}
 
 USERS = 760
 DEPARTMENTS = 30
@@ -49,7 +51,7 @@ AUDIT_ENTRIES = 540
 
 
 def build_app(database_url: str):
-    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, **AUDIT_KEYS, KEIYAKU_DATABASE_URL=database_url,
                       KEIYAKU_ORG_NAME="架空市 総務部契約課")
     from core import create_app
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ValidationFailed
 
-from .models import PRUNE_OPERATION, AuditEntry, AuditPrune
+from .models import PRUNE_OPERATION, AuditEntry, AuditHead, AuditPrune
 from .services import record
 from .verify import VerifyResult
 
@@ -42,6 +42,9 @@ def check_prune_cutoff(cutoff: datetime, retention_days: int, now: datetime) -> 
 def _delete_through(session: Session, through_id: int) -> None:
     delete = AuditEntry.__table__.delete().where(AuditEntry.id <= through_id)
     if session.get_bind().dialect.name == "postgresql":
+        # Writers lock the head row, then insert; taking the head before the table's exclusive lock keeps
+        # the same order, so a concurrent writer waits instead of deadlocking with the prune.
+        session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
         session.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_delete"))
         session.execute(delete)
         session.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_no_delete"))

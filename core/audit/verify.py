@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core.timefmt import format_jst
 
 from . import checkpoints as cp
-from .chain import row_is_valid
+from .chain import keyed_hasher, row_is_valid
 from .models import CHAIN_HMAC, CHAIN_SHA256, GENESIS_HASH, PRUNE_OPERATION, SWITCH_OPERATION, AuditEntry, AuditHead
 
 #: The checkpoint cron is expected daily; an older newest checkpoint is worth a warning.
@@ -96,8 +96,10 @@ def verify(session: Session, key: bytes, checkpoint_key: str, checkpoint_paths: 
     keyed_from = None  # id of the first keyed row met
     legacy_seen = start_explained = False
     expected_id, expected_prev = None, None
+    hasher = keyed_hasher(key)
     stmt = select(*_COLUMNS).order_by(AuditEntry.id).execution_options(yield_per=batch_size)
-    rows = session.execute(stmt)
+    # Core rows, streamed (a server-side cursor on PostgreSQL): no ORM objects, flat memory.
+    rows = session.connection().execute(stmt)
     try:
         for row in rows:
             if first is None:
@@ -110,7 +112,7 @@ def verify(session: Session, key: bytes, checkpoint_key: str, checkpoint_paths: 
             elif row.prev_hash != expected_prev:
                 result.add("link", f"ID {row.id} の直前ハッシュが前の記録と一致しません。"
                            "記録が差し替えられています。", row.id)
-            valid = _check_row(result, row, key, keyed_from, legacy_seen)
+            valid = _check_row(result, row, hasher, keyed_from, legacy_seen)
             if row.chain == CHAIN_HMAC and keyed_from is None:
                 keyed_from = row.id
             legacy_seen = legacy_seen or row.chain == CHAIN_SHA256
@@ -154,7 +156,7 @@ def verify_configured(session: Session, config, extra_paths: Iterable[str | Path
     return verify(session, config["AUDIT_KEY"].encode("utf-8"), config["AUDIT_CHECKPOINT_KEY"], paths, now)
 
 
-def _check_row(result: VerifyResult, row, key: bytes, keyed_from: int | None, legacy_seen: bool) -> bool:
+def _check_row(result: VerifyResult, row, key, keyed_from: int | None, legacy_seen: bool) -> bool:
     if row.chain == CHAIN_SHA256 and keyed_from is not None:
         result.add("unkeyed_after_keyed", f"ID {row.id} は鍵なしのハッシュ（SHA-256）で記録されていますが、"
                    f"鍵付きハッシュへの切り替え（ID {keyed_from}）より後です。鍵を持たない者が追加・偽造した記録です。",
