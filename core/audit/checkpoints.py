@@ -60,7 +60,7 @@ def parse_lines(lines: Iterable[str], key: str, source: str) -> tuple[list[Check
         if position < 0:
             continue
         where = f"{source}:{number}"
-        parts = line[position:].split()
+        parts = line[position:].replace("\x00", " ").split()  # some syslog transports end lines with NUL
         fields = dict(part.split("=", 1) for part in parts[2:] if "=" in part)
         try:
             if parts[1] != VERSION or set(fields) != set(_FIELDS):
@@ -137,6 +137,7 @@ def _send_to_syslog(target: str, line: str) -> None:
     except OSError as exc:
         raise CheckpointError(f"syslog（{target}）に接続できません: {exc}") from exc
     handler.ident = "keiyaku-audit: "
+    handler.append_nul = False
     try:
         handler.emit(logging.LogRecord("keiyaku.audit", logging.INFO, __file__, 0, line, None, None))
     finally:

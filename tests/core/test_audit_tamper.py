@@ -235,3 +235,34 @@ def test_verify_screen_shows_the_same_findings(admin_client, db_session, checkpo
     _append_forged(db_session, chain=CHAIN_SHA256, key=None)
     page = admin_client.get("/admin/audit/verify").get_data(as_text=True)
     assert "改ざんを検出しました" in page and "鍵なしのハッシュ（SHA-256）で記録されていますが" in page
+
+
+def test_checkpoint_refuses_to_anchor_a_forged_tail(runner, db_session, checkpoint_dir):
+    _write(db_session, 2)
+    forged = _append_forged(db_session, chain=CHAIN_HMAC, key=b"not the key")
+    result = runner.invoke(args=["audit", "checkpoint"])
+    assert result.exit_code == 1 and f"最後の記録（ID {forged}）のハッシュが一致しない" in result.output
+    assert not (checkpoint_dir / cp.FILE_NAME).exists()
+
+
+def test_checkpoint_needs_a_target(runner, db_session):
+    result = runner.invoke(args=["audit", "checkpoint"])
+    assert result.exit_code == 1 and "KEIYAKU_AUDIT_CHECKPOINT_DIR" in result.output
+
+
+def test_checkpoint_goes_to_syslog(runner, app, db_session, monkeypatch):
+    import socket
+
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(5)
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_SYSLOG", f"127.0.0.1:{receiver.getsockname()[1]}")
+    try:
+        last = _write(db_session, 1)[0]
+        _checkpoint(runner)
+        message = receiver.recv(4096).decode("utf-8")
+    finally:
+        receiver.close()
+    assert "keiyaku-audit: " in message
+    found, bad = cp.parse_lines([message], app.config["AUDIT_CHECKPOINT_KEY"], "syslog")
+    assert bad == [] and [(c.seq, c.hash) for c in found] == [(last.id, last.hash)]
