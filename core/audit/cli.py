@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from core.db import db, utcnow
+from core.db import begin_read, db, utcnow
 from core.errors import ValidationFailed
 from core.rules.catalogue import mark_applied
 from core.timefmt import jst_day_start_utc
@@ -50,6 +50,7 @@ def audit_cli():
               help="照合するチェックポイントのファイルを追加します（syslog サーバーに集めたログなど。複数可）。")
 @with_appcontext
 def audit_verify(extra: tuple[str, ...]):
+    begin_read(db.session)  # SQLite: a long walk must not hold the write lock and stall the app's writers
     result = verify_configured(db.session, current_app.config, extra)
     for warning in result.warnings:
         click.echo(f"注意: {warning}", err=True)

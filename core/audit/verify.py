@@ -92,6 +92,9 @@ def verify(session: Session, key: bytes, checkpoint_key: str, checkpoint_paths: 
         if checkpoint.seq > 0:
             by_seq[checkpoint.seq].append(checkpoint)
 
+    # Read before the rows: entries committed while the walk runs then only add rows after the head.
+    head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).first()
+    head_row_hash = None
     first = last = None
     keyed_from = None  # id of the first keyed row met
     legacy_seen = start_explained = False
@@ -127,10 +130,12 @@ def verify(session: Session, key: bytes, checkpoint_key: str, checkpoint_paths: 
                                f"チェックポイント（{format_jst(checkpoint.at, seconds=True)} 記録、{checkpoint.source}）の"
                                f" ID {row.id} のハッシュ値が現在の記録と一致しません。"
                                f"ID {row.id} 以前の記録が書き換えられています。", row.id)
+            if head is not None and row.id == head.seq:
+                head_row_hash = row.hash
             expected_id, expected_prev, last = row.id + 1, row.hash, row
+            result.checked += 1
     finally:
         rows.close()  # a server-side cursor on PostgreSQL when the loop stops early
-    result.checked = 0 if first is None else last.id - first.id + 1
 
     if first is not None and first.id > 1 and not start_explained:
         result.add("start_gap", f"ID 1〜{first.id - 1} の記録がありません。保存期間経過分の削除であれば残るはずの"
@@ -141,10 +146,12 @@ def verify(session: Session, key: bytes, checkpoint_key: str, checkpoint_paths: 
                    "（アップグレード直後であれば `flask --app wsgi audit checkpoint` を実行してください）。")
     last_id = last.id if last is not None else 0
     _check_tail(result, by_seq, last_id, first.id if first is not None else None, start_explained)
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != last_id or (last is not None and head.last_hash != last.hash)):
-        result.add("head", f"最後の記録（ID {last_id}）と audit_head（ID {head.seq}）が一致しません。"
+    if head is not None and head.seq > last_id:
+        result.add("head", f"audit_head には ID {head.seq} までの記録があるはずですが、現在の記録は ID {last_id} までです。"
                    "末尾の記録が削除されたか、audit_head が書き換えられています。", last_id + 1)
+    elif head is not None and head.seq > 0 and head_row_hash != head.last_hash:
+        result.add("head", f"ID {head.seq} のハッシュ値が audit_head と一致しません。"
+                   "記録が差し替えられたか、audit_head が書き換えられています。", head.seq)
     _warn_about_checkpoints(result, found, checkpoint_paths, now)
     return result
 

@@ -149,3 +149,14 @@ def test_prune_with_nothing_old_enough(db_session, verify):
     now = utcnow()
     _write(db_session, 1)
     assert prune(db_session, None, now - timedelta(days=5000), 180, now, verify()) is None
+
+
+def test_rows_committed_while_verify_walks_are_not_a_finding(db_session, verify):
+    """The head is read before the rows: a write committed in between only adds rows after it."""
+    entries = _write(db_session, 3)
+    db_session.execute(text("UPDATE audit_head SET seq = :seq, last_hash = :h WHERE id = 1"),
+                       {"seq": entries[1].id, "h": entries[1].hash})
+    assert verify().ok
+    db_session.execute(text("UPDATE audit_head SET last_hash = :h WHERE id = 1"), {"h": entries[0].hash})
+    result = verify()
+    assert not result.ok and result.message.startswith(f"ID {entries[1].id} のハッシュ値が audit_head と一致しません")
