@@ -24,6 +24,9 @@ BENCH_PASSWORD = "Keiyaku-Bench-2026"  # noqa: S105 (benchmark data only)
 STAFF = (("bench.admin", 1, "system_admin"), ("bench.contract", 30, "contract_staff"),
          ("bench.dept", 20, "department_staff"), ("bench.inspector", 5, "inspector"), ("bench.viewer", 3, "viewer"))
 STAFF_LOGINS = [prefix if n == 1 else f"{prefix}01〜{n:02d} ({role})" for prefix, n, role in STAFF]
+#: Operation-log keys of benchmark runs (production settings need them; fixed, so every run's rows verify).
+AUDIT_KEYS = {"KEIYAKU_AUDIT_KEY": "bench-audit-key-" + "c" * 32,  # noqa: S105 (benchmark data only)
+              "KEIYAKU_AUDIT_CHECKPOINT_KEY": "bench-audit-checkpoint-key-" + "d" * 32}  # noqa: S105
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -108,7 +111,7 @@ def free_port() -> int:
 def app_environment(database_url: str, storage_dir: str) -> dict[str, str]:
     """Production settings for a benchmark server: a fresh random secret key, no SMTP (mail to the outbox)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEIYAKU_")}
-    env.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY=secrets.token_urlsafe(48),
+    env.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY=secrets.token_urlsafe(48), **AUDIT_KEYS,
                KEIYAKU_DATABASE_URL=database_url, KEIYAKU_STORAGE_DIR=storage_dir,
                KEIYAKU_PUBLIC_URL="http://127.0.0.1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))

@@ -29,12 +29,13 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._common import AUDIT_KEYS  # noqa: E402
 
 ADMIN_PASSWORD = "Bn-" + secrets.token_urlsafe(12) + "9a"  # random per run: no fixed password anywhere
 
 
 def build_app(database_url: str):
-    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, **AUDIT_KEYS, KEIYAKU_DATABASE_URL=database_url,
                       KEIYAKU_PUBLIC_URL="http://localhost")
     from core import create_app
 
@@ -45,8 +46,8 @@ def build_app(database_url: str):
 def fill(app) -> None:
     from sqlalchemy import insert
 
+    from core.audit.chain import audit_key, entry_hash
     from core.audit.models import AuditEntry, AuditHead
-    from core.audit.services import entry_hash
     from core.auth import admin_services
     from core.auth.models import LoginHistory, User
     from core.auth.passwords import PasswordPolicy, hash_password
@@ -87,11 +88,12 @@ def fill(app) -> None:
                                ["user.update", "auth.login", "department.update", "auth.logout"]),
                            target_type="users", target_id=str(rng.randint(1, 200)), summary=f"計測用の操作 {n}",
                            details=None, prev_hash=prev)
-            e.hash = entry_hash(e)
+            e.chain = 2
+            e.hash = entry_hash(e, audit_key(s))
             prev = e.hash
             rows.append({c: getattr(e, c) for c in ("id", "at", "user_id", "login_id", "ip", "endpoint", "operation",
                                                      "target_type", "target_id", "summary", "details", "prev_hash",
-                                                     "hash")})
+                                                     "hash", "chain")})
         for i in range(0, len(rows), 5000):
             s.execute(insert(AuditEntry), rows[i:i + 5000])
         head.seq, head.last_hash = seq, prev

@@ -26,7 +26,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._common import BENCH_PASSWORD, CSRF_RE  # noqa: E402
+from benchmarks._common import AUDIT_KEYS, BENCH_PASSWORD, CSRF_RE  # noqa: E402
 
 SPACES = re.compile(r"\s+")
 
@@ -55,7 +55,7 @@ class QueryCounter:
 def build_client(database_url: str, login_id: str, password: str):
     from core import create_app
 
-    app = create_app({"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": secrets.token_urlsafe(48),
+    app = create_app({"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": secrets.token_urlsafe(48), **AUDIT_KEYS,
                       "KEIYAKU_DATABASE_URL": database_url, "KEIYAKU_PUBLIC_URL": "http://localhost",
                       "SESSION_COOKIE_SECURE": False})
     client = app.test_client()

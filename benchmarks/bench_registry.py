@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._common import AUDIT_KEYS  # noqa: E402
 
 PASSWORD = "Bn-" + secrets.token_urlsafe(12) + "9a"  # random per run: no fixed password anywhere
 LOGIN_ID = "bench.contract"
@@ -35,7 +36,7 @@ CONSTRUCTION = ["010", "020", "030", "080", "090", "130", "150", "170", "190", "
 
 
 def build_app(database_url: str):
-    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, **AUDIT_KEYS, KEIYAKU_DATABASE_URL=database_url,
                       KEIYAKU_PUBLIC_URL="http://localhost")
     from core import create_app
 

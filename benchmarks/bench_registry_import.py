@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._common import AUDIT_KEYS  # noqa: E402
 
 HEADER = ("業者番号,区分,商号又は名称,法人番号,代表者役職,代表者氏名,郵便番号,所在地,電話番号,地域区分,"
           "建設業許可番号,業種コード,業種名,格付,総合評定値")
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=url,
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, **AUDIT_KEYS, KEIYAKU_DATABASE_URL=url,
                       KEIYAKU_PUBLIC_URL="http://localhost")
     from core import create_app
     from core.db import db

@@ -42,6 +42,8 @@ from pathlib import Path
 
 #: The checkout whose code is measured (``--source`` sets it for the subprocesses).
 sys.path.insert(0, os.environ.get("BENCH_FORMS_SOURCE") or str(Path(__file__).resolve().parent.parent))
+#: The operation-log keys production settings need (not imported: the source above may be an older tree).
+AUDIT_KEYS = {"KEIYAKU_AUDIT_KEY": "bench-audit-key-" + "c" * 32, "KEIYAKU_AUDIT_CHECKPOINT_KEY": "bench-cp-key-" + "d" * 32}
 
 USERS = 760
 DEPARTMENTS = 30
@@ -49,8 +51,9 @@ AUDIT_ENTRIES = 540
 
 
 def build_app(database_url: str):
-    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=database_url,
-                      KEIYAKU_ORG_NAME="架空市 総務部契約課", KEIYAKU_PUBLIC_URL="http://localhost")
+    os.environ.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, **AUDIT_KEYS, KEIYAKU_DATABASE_URL=database_url,
+                      KEIYAKU_ORG_NAME="架空市 総務部契約課",
+                      KEIYAKU_PUBLIC_URL="http://localhost")
     from core import create_app
 
     return create_app()
@@ -59,8 +62,8 @@ def build_app(database_url: str):
 def fill(app) -> None:
     from sqlalchemy import insert
 
+    from core.audit.chain import audit_key, entry_hash
     from core.audit.models import AuditEntry, AuditHead
-    from core.audit.services import entry_hash
     from core.auth import admin_services
     from core.auth.models import User
     from core.auth.passwords import hash_password
@@ -96,11 +99,12 @@ def fill(app) -> None:
                                target_id=str(n % USERS + 1),
                                summary=f"利用者を変更: staff{n % USERS:04d}（髙﨑 職員{n % USERS:04d}）",
                                details=None, prev_hash=prev)
-            entry.hash = entry_hash(entry)
+            entry.chain = 2
+            entry.hash = entry_hash(entry, audit_key(s))
             prev = entry.hash
             rows.append({c: getattr(entry, c) for c in ("id", "at", "user_id", "login_id", "ip", "endpoint", "operation",
                                                          "target_type", "target_id", "summary", "details", "prev_hash",
-                                                         "hash")})
+                                                         "hash", "chain")})
         s.execute(insert(AuditEntry), rows)
         head.seq, head.last_hash = seq, prev
         s.commit()

@@ -1,9 +1,8 @@
-"""Command-line tools: ``create-admin``, ``audit verify|prune`` and ``demo``."""
+"""Command-line tools: ``create-admin`` and ``demo`` (the operation log's commands: ``core/audit/cli.py``)."""
 
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
 
 import click
 from flask import current_app
@@ -16,10 +15,6 @@ from core.auth.roles import Role
 from core.auth.services import AuthSettings, find_user
 from core.db import db, utcnow
 from core.errors import ValidationFailed
-from core.rules.catalogue import mark_applied
-from core.timefmt import jst_day_start_utc
-
-mark_applied("audit_retention_days")  # `audit prune` below enforces the stricter of env and rule
 
 
 def _cli_context(command: str):
@@ -65,58 +60,6 @@ def create_admin(login_id: str, name: str, reset: bool):
     db.session.commit()
     click.echo(f"システム管理者「{user.login_id}」の一時パスワード: {password}")
     click.echo("この一時パスワードは再表示できません。初回ログイン時に新しいパスワードへの変更が求められます。")
-
-
-@click.group("audit", help="操作ログ（改ざん検知・保存期間）の管理")
-def audit_cli():
-    pass
-
-
-@audit_cli.command("verify", help="操作ログのハッシュチェーンを検証します。改ざんがあれば終了コード 1。")
-@with_appcontext
-def audit_verify():
-    result = audit.verify(db.session)
-    if not result.ok:
-        _fail(f"改ざんを検出しました: {result.message}（最初の異常: ID {result.broken_id}、"
-              f"それまでに正常確認 {result.checked} 件）")
-    click.echo(result.message)
-
-
-@audit_cli.command("prune", help="保存期間を過ぎた操作ログを削除します（保存期間内は削除できません）。")
-@click.option("--before", "before", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="この日（日本時間）より前の記録を削除します。省略時は保存期間の境界日。")
-@click.option("--dry-run", is_flag=True, help="削除せず、対象件数だけ表示します。")
-@with_appcontext
-def audit_prune(before: datetime | None, dry_run: bool):
-    _cli_context("audit prune")
-    from core.rules.queries import effective_audit_retention_days
-
-    retention = effective_audit_retention_days(db.session, current_app.config)
-    now = utcnow()
-    cutoff_day: date = before.date() if before else (now + timedelta(hours=9)).date() - timedelta(days=retention)
-    cutoff = jst_day_start_utc(cutoff_day)
-    from sqlalchemy import func, select
-
-    from core.audit.models import AuditEntry
-
-    try:
-        audit.check_prune_cutoff(cutoff, retention, now)
-    except ValidationFailed as exc:
-        _fail(" ".join(m for msgs in exc.errors.values() for m in msgs))
-    count = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.at < cutoff))
-    if dry_run:
-        click.echo(f"{cutoff_day:%Y-%m-%d} より前の記録: {count} 件（保存期間 {retention} 日）。削除は行っていません。")
-        return
-    try:
-        marker = audit.prune(db.session, None, cutoff, retention, now)
-    except ValidationFailed as exc:
-        _fail(" ".join(m for msgs in exc.errors.values() for m in msgs))
-    db.session.commit()
-    if marker is None:
-        click.echo(f"{cutoff_day:%Y-%m-%d} より前の記録はありません。")
-    else:
-        click.echo(f"{marker.removed_count} 件を削除しました（ID {marker.pruned_through_id} まで）。"
-                   f"境界ハッシュ {marker.boundary_hash} を記録しました。")
 
 
 DEMO_DEPARTMENTS = [

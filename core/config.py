@@ -138,15 +138,60 @@ def _public_address(env: Mapping[str, str], app_env: str, mode: str) -> dict:
     return {"PUBLIC_URL": raw or None, "TRUSTED_HOSTS": trusted}
 
 
-def _dev_secret_key() -> str:
-    """A per-installation key for development, kept in instance/ so logins survive a restart."""
-    path = INSTANCE_DIR / "dev_secret_key"
+def _dev_secret_key(name: str = "dev_secret_key") -> str:
+    """A per-installation key for development, kept in instance/ so logins (and the log chain) survive a restart."""
+    path = INSTANCE_DIR / name
     if path.exists():
         return path.read_text().strip()
     INSTANCE_DIR.mkdir(exist_ok=True)
     key = secrets.token_urlsafe(48)
     path.write_text(key)
     return key
+
+
+#: Fixed keys of test runs: every app a test creates must sign the shared test database's log alike.
+TEST_AUDIT_KEY = "test-audit-key-not-secret-" + "0" * 16
+TEST_AUDIT_CHECKPOINT_KEY = "test-audit-checkpoint-key-not-secret-" + "1" * 8
+
+
+def _audit_key(env: Mapping[str, str], name: str, app_env: str, test_value: str, dev_file: str) -> str:
+    """A key of the operation log, from the environment only (never the database, which it protects)."""
+    value = env.get(name, "").strip()
+    if value:
+        if len(value) < 32:
+            raise ConfigError(f"{name} は 32 文字以上のランダムな値にしてください。")
+        return value
+    if app_env == "production":
+        raise ConfigError(
+            f"本番環境（KEIYAKU_ENV=production）では {name} の設定が必須です（操作ログの改ざん検知に使う鍵）。"
+            "例: python -c \"import secrets; print(secrets.token_urlsafe(48))\" で生成した値を設定してください。"
+            f" / {name} must be set in production."
+        )
+    return test_value if app_env == "test" else _dev_secret_key(dev_file)
+
+
+def _audit_settings(env: Mapping[str, str], app_env: str) -> dict:
+    """Keys and checkpoint targets of the operation log (core/audit): outside the database on purpose."""
+    key = _audit_key(env, "KEIYAKU_AUDIT_KEY", app_env, TEST_AUDIT_KEY, "dev_audit_key")
+    checkpoint_key = _audit_key(env, "KEIYAKU_AUDIT_CHECKPOINT_KEY", app_env, TEST_AUDIT_CHECKPOINT_KEY,
+                                "dev_audit_checkpoint_key")
+    if key == checkpoint_key:
+        raise ConfigError("KEIYAKU_AUDIT_CHECKPOINT_KEY には KEIYAKU_AUDIT_KEY と別の値を設定してください。")
+    syslog = env.get("KEIYAKU_AUDIT_CHECKPOINT_SYSLOG", "").strip()
+    if syslog and syslog != "local":
+        host, _, port = syslog.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ConfigError("KEIYAKU_AUDIT_CHECKPOINT_SYSLOG は local または ホスト名:ポート番号 で指定してください"
+                              f"（例: loghost.example.lg.jp:514、指定値: {syslog!r}）。")
+    return {
+        # HMAC key of every operation-log row: a row forged or recomputed without it fails verification.
+        "AUDIT_KEY": key,
+        # HMAC key of the checkpoint lines (the chain's head kept outside the database).
+        "AUDIT_CHECKPOINT_KEY": checkpoint_key,
+        "AUDIT_CHECKPOINT_DIR": env.get("KEIYAKU_AUDIT_CHECKPOINT_DIR", "").strip() or None,
+        # "local" (the host's /dev/log) or "host:port" (UDP); empty: no syslog copy.
+        "AUDIT_CHECKPOINT_SYSLOG": syslog or None,
+    }
 
 
 def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> dict:
@@ -170,6 +215,8 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
         secret = secrets.token_urlsafe(48) if app_env == "test" else _dev_secret_key()
     elif production and len(secret) < 32:
         raise ConfigError("KEIYAKU_SECRET_KEY は 32 文字以上のランダムな値にしてください。")
+
+    audit = _audit_settings(env, app_env)
 
     default_db = f"sqlite:///{INSTANCE_DIR / 'keiyaku.sqlite3'}"
     database_url = env.get("KEIYAKU_DATABASE_URL", "").strip() or default_db
@@ -226,6 +273,7 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
         "ADMIN_NETWORKS": parse_networks(env.get("KEIYAKU_ADMIN_NETWORKS", "")),
         "PROXY_COUNT": _int(env, "KEIYAKU_PROXY_COUNT", 0, 0, 5),
         "AUDIT_RETENTION_DAYS": retention,
+        **audit,
         "PAGE_SIZE": _int(env, "KEIYAKU_PAGE_SIZE", 50, 10, 500),
         "DATE_STYLE": _choice(env, "KEIYAKU_DATE_STYLE", "wareki", ("wareki", "wareki_short", "seireki")),
         # Cookies: the session cookie holds only a random id pointing at a server-side login session.

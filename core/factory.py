@@ -73,6 +73,9 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     import_models()
     db.init_app(app)
+    from core.audit.chain import register_key
+
+    register_key(app.extensions["keiyaku_db"]["engine"], app.config["AUDIT_KEY"])
     csrf.init_app(app)
     _init_login(app, login_manager)
 
@@ -121,7 +124,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from core.cli import audit_cli, create_admin, demo
+    from core.audit.cli import audit_cli
+    from core.cli import create_admin, demo
     from core.history_cli import history_command
     from core.migrate import db_cli
 

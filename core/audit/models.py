@@ -2,21 +2,32 @@
 
 ``audit_entries`` is append-only: ids are dense (taken from ``audit_head.seq`` inside the writing
 transaction), every row carries the hash of the previous one, and database triggers refuse UPDATE and
-DELETE (DELETE only while ``audit_head.prune_allowed`` is set by the retention prune). ``audit_head``
-holds the last id and hash, so deleting the newest rows is detected too; ``audit_prunes`` keeps the
-boundary hash of every prune so the remaining chain still verifies.
+DELETE. Each row's hash is an HMAC keyed with ``KEIYAKU_AUDIT_KEY``, which is not in the database, so a
+row forged or recomputed by someone with only database access fails verification (``chain`` = 2). Rows
+written before the key was introduced keep their plain SHA-256 (``chain`` = 1); they are only accepted
+before the first keyed row, which records the switch and covers them through its ``prev_hash``.
+
+Nothing in these tables is trusted by verification: ``audit_head`` only serialises writers; deleted tails
+are found through the signed checkpoints kept outside the database (``checkpoints.py``), and a pruned
+start only through the keyed prune row. ``audit_prunes`` is the readable record of each prune.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
 
 GENESIS_HASH = "0" * 64
+#: ``AuditEntry.chain``: how the row's hash was made.
+CHAIN_SHA256 = 1  # before the keyed chain (not accepted after the first keyed row)
+CHAIN_HMAC = 2  # HMAC-SHA256 with KEIYAKU_AUDIT_KEY
+#: The row that starts the keyed chain, and the row that records a retention prune (both keyed).
+SWITCH_OPERATION = "audit.chain_keyed"
+PRUNE_OPERATION = "audit.prune"
 
 
 class AuditEntry(Base):
@@ -43,6 +54,8 @@ class AuditEntry(Base):
     details: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: CHAIN_SHA256 or CHAIN_HMAC; the server default marks the rows that existed before the keyed chain.
+    chain: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
 
 
 class AuditHead(Base):
@@ -53,7 +66,9 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
-    prune_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Id of the first keyed row; NULL until the first write after the upgrade records the switch.
+    #: Only tells ``record`` to write that switch row; verification does not read it.
+    keyed_from: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditPrune(Base):

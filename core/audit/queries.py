@@ -29,6 +29,7 @@ OPERATION_LABELS: dict[str, str] = {
     "department.deactivate": "部署無効化",
     "department.reactivate": "部署再有効化",
     "audit.prune": "操作ログ削除（保存期間経過分）",
+    "audit.chain_keyed": "操作ログの鍵付きハッシュへの切り替え",
     "data.export": "データ出力（CSV・Excel）",
 }
 

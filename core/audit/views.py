@@ -21,6 +21,7 @@ from core.web import restrict_to_admin_networks
 
 from . import queries, services
 from .models import AuditEntry
+from .verify import verify_configured
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 restrict_to_admin_networks(bp)
@@ -79,9 +80,10 @@ def entry_detail(entry_id: int):
 @bp.route("/verify")
 @admin_only
 def verify():
-    """Check the hash chain now and show the result."""
-    result = services.verify(db.session)
+    """Check the chain against the key and the checkpoints now, and show the result (as ``flask audit verify``)."""
     from core.rules.queries import effective_audit_retention_days
+
+    result = verify_configured(db.session, current_app.config)
 
     return render_template("admin/audit_verify.html", result=result,
                            retention_days=effective_audit_retention_days(db.session, current_app.config))

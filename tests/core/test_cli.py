@@ -64,7 +64,8 @@ def test_audit_prune_refuses_inside_retention(runner, app):
     assert result.exit_code == 1 and "保存期間" in result.output
 
 
-def test_audit_prune_dry_run_and_default(runner, db_session, app):
+def test_audit_prune_dry_run_and_default(runner, db_session, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_DIR", str(tmp_path))
     old = utcnow() - timedelta(days=app.config["AUDIT_RETENTION_DAYS"] + 10)
     audit.record(db_session, None, "test.old", "古い記録", at=old)
     db_session.flush()

@@ -51,8 +51,9 @@ def test_edited_user_has_history_and_past_state(db_session, admin, create_depart
     assert state_as_of(current, rows, utcnow() + timedelta(days=1)) == current
 
 
-def test_history_survives_audit_prune(db_session, admin, create_user):
-    from core.audit import services as audit
+def test_history_survives_audit_prune(app, db_session, admin, create_user):
+    from core.audit.prune import prune
+    from core.audit.verify import verify_configured
 
     user = create_user()
     admin_services.update_user(db_session, admin, user, name="残る 変更", department_id=None, roles=[Role.VIEWER])
@@ -62,7 +63,8 @@ def test_history_survives_audit_prune(db_session, admin, create_user):
     db_session.flush()
     count = db_session.scalar(select(RecordHistory.id).where(RecordHistory.target_id == str(user.id)).limit(1))
     assert count is not None
-    audit.prune(db_session, None, now - timedelta(days=200), 180, now)  # the operation log only
+    prune(db_session, None, now - timedelta(days=200), 180, now,
+          verify_configured(db_session, app.config))  # the operation log only
     assert len(history_of(db_session, "users", user.id)) >= 2
 
 

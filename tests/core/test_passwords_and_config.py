@@ -44,6 +44,10 @@ class TestPasswordPolicy:
         assert not verify_password(None, "anything")
 
 
+PRODUCTION = {"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40, "KEIYAKU_AUDIT_KEY": "a" * 40,
+              "KEIYAKU_AUDIT_CHECKPOINT_KEY": "c" * 40, "KEIYAKU_PUBLIC_URL": "https://shinsei.example.jp"}
+
+
 class TestConfig:
     def test_production_refuses_to_start_without_secret_key(self):
         with pytest.raises(ConfigError, match="KEIYAKU_SECRET_KEY"):
@@ -54,8 +58,7 @@ class TestConfig:
             load_config({})
 
     def test_production_with_key_is_hardened(self):
-        config = load_config({"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40,
-                              "KEIYAKU_PUBLIC_URL": "https://shinsei.example.jp"})
+        config = load_config(PRODUCTION)
         assert config["SESSION_COOKIE_SECURE"] is True
         assert config["SESSION_COOKIE_HTTPONLY"] is True
         assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -65,7 +68,37 @@ class TestConfig:
 
     def test_short_production_key_refused(self):
         with pytest.raises(ConfigError, match="32 文字以上"):
-            load_config({"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "short"})
+            load_config({**PRODUCTION, "KEIYAKU_SECRET_KEY": "short"})
+
+    @pytest.mark.parametrize("name", ["KEIYAKU_AUDIT_KEY", "KEIYAKU_AUDIT_CHECKPOINT_KEY"])
+    def test_production_refuses_to_start_without_the_audit_keys(self, name):
+        with pytest.raises(ConfigError, match=f"{name} の設定が必須です"):
+            load_config({k: v for k, v in PRODUCTION.items() if k != name})
+        with pytest.raises(ConfigError, match=f"{name} は 32 文字以上"):
+            load_config({**PRODUCTION, name: "short"})
+
+    def test_audit_keys_must_differ(self):
+        with pytest.raises(ConfigError, match="別の値"):
+            load_config({**PRODUCTION, "KEIYAKU_AUDIT_CHECKPOINT_KEY": PRODUCTION["KEIYAKU_AUDIT_KEY"]})
+
+    def test_audit_keys_outside_production(self, tmp_path, monkeypatch):
+        test = load_config({"KEIYAKU_ENV": "test"})
+        assert test["AUDIT_KEY"] == load_config({"KEIYAKU_ENV": "test"})["AUDIT_KEY"]  # fixed: one shared test log
+        monkeypatch.setattr("core.config.INSTANCE_DIR", tmp_path)
+        dev = load_config({"KEIYAKU_ENV": "development"})
+        assert dev["AUDIT_KEY"] == (tmp_path / "dev_audit_key").read_text() != test["AUDIT_KEY"]
+        assert dev["AUDIT_CHECKPOINT_KEY"] == (tmp_path / "dev_audit_checkpoint_key").read_text()
+        assert dev["AUDIT_CHECKPOINT_DIR"] is None and dev["AUDIT_CHECKPOINT_SYSLOG"] is None
+
+    @pytest.mark.parametrize(("value", "ok"), [("local", True), ("loghost.example.lg.jp:514", True),
+                                               ("loghost", False), ("loghost:port", False)])
+    def test_checkpoint_syslog_setting(self, value, ok):
+        env = {"KEIYAKU_ENV": "test", "KEIYAKU_AUDIT_CHECKPOINT_SYSLOG": value}
+        if ok:
+            assert load_config(env)["AUDIT_CHECKPOINT_SYSLOG"] == value
+        else:
+            with pytest.raises(ConfigError, match="KEIYAKU_AUDIT_CHECKPOINT_SYSLOG"):
+                load_config(env)
 
     def test_test_environment_is_separate(self):
         config = load_config({"KEIYAKU_ENV": "test", "TEST_DATABASE_URL": "sqlite:////tmp/x.sqlite3",
@@ -108,8 +141,7 @@ class TestConfig:
         assert config["MODE"] == "all" and config["TRANSFER_KEY"] is None and config["ATTACHMENT_MAX_MB"] == 10
 
     def test_production_portal_needs_smtp(self):
-        production = {"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40,
-                      "KEIYAKU_PUBLIC_URL": "https://shinsei.example.jp"}
+        production = PRODUCTION
         with pytest.raises(ConfigError, match="KEIYAKU_SMTP_HOST"):
             load_config({**production, "KEIYAKU_MODE": "portal"})
         config = load_config({**production, "KEIYAKU_MODE": "portal", "KEIYAKU_SMTP_HOST": "mail.example.lg.jp"})
