@@ -11,7 +11,8 @@ from core.auth.models import User
 from core.config import ConfigError, load_config
 from tests.helpers import TEST_PASSWORD
 
-PRODUCTION = {"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40, "KEIYAKU_SMTP_HOST": "mail.example.lg.jp"}
+PRODUCTION = {"KEIYAKU_ENV": "production", "KEIYAKU_SECRET_KEY": "x" * 40, "KEIYAKU_SMTP_HOST": "mail.example.lg.jp",
+              "KEIYAKU_AUDIT_KEY": "a" * 40, "KEIYAKU_AUDIT_CHECKPOINT_KEY": "c" * 40}
 
 
 @pytest.mark.parametrize("mode", ["all", "portal"])
