@@ -89,7 +89,7 @@ def test_applicant_files_and_staff_accept(live_app, live_server, new_page, tmp_p
     applicant.goto(application_url)
     applicant.get_by_role("link", name="経営事項審査を入力").click()
     _add_row(applicant, {"work_type_code": "010", "base_date": _day(100), "x1": "800", "x2": "700", "y": "750",
-                         "z": "800", "w": "900", "p": "795"})
+                         "z": "800", "w": "900", "p": "790"})
     applicant.goto(application_url)
     applicant.get_by_role("link", name="技術者を入力").click()
     _add_row(applicant, {"name": "技術 一郎", "qualifications": "1級土木施工管理技士"})

@@ -301,16 +301,22 @@ def test_accept_creates_the_firm_with_its_qualification(db_session, staff, under
     assert entry is not None and contractor.number in entry.summary and entry.user_id == staff.id
 
 
-def test_accept_flags_a_p_mismatch(app, db_session, staff):
+def test_a_p_mismatch_blocks_saving_and_submission_with_the_field_named(app, db_session, staff):
     account = make_account(db_session, app)
     application = services.start_application(db_session, account, "new", utcnow())
     fill_complete(db_session, account, application, app.config["STORAGE_DIR"])
-    services.save_row(db_session, account, application, "keishin", keishin_row(p="1170"), index=0)
-    services.submit(db_session, account, application, utcnow())
-    review.start_review(db_session, staff, application, utcnow())
-    contractor, _ = review.accept_application(db_session, staff, application, None, utcnow())
-    [score] = contractor.keishin
-    assert score.p_entered == 1170 and score.p_computed == 1169 and score.p_mismatch
+    with pytest.raises(ValidationFailed) as info:
+        services.save_row(db_session, account, application, "keishin", keishin_row(p="1170"), index=0)
+    assert list(info.value.errors) == ["p"] and "1169" in info.value.errors["p"][0]
+    assert application.data["keishin"][0]["p"] == 1169  # nothing changed
+    # A row stored before the rule (or brought in a bundle) still blocks the submission, naming the row and P.
+    rows = [dict(application.data["keishin"][0], p=1170)]
+    application.data = dict(application.data, keishin=rows)
+    with pytest.raises(ValidationFailed) as info:
+        services.submit(db_session, account, application, utcnow())
+    assert info.value.errors == {"keishin": ["1 行目: P（総合評定値）1170 は X1〜W から計算した値 1169 と一致しません。"
+                                             "通知書の値を確認して入力し直してください。"]}
+    assert application.status == "draft"
 
 
 def test_new_application_matching_an_active_firm_updates_it(db_session, staff, create_contractor, under_review):

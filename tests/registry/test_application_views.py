@@ -75,7 +75,7 @@ def fill_new_application(client, app_id: int, corporate_number: str = "923456789
                                                      "granted_on": _iso(400)}).status_code == 302
     assert client.post(f"{base}/rows/keishin", data={"work_type_code": "010", "base_date": _iso(120), "x1": "800",
                                                      "x2": "700", "y": "750", "z": "800", "w": "900",
-                                                     "p": "795"}).status_code == 302
+                                                     "p": "790"}).status_code == 302
     assert client.post(f"{base}/rows/technicians", data={"name": "技術 一郎", "qualifications": "1級土木施工管理技士",
                                                          "employed_since": _iso(2000)}).status_code == 302
     page = page_text(client.get(f"{base}/declarations"))
