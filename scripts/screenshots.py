@@ -142,7 +142,8 @@ def main(out: Path) -> None:
         applicant.screenshot(path=str(out / "portal_application_saved.png"), full_page=True)
         applicant.goto(base + "/portal/applications/1/rows/keishin")
         applicant.locator("#work_type_code").select_option("010")
-        for field, value in (("base_date", (date.today() - timedelta(days=40)).isoformat()), ("x1", "812"), ("x2", "705"), ("y", "760"), ("z", "820"),
+        recent = (date.today() - timedelta(days=40)).isoformat()
+        for field, value in (("base_date", recent), ("x1", "812"), ("x2", "705"), ("y", "760"), ("z", "820"),
                              ("w", "905"), ("p", "801")):
             applicant.locator(f"#{field}").fill(value)
         applicant.get_by_role("button", name="追加する").click()
