@@ -55,17 +55,21 @@ def report_preview(name: str):
     """Parameters (GET form), the PDF shown inline, and download / print buttons."""
     definition = _definition(name)
     given = any(p.name in request.args for p in definition.params)
-    raw = MultiDict(request.args) if given else MultiDict(definition.default_args(today()))
+    defaults = definition.default_args(today())
+    raw = MultiDict(request.args) if given else MultiDict(defaults)
     form = _parameter_form(definition, raw)
     general: list[str] = []
     document = None
     args: dict[str, str] = {}
-    try:
-        values = definition.parse(raw, db.session)
-        document = definition.produce(db.session, values, current_user)
-        args = definition.args_of(values)
-    except ValidationFailed as exc:  # a read: wrong parameters are shown on the form, nothing to roll back
-        general = apply_errors(form, exc)
+    # Opened without parameters, the page previews only when the defaults fill every required parameter (the
+    # suspension list of this year); otherwise it shows the empty form: nothing was entered, so nothing is wrong yet.
+    if given or all(p.name in defaults for p in definition.params if p.required):
+        try:
+            values = definition.parse(raw, db.session)
+            document = definition.produce(db.session, values, current_user)
+            args = definition.args_of(values)
+        except ValidationFailed as exc:  # a read: wrong parameters are shown on the form, nothing to roll back
+            general = apply_errors(form, exc) if given else []
     urls = preview_urls(definition, args) if document is not None else None
     html = render_template("exports/report_preview.html", definition=definition, form=form, general_errors=general,
                            document=document, urls=urls)

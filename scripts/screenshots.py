@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -38,13 +39,15 @@ PAGES = [
     ("holidays", "/admin/rules/holidays"),
     ("forms", "/exports/reports"),
     ("contractors", "/registry/contractors"),
-    ("contractors_filtered", "/registry/contractors?work_type_code=010&rank=A"),
+    ("contractors_filtered", "/registry/contractors?work_type_code=010&rank=A#results"),
     ("contractor_detail", "/registry/contractors/3"),
     ("contractor_permits", "/registry/contractors/3/permits"),
     ("contractor_ranks", "/registry/contractors/3/ranks"),
     ("contractor_suspensions", "/registry/contractors/3/suspensions"),
     ("contractor_history", "/registry/contractors/3/history"),
     ("suspensions", "/registry/suspensions"),
+    ("suspension_new", "/registry/suspensions/new"),
+    ("suspension_new_unknown", "/registry/suspensions/new?number=999999"),
     ("rank_review", "/registry/ranks/review"),
     ("form_ledger", "/exports/reports/contractor_ledger"),
     ("form_users", "/exports/reports/users"),
@@ -111,6 +114,17 @@ def main(out: Path) -> None:
         page.screenshot(path=str(out / "application_under_review.png"), full_page=True)
         page.goto(base + "/registry/applications/1/accept")
         page.screenshot(path=str(out / "application_accept.png"), full_page=True)
+        # One save for the whole page, then 差し戻す with its confirmation page.
+        page.goto(base + "/registry/applications/1")
+        page.locator("#permits_ok").check()
+        page.locator("#company_note").fill("代表者の役職を登記事項証明書のとおりにしてください。")
+        page.locator("#keishin_note").fill("土木一式工事の P を通知書で確認してください。")
+        page.get_by_role("button", name="確認を保存").click()
+        page.screenshot(path=str(out / "application_checks_saved.png"), full_page=True)
+        page.locator("#comment").fill("2 点の修正をお願いします。")
+        page.get_by_role("button", name="差し戻す…").click()
+        page.screenshot(path=str(out / "application_return_confirm.png"), full_page=True)
+        page.get_by_role("button", name="差し戻す（確定）").click()
         applicant = browser.new_page(viewport={"width": 1366, "height": 768}, locale="ja-JP")
         applicant.goto(base + "/portal/signup")
         applicant.screenshot(path=str(out / "portal_signup.png"), full_page=True)
@@ -121,6 +135,26 @@ def main(out: Path) -> None:
         for name, path in PORTAL_PAGES:
             applicant.goto(base + path)
             applicant.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        # Returned: the applicant corrects the company data and resubmits through the confirmation page.
+        applicant.goto(base + "/portal/applications/1/company")
+        applicant.locator("#representative_title").fill("代表取締役社長")
+        applicant.get_by_role("button", name="保存する").click()
+        applicant.screenshot(path=str(out / "portal_application_saved.png"), full_page=True)
+        applicant.goto(base + "/portal/applications/1/rows/keishin")
+        applicant.locator("#work_type_code").select_option("010")
+        recent = (date.today() - timedelta(days=40)).isoformat()
+        for field, value in (("base_date", recent), ("x1", "812"), ("x2", "705"), ("y", "760"), ("z", "820"),
+                             ("w", "905"), ("p", "801")):
+            applicant.locator(f"#{field}").fill(value)
+        applicant.get_by_role("button", name="追加する").click()
+        applicant.screenshot(path=str(out / "portal_keishin_p_mismatch.png"), full_page=True)
+        applicant.goto(base + "/portal/applications/1")
+        applicant.get_by_role("button", name="再提出に進む").click()
+        applicant.screenshot(path=str(out / "portal_submit_confirm.png"), full_page=True)
+        applicant.get_by_role("button", name="再提出する").click()
+        page.goto(base + "/registry/applications/1")
+        page.get_by_role("button", name="審査を始める").click()
+        page.screenshot(path=str(out / "application_resubmitted.png"), full_page=True)
         browser.close()
     server.shutdown()
     print(f"screenshots in {out}")

@@ -34,6 +34,7 @@ from core.mail import Mail
 from core.storage import Storage
 
 from . import attachments as files
+from . import checks
 from .bundle_archive import FORMAT, AttachmentReader, BundleLimits, BundleRefused, open_verified
 from .bundle_archive import write as _write
 from .models import DECIDED_STATES, Application, ApplicationAttachment, ApplicationEvent, TransferBundle
@@ -128,6 +129,7 @@ def export_decisions(session: Session, actor, *, key: str | None, source: str, n
     for application in pending:
         items.append({"reference": application.reference, "revision": application.revision,
                       "status": application.status, "decision_comment": application.decision_comment,
+                      "section_notes": application.section_notes,
                       "decided_at": _iso(application.decided_at), "contractor_number": application.contractor_number,
                       "events": [e for e in _events(application, None) if e["action"] not in ("receive",)]})
         application.transferred_at = now
@@ -223,7 +225,8 @@ def _apply_application(session, item, reader: AttachmentReader, report, storage_
         application = Application(reference=reference, kind=item["kind"], origin="portal", account_id=None,
                                   created_at=now)
         session.add(application)
-    if application.status == "returned":
+    resubmission = application.status == "returned"
+    if resubmission:
         application.transition("submit")
     else:
         application.status = "submitted"  # a new application arriving submitted from the portal
@@ -251,7 +254,9 @@ def _apply_application(session, item, reader: AttachmentReader, report, storage_
                                           content_type=checked.content_type, size=len(blob), sha256=checked.sha256,
                                           uploaded_at=_dt(doc.get("uploaded_at")) or now))
     session.flush()
-    session.refresh(application, ["attachments", "events"])
+    session.refresh(application, ["attachments", "events", "checks"])
+    if resubmission:
+        checks.carry_checks(session, application)
     _add_events(session, application, item.get("events") or [], PORTAL_LABEL)
     session.add(ApplicationEvent(application_id=application.id, at=now, actor_label=PORTAL_LABEL, action="receive",
                                  status_after="submitted", revision=application.revision))
@@ -285,6 +290,7 @@ def _apply_decision(session, item, reader, report, storage_root, now, dry_run) -
         return
     application.mirror_status(item["status"])
     application.decision_comment = item.get("decision_comment")
+    application.section_notes = item.get("section_notes") or None
     application.decided_at = _dt(item.get("decided_at"))
     if item["status"] == "accepted":
         application.contractor_number = item.get("contractor_number")
@@ -299,6 +305,7 @@ def _apply_decision(session, item, reader, report, storage_root, now, dry_run) -
     if item["status"] in DECISION_MAILS:
         subject, tail = DECISION_MAILS[item["status"]]
         body = f"{application.firm_name} 様\n\n{application.kind_label}（受付番号 {reference}）" + tail.format(
-            comment=item.get("decision_comment") or "", number=item.get("contractor_number") or "")
+            comment=checks.notes_text(item.get("decision_comment"), item.get("section_notes")),
+            number=item.get("contractor_number") or "")
         report.mails.append(Mail(application.applicant_email, f"【入札参加資格審査申請】{subject}（{reference}）",
                                  body.rstrip() + "\n\n詳しくは申請者ページでご確認ください。\n"))

@@ -252,6 +252,10 @@ def clean_row(session: Session, section: str, raw: dict, lookups: Lookups | None
             row[key] = _int(raw.get(key), label[key], errors, key, required=True, minimum=-99999, maximum=99999)
         errors |= {k: v for k, v in ks.range_errors({k: row[k] for k in ("x1", "x2", "y", "z", "w", "p")}).items()
                    if k not in errors}
+        if not errors.keys() & {"x1", "x2", "y", "z", "w", "p"} and (computed := keishin_p_mismatch(row)) is not None:
+            # A P that X1〜W do not give is a typing error (or the wrong notice): it blocks, on the P field.
+            _add(errors, "p", f"P（総合評定値）{row['p']} は X1〜W から計算した値 {computed} と一致しません。"
+                              "通知書の値を確認して入力し直してください。")
         if row["base_date"] and not errors.get("base_date"):
             until = ks.valid_until(date.fromisoformat(row["base_date"]), lookups.keishin_months)
             if until < today():

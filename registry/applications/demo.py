@@ -55,7 +55,7 @@ def _fill(session: Session, account, application: Application, storage_root: str
             "granted_on": (day - timedelta(days=700)).isoformat()})
         services.save_row(session, account, application, "keishin", {
             "work_type_code": code, "base_date": (day - timedelta(days=150)).isoformat(),
-            "x1": 812, "x2": 705, "y": 760, "z": 820, "w": 905, "p": 801 if code == "010" else 790})
+            "x1": 812, "x2": 705, "y": 760, "z": 820, "w": 905, "p": 802})
     services.save_row(session, account, application, "technicians", {
         "name": "桜井 次郎", "name_kana": "サクライ ジロウ", "qualifications": "1級土木施工管理技士・監理技術者",
         "employed_since": "2012-04-01"})

@@ -122,9 +122,26 @@ class ReviewStartForm(JapaneseForm):
     """Start the review (a button)."""
 
 
-class CheckForm(JapaneseForm):
-    ok = BooleanField("確認済み")
-    note = TextAreaField("申請者への指摘", validators=[Optional(), Length(max=4000)])
+def review_form(application, formdata=None):
+    """The review page's one form: per section ``<section>_ok`` and ``<section>_note`` (saved together, so a
+    note typed in one section is never lost by saving another), and the ``comment`` of a return or rejection."""
+    attrs = {"comment": TextAreaField("申請者への連絡", validators=[Optional(), Length(max=4000)])}
+    data = {}
+    rows = {c.section: c for c in application.checks}
+    for key in content.SECTIONS_BY_KIND[application.kind]:
+        attrs[f"{key}_ok"] = BooleanField("確認済み")
+        attrs[f"{key}_note"] = TextAreaField(f"「{content.SECTIONS[key]}」への指摘",
+                                             validators=[Optional(), Length(max=4000)])
+        row = rows.get(key)
+        data[f"{key}_ok"], data[f"{key}_note"] = (row.ok, row.note or "") if row else (False, "")
+    form_class = type("ReviewForm", (JapaneseForm,), attrs)
+    return form_class(formdata=formdata, data=data)
+
+
+def check_values(form, application) -> dict[str, tuple[bool, str | None]]:
+    """{section: (ok, note)} of the review form, for ``checks.save_checks``."""
+    return {key: (bool(form[f"{key}_ok"].data), form[f"{key}_note"].data)
+            for key in content.SECTIONS_BY_KIND[application.kind]}
 
 
 class DecisionForm(JapaneseForm):

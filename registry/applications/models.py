@@ -141,6 +141,10 @@ class Application(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The comment of the latest return, acceptance or rejection (shown to the applicant).
     decision_comment: Mapped[str | None] = mapped_column(Text)
+    #: Staff's notes per section sent with the latest return ({section: note}), shown under each section.
+    section_notes: Mapped[dict | None] = mapped_column(JSON)
+    #: What the returned revision contained (``checks.snapshot``): the resubmission is compared with it.
+    previous_data: Mapped[dict | None] = mapped_column(JSON)
     #: Portal side: when this revision left in a bundle. Internal side: when its decision left in one.
     transferred_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

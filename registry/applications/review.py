@@ -1,5 +1,5 @@
-"""Staff review of applications (SPEC QA2, CM9): start the review, check each section, return with comments,
-reject, or accept into the registry.
+"""Staff review of applications (SPEC QA2, CM9): start the review, return with comments, reject, or accept into
+the registry (the checks per section are in ``checks``).
 
 Acceptance applies the filed data through the registry's own services (so every registry change keeps its
 history and is logged as usual) in the reviewer's transaction: the firm is created, or the matching firm
@@ -34,8 +34,8 @@ from registry.qualifications.ranks import periods
 from registry.qualifications.ranks import services as ranks
 from registry.qualifications.technicians import services as technicians
 
-from . import content
-from .models import Application, ApplicationCheck
+from . import checks, content
+from .models import Application
 from .services import event
 
 
@@ -49,7 +49,7 @@ def register_labels() -> None:
         "application.accept": "資格審査申請の受理",
     })
 
-COMMENT_MAX = 4000
+COMMENT_MAX = checks.COMMENT_MAX
 
 
 def can_review_applications(user) -> bool:
@@ -79,67 +79,47 @@ def start_review(session: Session, actor, application: Application, now: datetim
     _log(session, actor, application, "application.review", "審査を開始")
 
 
-def save_check(session: Session, actor, application: Application, section: str, *, ok: bool,
-               note: str | None, now: datetime) -> ApplicationCheck:
-    """Mark a section confirmed, or leave a note for the applicant about it."""
-    _check(actor)
-    application.transition("check")
-    if section not in content.SECTIONS_BY_KIND[application.kind]:
-        raise ValidationFailed({"section": ["確認する項目を選んでください。"]})
-    note = (note or "").strip() or None
-    if note and len(note) > COMMENT_MAX:
-        raise ValidationFailed({"note": [f"指摘は {COMMENT_MAX} 文字以内で入力してください。"]})
-    if ok and note:
-        raise ValidationFailed({"note": ["「確認済み」にするときは指摘を空にしてください"
-                                         "（指摘があるときは確認済みにしません）。"]})
-    row = session.scalar(select(ApplicationCheck).where(ApplicationCheck.application_id == application.id,
-                                                        ApplicationCheck.section == section))
-    if row is None:
-        row = ApplicationCheck(application_id=application.id, section=section)
-        session.add(row)
-    row.ok, row.note, row.checked_by_id, row.checked_at = ok, note, actor.id, now
-    session.flush()
-    session.refresh(application, ["checks"])
-    _log(session, actor, application, "application.check",
-         f"{content.SECTIONS[section]}: {'確認済み' if ok else ('指摘あり' if note else '未確認に戻す')}")
-    return row
-
-
-def _clear_checks(session: Session, application: Application) -> None:
-    for row in list(application.checks):
-        session.delete(row)  # the step log and the operation log keep what was checked
-    session.flush()
-    session.refresh(application, ["checks"])
-
-
-def returned_notes(application: Application) -> list[tuple[str, str]]:
-    """(section label, note) of the sections staff left a note on."""
-    return [(content.SECTIONS.get(c.section, c.section), c.note) for c in application.checks if c.note]
+def return_content(application: Application, comment: str | None) -> tuple[str, dict[str, str]]:
+    """The comment and the notes per section a return would send; refused when there is nothing to say."""
+    comment = (comment or "").strip()
+    notes = checks.section_notes(application)
+    if not comment and not notes:
+        raise ValidationFailed({"comment": ["差戻しの理由（申請者への連絡）を入力するか、項目ごとの指摘を書いてください。"]})
+    if len(comment) > COMMENT_MAX:
+        raise ValidationFailed({"comment": [f"連絡は {COMMENT_MAX} 文字以内で入力してください。"]})
+    return comment, notes
 
 
 def return_application(session: Session, actor, application: Application, comment: str | None,
                        now: datetime) -> Mail | None:
-    """Send back for correction with a comment (and the notes per section, which travel in the comment)."""
+    """Send back for correction with a comment and the notes per section (the applicant sees each note under
+    its section). The checks stay: after the resubmission those of unchanged sections still hold."""
     _check(actor)
     if not application.can("return"):
         application.transition("return")  # raises with the reason
-    comment = (comment or "").strip()
-    notes = returned_notes(application)
-    if not comment and not notes:
-        raise ValidationFailed({"comment": ["差戻しの理由（申請者への連絡）を入力してください。"]})
-    if len(comment) > COMMENT_MAX:
-        raise ValidationFailed({"comment": [f"連絡は {COMMENT_MAX} 文字以内で入力してください。"]})
-    full = "\n".join(filter(None, [comment] + [f"【{label}】{note}" for label, note in notes]))
+    comment, notes = return_content(application, comment)
+    full = checks.notes_text(comment, notes)
     application.transition("return")
-    application.decision_comment = full
+    application.decision_comment = comment or None
+    application.section_notes = notes or None
+    application.previous_data = checks.snapshot(application)
     application.decided_at, application.decided_by_id = now, actor.id
     application.transferred_at = None
     event(session, application, actor, "return", comment=full, at=now)
-    _clear_checks(session, application)
     _log(session, actor, application, "application.return", "差戻し")
     return _decision_mail(application, "申請を差し戻しました",
                           f"{application.kind_label}（受付番号 {application.reference}）について、修正をお願いします。\n\n"
                           f"{full}\n\n申請者ページで内容を修正し、再提出してください。")
+
+
+def reject_reason(comment: str | None) -> str:
+    """The reason of a rejection, required."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed({"comment": ["不受理の理由を入力してください。"]})
+    if len(comment) > COMMENT_MAX:
+        raise ValidationFailed({"comment": [f"理由は {COMMENT_MAX} 文字以内で入力してください。"]})
+    return comment
 
 
 def reject_application(session: Session, actor, application: Application, comment: str | None,
@@ -147,11 +127,7 @@ def reject_application(session: Session, actor, application: Application, commen
     _check(actor)
     if not application.can("reject"):
         application.transition("reject")  # raises with the reason
-    comment = (comment or "").strip()
-    if not comment:
-        raise ValidationFailed({"comment": ["不受理の理由を入力してください。"]})
-    if len(comment) > COMMENT_MAX:
-        raise ValidationFailed({"comment": [f"理由は {COMMENT_MAX} 文字以内で入力してください。"]})
+    comment = reject_reason(comment)
     application.transition("reject")
     application.decision_comment = comment
     application.decided_at, application.decided_by_id = now, actor.id

@@ -25,7 +25,7 @@ from core.timefmt import today
 from registry.qualifications.ranks.periods import period_choices, period_label, qualification_period
 
 from . import attachments as files
-from . import content
+from . import checks, content
 from .models import OPEN_STATES, ApplicantAccount, Application, ApplicationAttachment, ApplicationEvent
 
 
@@ -317,6 +317,8 @@ def submit(session: Session, account: ApplicantAccount, application: Application
                                {"": [f"{p.section_label}: {p.message}" for p in found]})
     resubmission = application.status == "returned"
     application.transition("submit")
+    if resubmission:
+        checks.carry_checks(session, application)
     application.revision += 1
     application.submitted_at = now
     application.transferred_at = None

@@ -57,9 +57,10 @@ def _work_type_pairs(category: str | None = None) -> list[tuple[str, str]]:
             if category is None or wt.category == category]
 
 
-def _saved(application: Application, message: str = "保存しました。"):
+def _saved(application: Application, message: str, section: str):
+    """Back to the overview, which then lists what the saved section still misses (the others stay neutral)."""
     flash(message, "success")
-    return redirect(url_for(OVERVIEW, application_id=application.id))
+    return redirect(url_for(OVERVIEW, application_id=application.id, saved=section, _anchor=f"section-{section}"))
 
 
 # --- applications --------------------------------------------------------------------------------------------------
@@ -91,9 +92,11 @@ def start():
     return redirect(url_for(OVERVIEW, application_id=application.id))
 
 
-def _section_states(application: Application) -> list[dict]:
-    found = services.submission_problems(db.session, application) if application.is_editable else []
+def _section_states(application: Application, found: list | None = None) -> list[dict]:
+    if found is None:
+        found = services.submission_problems(db.session, application) if application.is_editable else []
     data = application.data or {}
+    notes = (application.section_notes or {}) if application.status == "returned" else {}
     states = []
     for key in content.SECTIONS_BY_KIND[application.kind]:
         problems = [p.message for p in found if p.section == key]
@@ -106,7 +109,7 @@ def _section_states(application: Application) -> list[dict]:
         else:
             filled = ""
         states.append({"key": key, "label": content.SECTIONS[key], "problems": problems, "filled": filled,
-                       "url": _section_url(application, key)})
+                       "url": _section_url(application, key), "note": notes.get(key)})
     return states
 
 
@@ -123,13 +126,21 @@ def _section_url(application: Application, key: str) -> str:
 def application(application_id: int):
     """Overview: each section's state, staff comments, the step log, and the submit button."""
     _owner, app_ = _application(application_id)
-    states = _section_states(app_)
+    return _overview(app_)
+
+
+def _overview(app_: Application, *, tried: bool = False, status: int = 200):
+    """What is still missing stays a neutral 「未入力」 until the applicant saves that section (then its list shows)
+    or tries to submit (then every list shows, as errors): a new application does not open on a page of errors."""
+    found = services.submission_problems(db.session, app_) if app_.is_editable else []
+    states = _section_states(app_, found)
     period = None
     if app_.period_start_year:
         period = period_label(db.session, *qualification_period(db.session, app_.period_start_year))
     return render_template(TEMPLATES + "application.html", application=app_, states=states, period=period,
-                           ready=app_.is_editable and not any(s["problems"] for s in states), form=ConfirmForm(),
-                           view=display_data(app_), section_labels=content.SECTIONS)
+                           ready=app_.is_editable and not found, form=ConfirmForm(), tried=tried,
+                           saved=request.args.get("saved"), problem_count=len(found),
+                           view=display_data(app_), section_labels=content.SECTIONS), status
 
 
 @bp.route("/applications/<int:application_id>/company", methods=["GET", "POST"])
@@ -143,7 +154,7 @@ def company(application_id: int):
         with transaction(form) as tx:
             services.save_company(db.session, account, app_, {f: getattr(form, f).data for f in content.COMPANY_FIELDS})
         if tx.ok:
-            return _saved(app_, "会社情報を保存しました。")
+            return _saved(app_, "会社情報を保存しました。", "company")
     return render_template(TEMPLATES + "company.html", application=app_, form=form, general_errors=general_errors())
 
 
@@ -165,7 +176,7 @@ def categories(application_id: int):
             services.save_categories(db.session, account, app_, {c: getattr(form, c).data or [] for c in CATEGORIES},
                                      int(year) if (year or "").isdigit() else None)
         if tx.ok:
-            return _saved(app_, "申請する業種を保存しました。")
+            return _saved(app_, "申請する業種を保存しました。", "categories")
     return render_template(TEMPLATES + "categories.html", application=app_, form=form, general_errors=general_errors())
 
 
@@ -252,7 +263,7 @@ def declarations(application_id: int):
         with transaction(flash_errors=True) as tx:
             services.save_declarations(db.session, account, app_, set(form.agreed.data or []))
         if tx.ok:
-            return _saved(app_, "誓約を保存しました。")
+            return _saved(app_, "誓約を保存しました。", "declarations")
     return render_template(TEMPLATES + "declarations.html", application=app_, form=form)
 
 
@@ -267,7 +278,7 @@ def change_note(application_id: int):
         with transaction(form) as tx:
             services.save_change_note(db.session, account, app_, form.change_note.data)
         if tx.ok:
-            return _saved(app_, "変更の内容を保存しました。")
+            return _saved(app_, "変更の内容を保存しました。", "change")
     return render_template(TEMPLATES + "change_note.html", application=app_, form=form, general_errors=general_errors())
 
 
@@ -334,12 +345,19 @@ def submit(application_id: int):
         return stop
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if services.submission_problems(db.session, app_):
+        return _overview(app_, tried=True, status=422)
+    if request.form.get("confirmed") != "1":
+        # A confirmation page before the step that cannot be undone by the applicant (no script needed).
+        return render_template(TEMPLATES + "submit_confirm.html", application=app_, form=ConfirmForm(),
+                               states=_section_states(app_, []))
     with transaction() as tx:
         message = services.submit(db.session, account, app_, utcnow())
     if not tx.ok:
         # Missing items are shown per section on the overview; any other refusal says why.
-        flash("まだ入力が足りない項目があります。各項目の指摘を確認してください。" if tx.errors else "・".join(tx.general),
-              "error")
+        if tx.errors:
+            return _overview(app_, tried=True, status=422)
+        flash("・".join(tx.general), "error")
         return redirect(url_for(OVERVIEW, application_id=app_.id))
     send_to_applicant(message)
     flash(f"{app_.kind_label}を提出しました（受付番号 {app_.reference}）。審査の結果はメールでお知らせします。", "success")

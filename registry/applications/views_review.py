@@ -16,9 +16,9 @@ from core.timefmt import display_datetime
 from core.transaction import general_errors, transaction
 from registry.permissions import EDIT_ROLES
 
-from . import content, review
+from . import checks, content, review
 from .display import display_data, send_attachment
-from .forms import CheckForm, DecisionForm, ListFilterForm, ReviewStartForm
+from .forms import DecisionForm, ListFilterForm, ReviewStartForm, check_values, review_form
 from .models import ORIGINS, Application, ApplicationAttachment
 from .queries import application_list_query
 
@@ -58,15 +58,16 @@ def application_list():
 def application_detail(application_id: int):
     """The application beside its attachments, with a check per section and the decision forms."""
     application = _get(application_id)
-    checks = {c.section: c for c in application.checks}
-    check_forms = {}
-    for key in content.SECTIONS_BY_KIND[application.kind]:
-        row = checks.get(key)
-        check_forms[key] = CheckForm(prefix=key, data={"ok": row.ok if row else False, "note": row.note if row else ""})
-    return render_template("registry/applications/review/detail.html", application=application, checks=checks,
-                           check_forms=check_forms, view=display_data(application),
+    return _render_detail(application, review_form(application))
+
+
+def _render_detail(application: Application, form, status: int = 200):
+    return render_template("registry/applications/review/detail.html", application=application,
+                           checks={c.section: c for c in application.checks}, form=form,
+                           changes=checks.section_changes(db.session, application), view=display_data(application),
                            sections=content.SECTIONS_BY_KIND[application.kind], section_labels=content.SECTIONS,
-                           start_form=ReviewStartForm(), decision_form=DecisionForm(), fields=content.COMPANY_FIELDS)
+                           start_form=ReviewStartForm(), fields=content.COMPANY_FIELDS,
+                           general_errors=general_errors()), status
 
 
 def _transition(application: Application, action):
@@ -92,53 +93,64 @@ def application_start_review(application_id: int):
     return stop or redirect(url_for(DETAIL, application_id=application.id))
 
 
-@bp.route("/applications/<int:application_id>/checks/<section>", methods=["POST"])
+@bp.route("/applications/<int:application_id>/checks", methods=["POST"])
 @roles_required(*EDIT_ROLES)
-def application_check(application_id: int, section: str):
+def application_checks(application_id: int):
+    """Save the checks and notes of every section at once; a refused note re-renders the page with all that
+    was typed."""
     application = _get(application_id)
-    if section not in content.SECTIONS_BY_KIND[application.kind]:
-        abort(404)
-    form = CheckForm(prefix=section)
-    if not form.validate_on_submit():
-        flash("指摘は 4,000 文字以内で入力してください。", "error")
-        return redirect(url_for(DETAIL, application_id=application.id))
-    def save():
-        review.save_check(db.session, current_user, application, section, ok=form.ok.data, note=form.note.data,
-                          now=utcnow())
+    form = review_form(application, request.form)
+    if form.validate_on_submit():
+        with transaction(form) as tx:
+            changed = checks.save_checks(db.session, current_user, application, check_values(form, application),
+                                         utcnow())
+        if tx.ok:
+            flash(f"確認を保存しました（{'、'.join(changed)}）。" if changed else "変更はありませんでした。", "success")
+            return redirect(url_for(DETAIL, application_id=application.id))
+    return _render_detail(application, form, 422)
 
-    stop = _transition(application, save)
-    if stop is None:
-        flash(f"「{content.SECTIONS[section]}」の確認を保存しました。", "success")
-    return stop or redirect(url_for(DETAIL, application_id=application.id,
-                                    _anchor=f"section-{section}"))
+
+def _decide(application: Application, step: str):
+    """差し戻す / 不受理にする: the first POST saves the checks typed on the page and shows what the applicant
+    will receive (a server-side confirmation, no script needed); the POST from that page decides."""
+    form = review_form(application, request.form)
+    if not form.validate_on_submit():
+        return _render_detail(application, form, 422)
+    if request.form.get("confirmed") == "1":
+        if step == "return":
+            stop = _transition(application, lambda: review.return_application(
+                db.session, current_user, application, form.comment.data, utcnow()))
+            message = "申請者に差し戻しました。"
+        else:
+            stop = _transition(application, lambda: review.reject_application(
+                db.session, current_user, application, form.comment.data, utcnow()))
+            message = "不受理にしました。"
+        if stop is None:
+            flash(message, "success")
+        return stop or redirect(url_for(DETAIL, application_id=application.id))
+    with transaction(form) as tx:
+        if application.status == "under_review":
+            checks.save_checks(db.session, current_user, application, check_values(form, application), utcnow())
+        if step == "return":
+            comment, notes = review.return_content(application, form.comment.data)
+        else:
+            comment, notes = review.reject_reason(form.comment.data), {}
+    if not tx.ok:
+        return _render_detail(application, form, 422)
+    return render_template("registry/applications/review/decide.html", application=application, step=step,
+                           form=form, comment=comment, notes=notes, section_labels=content.SECTIONS)
 
 
 @bp.route("/applications/<int:application_id>/return", methods=["POST"])
 @roles_required(*EDIT_ROLES)
 def application_return(application_id: int):
-    application = _get(application_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    stop = _transition(application, lambda: review.return_application(db.session, current_user, application,
-                                                                      form.comment.data, utcnow()))
-    if stop is None:
-        flash("申請者に差し戻しました。", "success")
-    return stop or redirect(url_for(DETAIL, application_id=application.id))
+    return _decide(_get(application_id), "return")
 
 
 @bp.route("/applications/<int:application_id>/reject", methods=["POST"])
 @roles_required(*EDIT_ROLES)
 def application_reject(application_id: int):
-    application = _get(application_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    stop = _transition(application, lambda: review.reject_application(db.session, current_user, application,
-                                                                      form.comment.data, utcnow()))
-    if stop is None:
-        flash("不受理にしました。", "success")
-    return stop or redirect(url_for(DETAIL, application_id=application.id))
+    return _decide(_get(application_id), "reject")
 
 
 @bp.route("/applications/<int:application_id>/accept", methods=["GET", "POST"])

@@ -26,9 +26,14 @@ TABS = (
 
 
 def contractor_tabs(contractor_id: int, current: str) -> list[tuple[str, str, bool]]:
-    """The tabs whose screens exist in this deployment, for ``templates/_tabs.html``."""
-    return [(label, url_for(endpoint, contractor_id=contractor_id), endpoint == current)
-            for label, endpoint in TABS if endpoint in current_app.view_functions]
+    """The tabs whose screens exist in this deployment, for ``templates/_tabs.html``. ``current`` may also be
+    another route of a tab's blueprint (a POST that re-renders the tab with errors): that blueprint's first tab
+    stays marked current."""
+    shown = [(label, endpoint) for label, endpoint in TABS if endpoint in current_app.view_functions]
+    if current not in {endpoint for _, endpoint in shown}:
+        blueprint = (current or "").rpartition(".")[0]
+        current = next((endpoint for _, endpoint in shown if endpoint.rpartition(".")[0] == blueprint), current)
+    return [(label, url_for(endpoint, contractor_id=contractor_id), endpoint == current) for label, endpoint in shown]
 
 
 def get_contractor(contractor_id: int, *, detail: bool = False) -> Contractor:

@@ -94,7 +94,18 @@ def _render_detail(contractor: Contractor, area_form: AreaForm | None = None, st
         "registry/contractors/detail.html", contractor=contractor, codes=work_types(db.session),
         derived_area=AREAS.get(derived, derived), can_edit=can_edit_registry(current_user),
         area_form=area_form or AreaForm(formdata=None), status_form=status_form, today_=today(),
-        current_tab="registry.contractors.contractor_detail", member_of=jvs_of(db.session, contractor.id)), status
+        current_tab="registry.contractors.contractor_detail", member_of=jvs_of(db.session, contractor.id),
+        ledger_url=_ledger_url(contractor)), status
+
+
+LEDGER = "exports.report_preview"
+
+
+def _ledger_url(contractor: Contractor) -> str | None:
+    """The 業者台帳 preview of this firm, when the forms module runs in this deployment."""
+    if LEDGER not in current_app.view_functions:
+        return None
+    return url_for(LEDGER, name="contractor_ledger", number=contractor.number)
 
 
 @bp.route("/contractors/new", methods=["GET", "POST"])

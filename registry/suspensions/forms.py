@@ -42,3 +42,12 @@ class ListFilterForm(JapaneseForm):
     date_from = DateInputField("期間（開始日）", validators=[Optional()])
     date_to = DateInputField("期間（終了日）", validators=[Optional()])
     include_lifted = BooleanField("解除したものも含める", default=True)
+
+
+class FirmChoiceForm(JapaneseForm):
+    """The first step of 「指名停止を登録」 from the list: which firm (by 業者番号)."""
+
+    class Meta:
+        csrf = False  # a GET that only looks the firm up
+
+    number = StringField("業者番号", validators=[DataRequired("業者番号を入力してください。"), Length(max=20)])

@@ -18,11 +18,12 @@ from core.rules.queries import RuleNotInForce
 from core.timefmt import today
 from core.transaction import general_errors, transaction
 from registry.contractors.models import Contractor
+from registry.contractors.queries import find_by_number
 from registry.contractors.tabs import contractor_tabs, get_contractor
 from registry.permissions import EDIT_ROLES, VIEW_ROLES
 
 from . import queries, services
-from .forms import STATE_CHOICES, LiftForm, ListFilterForm, SuspensionForm
+from .forms import STATE_CHOICES, FirmChoiceForm, LiftForm, ListFilterForm, SuspensionForm
 from .models import Suspension
 from .periods import cause_label, causes
 from .permissions import can_manage_suspensions
@@ -155,4 +156,21 @@ def suspension_list():
               "badge": queries.STATUS_BADGES[st], "cause": cause_label(db.session, s)} for s in page.items]
     active_count = len(queries.suspended_contractor_ids(db.session, day))
     return render_template("registry/suspensions/list.html", page=page, items=items, filters=filters, today=day,
-                           active_count=active_count, recent_from=day - timedelta(days=365))
+                           active_count=active_count, recent_from=day - timedelta(days=365),
+                           can_manage=can_manage_suspensions(current_user))
+
+
+@bp.route("/suspensions/new")
+@roles_required(*EDIT_ROLES)
+def suspension_new():
+    """「指名停止を登録」 from the list: ask for the firm, then open its 指名停止 tab at the registration form."""
+    form = FirmChoiceForm(request.args)
+    status = 200
+    if "number" in request.args:
+        if form.validate():
+            contractor = find_by_number(db.session, form.number.data)
+            if contractor is not None:
+                return redirect(url_for(TAB, contractor_id=contractor.id) + "#register")
+            form.number.errors.append(f"業者番号「{form.number.data}」の業者は登録されていません。")
+        status = 422
+    return render_template("registry/suspensions/new.html", form=form), status

@@ -9,6 +9,10 @@
  * 3. <button type="button" data-print> calls window.print().
  * 4. <input type="checkbox" data-select-all="NAME">: checks or clears every
  *    checkbox named NAME in the same form (a "select all" for long lists).
+ * 5. A list opened at #results (its filter form was submitted): focus the
+ *    result count (tabindex="-1"), unless an error summary took the focus.
+ * 6. <form data-unsaved-warning>: warn before leaving the page while the
+ *    form has changes that were not submitted.
  */
 (function () {
   "use strict";
@@ -90,9 +94,54 @@
     }
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", focusErrorSummary);
-  } else {
+  function focusResults() {
+    if (window.location.hash !== "#results" || document.querySelector(".error-summary")) {
+      return;
+    }
+    var results = document.getElementById("results");
+    if (results) {
+      results.focus();
+    }
+  }
+
+  // Unsaved changes: remember that a watched form was edited; leaving the
+  // page asks first, submitting the form itself does not.
+  var dirtyForms = [];
+  function watchUnsaved() {
+    var forms = document.querySelectorAll("form[data-unsaved-warning]");
+    for (var i = 0; i < forms.length; i += 1) {
+      (function (form) {
+        var mark = function () {
+          if (dirtyForms.indexOf(form) < 0) {
+            dirtyForms.push(form);
+          }
+        };
+        form.addEventListener("input", mark);
+        form.addEventListener("change", mark);
+        form.addEventListener("submit", function () {
+          dirtyForms = [];
+        });
+      })(forms[i]);
+    }
+    if (forms.length) {
+      window.addEventListener("beforeunload", function (event) {
+        if (dirtyForms.length) {
+          event.preventDefault();
+          event.returnValue = "";
+        }
+      });
+    }
+  }
+
+  function start() {
     focusErrorSummary();
+    focusResults();
+    watchUnsaved();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

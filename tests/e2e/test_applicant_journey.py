@@ -89,7 +89,7 @@ def test_applicant_files_and_staff_accept(live_app, live_server, new_page, tmp_p
     applicant.goto(application_url)
     applicant.get_by_role("link", name="経営事項審査を入力").click()
     _add_row(applicant, {"work_type_code": "010", "base_date": _day(100), "x1": "800", "x2": "700", "y": "750",
-                         "z": "800", "w": "900", "p": "795"})
+                         "z": "800", "w": "900", "p": "790"})
     applicant.goto(application_url)
     applicant.get_by_role("link", name="技術者を入力").click()
     _add_row(applicant, {"name": "技術 一郎", "qualifications": "1級土木施工管理技士"})
@@ -116,6 +116,8 @@ def test_applicant_files_and_staff_accept(live_app, live_server, new_page, tmp_p
     expect(applicant.locator(".error-summary")).to_contain_text("PDF・JPEG・PNG のいずれでもありません")
 
     applicant.goto(application_url)
+    applicant.get_by_role("button", name="提出に進む").click()
+    expect(applicant.locator("h1")).to_have_text("提出の確認")
     applicant.get_by_role("button", name="提出する").click()
     expect(applicant.locator(".flash-messages")).to_contain_text("提出しました")
 
@@ -125,22 +127,38 @@ def test_applicant_files_and_staff_accept(live_app, live_server, new_page, tmp_p
     staff.get_by_role("link", name=re.compile(r"S\d{4}-\d{5}")).first.click()
     staff.get_by_role("button", name="審査を始める").click()
     expect(staff.get_by_role("complementary")).to_contain_text("証明書.pdf")
-    staff.locator("#company-note").fill("代表者の氏名を登記のとおりにしてください。")
-    staff.get_by_role("button", name="「会社情報」の確認を保存").click()
+    staff.locator("#permits_ok").check()
+    staff.locator("#company_note").fill("代表者の氏名を登記のとおりにしてください。")
+    staff.get_by_role("button", name="確認を保存").click()
+    expect(staff.locator(".flash-messages")).to_contain_text("確認を保存しました")
+    # Leaving with a note typed but not saved asks first (the note would be lost).
+    staff.locator("#keishin_note").fill("保存していない指摘")
+    asked = []
+    staff.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    staff.get_by_role("link", name="受理の確認へ").click()
+    assert asked == ["beforeunload"]
+    staff.locator("#keishin_note").fill("")
     staff.locator("#comment").fill("1 点修正をお願いします。")
-    staff.get_by_role("button", name="差し戻す").click()
+    staff.get_by_role("button", name="差し戻す…").click()
+    expect(staff.locator("h1")).to_contain_text("差戻しの確認")
+    expect(staff.locator("main")).to_contain_text("代表者の氏名を登記のとおりに")
+    staff.get_by_role("button", name="差し戻す（確定）").click()
     expect(staff.locator(".flash-messages")).to_contain_text("差し戻しました")
 
     applicant.goto(application_url)
-    expect(applicant.locator(".notice--warning")).to_contain_text("代表者の氏名を登記のとおりに")
+    expect(applicant.locator("#section-company")).to_contain_text("代表者の氏名を登記のとおりに")
     applicant.get_by_role("link", name="会社情報を入力").click()
     applicant.locator("#representative_name").fill("閲覧 一太郎")
     applicant.get_by_role("button", name="保存する").click()
+    applicant.get_by_role("button", name="再提出に進む").click()
     applicant.get_by_role("button", name="再提出する").click()
     expect(applicant.locator(".flash-messages")).to_contain_text("提出しました")
 
     staff.reload()
     staff.get_by_role("button", name="審査を始める").click()
+    # The unchanged 許可 keeps its check; the corrected company data shows what changed.
+    expect(staff.locator("#section-permits")).to_contain_text("確認済み")
+    expect(staff.locator("#section-company")).to_contain_text("閲覧 太郎 → 閲覧 一太郎")
     staff.get_by_role("link", name="受理の確認へ").click()
     expect(staff.locator("main")).to_contain_text("新しく登録します")
     expect(staff.locator("main")).to_contain_text("閲覧 一太郎")

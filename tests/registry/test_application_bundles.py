@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
 from core.db import utcnow
-from registry.applications import bundle_archive, bundles, review, services
+from registry.applications import bundle_archive, bundles, checks, review, services
 from registry.applications.bundles import BundleRefused
 from registry.applications.models import Application, ApplicationEvent, TransferBundle
 from tests.registry.applications_support import company, make_account, pdf, submitted_application, technician_row
@@ -346,6 +346,8 @@ def test_decisions_return_resubmit_and_stale_decision(db_session, storage, staff
     account, local, copy, reference = received
     review.start_review(db_session, staff, copy, utcnow())
     under_review_bundle, _ = export_decisions(db_session, staff)
+    checks.save_checks(db_session, staff, copy, {"company": (True, None), "technicians": (False, "2 人目を追加")},
+                       utcnow())
     review.return_application(db_session, staff, copy, "技術者を追加してください。", utcnow())
     returned_bundle, _ = export_decisions(db_session, staff)
     swap_to_portal(db_session, local, copy, reference)
@@ -353,8 +355,9 @@ def test_decisions_return_resubmit_and_stale_decision(db_session, storage, staff
     report = read(db_session, returned_bundle, "decisions", storage)
     assert local.status == "returned" and local.is_editable
     assert local.decision_comment == "技術者を追加してください。"
+    assert local.section_notes == {"technicians": "2 人目を追加"}  # shown under its section on the portal
     [mail] = report.mails
-    assert "差し戻しました" in mail.subject and "技術者を追加してください。" in mail.body
+    assert "差し戻しました" in mail.subject and "技術者を追加してください。\n【技術者】2 人目を追加" in mail.body
     # The applicant corrects and resubmits: revision 2 ...
     services.save_row(db_session, account, local, "technicians", technician_row(name="佐藤 次郎"))
     tax = next(a for a in local.live_attachments if a.document_code == "tax_certificate")
@@ -378,6 +381,9 @@ def test_decisions_return_resubmit_and_stale_decision(db_session, storage, staff
     assert report.updated == [f"{reference} 株式会社ポータル建設"] and report.new == []
     assert (copy.status, copy.revision) == ("submitted", 2)
     assert [t["name"] for t in copy.data["technicians"]] == ["山田 太郎", "佐藤 次郎"]
+    # The check of the unchanged company data is kept; the changed technicians need checking again.
+    assert [(c.section, c.ok) for c in copy.checks] == [("company", True)]
+    assert set(checks.section_changes(db_session, copy)) == {"technicians", "attachments"}
     live = {a.document_code: a for a in copy.live_attachments}
     assert live["tax_certificate"].sha256 == hashlib.sha256(pdf("tax-new")).hexdigest()
     removed = [a for a in copy.attachments if a.removed_at is not None]

@@ -145,7 +145,7 @@ def test_keishin_row_valid_parses_integers(db_session):
 
 
 def test_keishin_row_negative_w_is_allowed(db_session):
-    row, errors = content.clean_row(db_session, "keishin", keishin_row(w="-150", p="1000"))
+    row, errors = content.clean_row(db_session, "keishin", keishin_row(w="-150", p="961"))
     assert errors == {} and row["w"] == -150
 
 
@@ -173,8 +173,10 @@ def test_keishin_row_expired_base_date_rejected(db_session):
 
 def test_keishin_p_mismatch_detection(db_session):
     row, errors = content.clean_row(db_session, "keishin", keishin_row(p="1170"))
-    assert errors == {}  # a different P is not an error: staff compare it with the notice
+    # A P that X1〜W do not give blocks, with the message on the P field (it was a small badge only).
+    assert list(errors) == ["p"] and "計算した値 1169 と一致しません" in errors["p"][0]
     assert content.keishin_p_mismatch(row) == 1169
+    assert content.clean_row(db_session, "keishin", keishin_row(p="1169"))[1] == {}
     assert content.keishin_p_mismatch(dict(row, p=1169)) is None
     assert content.keishin_p_mismatch(dict(row, p=None)) is None
     assert content.keishin_p_mismatch({"p": 1000}) is None

@@ -14,7 +14,7 @@ from core.db import utcnow
 from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.history import history_of
 from core.mail import Mail
-from registry.applications import review, services
+from registry.applications import checks, review, services
 from registry.applications.models import ApplicationCheck, ApplicationEvent
 from registry.contractors.models import Contractor
 from registry.qualifications.ranks.periods import qualification_period
@@ -78,53 +78,55 @@ def test_start_review(db_session, staff, submitted):
         review.start_review(db_session, staff, application, utcnow())
 
 
-def test_save_check_ok_and_note(db_session, staff, under_review):
+def test_save_checks_of_the_whole_page(db_session, staff, under_review):
     _, application = under_review
-    row = review.save_check(db_session, staff, application, "company", ok=True, note="  ", now=utcnow())
+    changed = checks.save_checks(db_session, staff, application, {
+        "company": (True, "  "), "attachments": (False, "納税証明書が古いものです。"), "works": (False, "")}, utcnow())
+    assert changed == ["会社情報", "添付書類"]  # an untouched section gets no row
+    row = next(c for c in application.checks if c.section == "company")
     assert row.ok and row.note is None and row.checked_by_id == staff.id
-    noted = review.save_check(db_session, staff, application, "attachments", ok=False,
-                              note="納税証明書が古いものです。", now=utcnow())
-    assert not noted.ok and noted.note == "納税証明書が古いものです。"
-    again = review.save_check(db_session, staff, application, "company", ok=False, note="代表者名を確認",
-                              now=utcnow())
-    assert again.id == row.id  # one row per section
+    checks.save_checks(db_session, staff, application, {"company": (False, "代表者名を確認")}, utcnow())
     assert [(c.section, c.ok, c.note) for c in application.checks] == [
         ("attachments", False, "納税証明書が古いものです。"), ("company", False, "代表者名を確認")]
-    assert review.returned_notes(application) == [("添付書類", "納税証明書が古いものです。"), ("会社情報", "代表者名を確認")]
+    assert next(c for c in application.checks if c.section == "company").id == row.id  # one row per section
+    assert checks.section_notes(application) == {"company": "代表者名を確認", "attachments": "納税証明書が古いものです。"}
+    # All or nothing: one bad note refuses the page, the message on that section's note field.
     with pytest.raises(ValidationFailed) as info:
-        review.save_check(db_session, staff, application, "company", ok=True, note="指摘", now=utcnow())
-    assert "note" in info.value.errors
+        checks.save_checks(db_session, staff, application, {"permits": (True, None), "company": (True, "指摘")},
+                           utcnow())
+    assert list(info.value.errors) == ["company_note"]
     with pytest.raises(ValidationFailed) as info:
-        review.save_check(db_session, staff, application, "change", ok=True, note=None, now=utcnow())
+        checks.save_checks(db_session, staff, application, {"change": (True, None)}, utcnow())
     assert "section" in info.value.errors  # no 変更の内容 in a 新規申請
-    with pytest.raises(ValidationFailed):
-        review.save_check(db_session, staff, application, "works", ok=False, note="x" * (review.COMMENT_MAX + 1),
-                          now=utcnow())
+    with pytest.raises(ValidationFailed) as info:
+        checks.save_checks(db_session, staff, application, {"works": (False, "x" * (checks.COMMENT_MAX + 1))},
+                           utcnow())
+    assert list(info.value.errors) == ["works_note"]
     assert db_session.scalar(select(func.count()).select_from(ApplicationCheck)) == 2
 
 
 def test_save_check_needs_the_review_started(db_session, staff, submitted):
     _, application = submitted
     with pytest.raises(InvalidTransition):
-        review.save_check(db_session, staff, application, "company", ok=True, note=None, now=utcnow())
+        checks.save_checks(db_session, staff, application, {"company": (True, None)}, utcnow())
     assert application.checks == []
 
 
 def test_return_with_comment_and_resubmit(db_session, staff, under_review):
     account, application = under_review
-    review.save_check(db_session, staff, application, "company", ok=True, note=None, now=utcnow())
-    review.save_check(db_session, staff, application, "technicians", ok=False, note="資格者証の写しを添付してください。",
-                      now=utcnow())
+    checks.save_checks(db_session, staff, application, {"company": (True, None)}, utcnow())
+    checks.save_checks(db_session, staff, application, {"technicians": (False, "資格者証の写しを添付してください。")}, utcnow())
     mail = review.return_application(db_session, staff, application, " 次の点を修正してください。 ", utcnow())
     assert application.status == "returned" and application.is_editable
-    assert application.decision_comment == "次の点を修正してください。\n【技術者】資格者証の写しを添付してください。"
+    # The general comment and the notes per section are kept apart: the applicant sees each note under its section.
+    assert application.decision_comment == "次の点を修正してください。"
+    assert application.section_notes == {"technicians": "資格者証の写しを添付してください。"}
     assert application.decided_by_id == staff.id and application.decided_at is not None
-    assert application.checks == []
-    assert db_session.scalar(select(func.count()).select_from(ApplicationCheck).where(
-        ApplicationCheck.application_id == application.id)) == 0
+    assert {c.section for c in application.checks} == {"company", "technicians"}  # kept over the return
     event = db_session.scalar(select(ApplicationEvent).where(ApplicationEvent.application_id == application.id,
                                                              ApplicationEvent.action == "return"))
-    assert event.comment == application.decision_comment and event.status_after == "returned"
+    assert event.comment == "次の点を修正してください。\n【技術者】資格者証の写しを添付してください。"
+    assert event.status_after == "returned"
     assert isinstance(mail, Mail) and mail.to == "yamaguchi@example.co.jp"
     assert application.reference in mail.subject and "差し戻しました" in mail.subject
     assert "【技術者】資格者証の写しを添付してください。" in mail.body
@@ -137,6 +139,10 @@ def test_return_with_comment_and_resubmit(db_session, staff, under_review):
     revisions = db_session.scalars(select(ApplicationEvent.revision).where(
         ApplicationEvent.application_id == application.id).order_by(ApplicationEvent.id)).all()
     assert revisions == [0, 1, 1, 1, 2]
+    # Only the changed section lost its check; staff see what changed in it since revision 1.
+    assert [(c.section, c.ok) for c in application.checks] == [("company", True)]
+    assert checks.changed_sections(application) == {"technicians"}
+    assert checks.section_changes(db_session, application) == {"technicians": ["追加: 佐藤 次郎"]}
     review.start_review(db_session, staff, application, utcnow())
     assert application.status == "under_review"
 
@@ -149,9 +155,10 @@ def test_return_needs_a_comment_or_notes(db_session, staff, under_review):
     assert application.status == "under_review"
     with pytest.raises(ValidationFailed):
         review.return_application(db_session, staff, application, "x" * (review.COMMENT_MAX + 1), utcnow())
-    review.save_check(db_session, staff, application, "works", ok=False, note="実績の完成日を確認してください。", now=utcnow())
+    checks.save_checks(db_session, staff, application, {"works": (False, "実績の完成日を確認してください。")}, utcnow())
     review.return_application(db_session, staff, application, None, utcnow())
-    assert application.decision_comment == "【工事・業務の実績】実績の完成日を確認してください。"
+    assert application.decision_comment is None
+    assert application.section_notes == {"works": "実績の完成日を確認してください。"}
 
 
 def test_submitted_application_can_be_returned_without_review(db_session, staff, submitted):
@@ -185,7 +192,7 @@ def test_staff_without_registry_rights_are_refused(db_session, create_user, staf
         review.start_review(db_session, user, application, utcnow())
     review.start_review(db_session, staff, application, utcnow())
     for call in (
-        lambda: review.save_check(db_session, user, application, "company", ok=True, note=None, now=utcnow()),
+        lambda: checks.save_checks(db_session, user, application, {"company": (True, None)}, utcnow()),
         lambda: review.return_application(db_session, user, application, "戻します", utcnow()),
         lambda: review.reject_application(db_session, user, application, "不受理", utcnow()),
         lambda: review.accept_application(db_session, user, application, None, utcnow()),
@@ -220,7 +227,7 @@ def test_wrong_state_transitions(db_session, app, staff, submitted):
         lambda: review.return_application(db_session, staff, draft, "x", utcnow()),
         lambda: review.reject_application(db_session, staff, draft, "x", utcnow()),
         lambda: review.accept_application(db_session, staff, draft, None, utcnow()),
-        lambda: review.save_check(db_session, staff, draft, "company", ok=True, note=None, now=utcnow()),
+        lambda: checks.save_checks(db_session, staff, draft, {"company": (True, None)}, utcnow()),
     ):
         with pytest.raises(InvalidTransition):
             call()
@@ -301,16 +308,22 @@ def test_accept_creates_the_firm_with_its_qualification(db_session, staff, under
     assert entry is not None and contractor.number in entry.summary and entry.user_id == staff.id
 
 
-def test_accept_flags_a_p_mismatch(app, db_session, staff):
+def test_a_p_mismatch_blocks_saving_and_submission_with_the_field_named(app, db_session, staff):
     account = make_account(db_session, app)
     application = services.start_application(db_session, account, "new", utcnow())
     fill_complete(db_session, account, application, app.config["STORAGE_DIR"])
-    services.save_row(db_session, account, application, "keishin", keishin_row(p="1170"), index=0)
-    services.submit(db_session, account, application, utcnow())
-    review.start_review(db_session, staff, application, utcnow())
-    contractor, _ = review.accept_application(db_session, staff, application, None, utcnow())
-    [score] = contractor.keishin
-    assert score.p_entered == 1170 and score.p_computed == 1169 and score.p_mismatch
+    with pytest.raises(ValidationFailed) as info:
+        services.save_row(db_session, account, application, "keishin", keishin_row(p="1170"), index=0)
+    assert list(info.value.errors) == ["p"] and "1169" in info.value.errors["p"][0]
+    assert application.data["keishin"][0]["p"] == 1169  # nothing changed
+    # A row stored before the rule (or brought in a bundle) still blocks the submission, naming the row and P.
+    rows = [dict(application.data["keishin"][0], p=1170)]
+    application.data = dict(application.data, keishin=rows)
+    with pytest.raises(ValidationFailed) as info:
+        services.submit(db_session, account, application, utcnow())
+    assert info.value.errors == {"keishin": ["1 行目: P（総合評定値）1170 は X1〜W から計算した値 1169 と一致しません。"
+                                             "通知書の値を確認して入力し直してください。"]}
+    assert application.status == "draft"
 
 
 def test_new_application_matching_an_active_firm_updates_it(db_session, staff, create_contractor, under_review):

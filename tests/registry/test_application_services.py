@@ -167,7 +167,7 @@ def test_save_rows_add_replace_remove(db_session, account, draft):
 def test_keishin_rows_same_type_and_base_date_refused(db_session, account, draft):
     services.save_row(db_session, account, draft, "keishin", keishin_row())
     with pytest.raises(ValidationFailed) as info:
-        services.save_row(db_session, account, draft, "keishin", keishin_row(p="1170"))
+        services.save_row(db_session, account, draft, "keishin", keishin_row(base_date=draft.data["keishin"][0]["base_date"]))
     assert "base_date" in info.value.errors
     services.save_row(db_session, account, draft, "keishin", keishin_row("020"))
     assert [r["work_type_code"] for r in draft.data["keishin"]] == ["010", "020"]

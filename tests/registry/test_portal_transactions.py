@@ -82,9 +82,8 @@ def test_an_incomplete_submission_is_rolled_back_and_mails_nothing(app, db_sessi
     client = applicant_client(app, "early@portal.example.jp")
     app_id = start(client)
     mail.clear_outbox()
-    response = client.post(f"/portal/applications/{app_id}/submit")
-    assert response.status_code == 302 and response.location == f"/portal/applications/{app_id}"
-    assert "まだ入力が足りない項目があります" in page_text(client.get(response.location))
+    response = client.post(f"/portal/applications/{app_id}/submit", data={"confirmed": "1"})
+    assert response.status_code == 422 and "まだ提出できません。入力が足りない項目があります" in page_text(response)
     assert mail.outbox() == []
     db_session.expire_all()
     application = db_session.get(Application, app_id)
@@ -99,8 +98,9 @@ def test_a_submission_refused_as_a_state_change_says_why(app, db_session, monkey
         raise services.NotEditable("この申請は「審査中」のため変更できません。")
 
     monkeypatch.setattr(services, "submit", taken_meanwhile)
+    monkeypatch.setattr(services, "submission_problems", lambda *_args: [])
     mail.clear_outbox()
-    response = client.post(f"/portal/applications/{app_id}/submit")
+    response = client.post(f"/portal/applications/{app_id}/submit", data={"confirmed": "1"})
     assert response.status_code == 302
     page = page_text(client.get(response.location))
     assert "この申請は「審査中」のため変更できません。" in page and "まだ入力が足りない" not in page
