@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DateField
+from wtforms import DateField, SelectField
 
 from core.errors import ValidationFailed
+from core.inputs import MAX_INT, parse_int
 
 
 def apply_errors(form, exc: ValidationFailed) -> list[str]:
@@ -43,6 +44,22 @@ class DateInputField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(f"{self.label.text}は正しい日付（例: 2026-04-01）で入力してください。") from None
+
+
+class IntegerSelectField(SelectField):
+    """A select of numbers (a department id, a year). A value sent by hand that is no whole number in
+    ``minimum``..``maximum`` is a field error naming the field, and the field keeps its default."""
+
+    def __init__(self, label=None, validators=None, *, minimum: int = 0, maximum: int = MAX_INT, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, coerce=int, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            value = parse_int(valuelist[0], self.label.text, minimum=self.minimum, maximum=self.maximum)
+            if value is not None:
+                self.data = value
 
 
 def render_select(field, **attrs) -> Markup:
