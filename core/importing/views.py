@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from core.audit.services import current_context, record_export
 from core.auth.roles import Role
@@ -40,9 +40,15 @@ class CommitForm(JapaneseForm):
     skip_rejected = BooleanField("不正な行を除いて、正しい行だけを取り込む")
 
 
+def _profile_name(_form, field):
+    """The service's rule for names, shown on the field (a name may also come from an uploaded file)."""
+    if field.data and (problem := profiles.name_problem(field.data.strip())):
+        raise ValidationError(problem)
+
+
 class ProfileForm(JapaneseForm):
     kind = SelectField("取り込むデータ", validate_choice=False)
-    name = StringField("プロファイル名", validators=[Length(max=64)])
+    name = StringField("プロファイル名", validators=[_profile_name])
     description = StringField("説明", validators=[Optional(), Length(max=500)])
     config = TextAreaField("設定（JSON）")
 
