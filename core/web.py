@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -56,26 +55,6 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target and "\n" not in target
-
-
-def address_allowed(address: str | None, networks) -> bool:
-    if not networks:
-        return True
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    return any(ip in net for net in networks)
-
-
-def restrict_to_admin_networks(blueprint) -> None:
-    """Refuse the blueprint's pages from outside ``KEIYAKU_ADMIN_NETWORKS`` (SPEC NF5)."""
-
-    @blueprint.before_request
-    def _check_network():
-        if not address_allowed(request.remote_addr, current_app.config["ADMIN_NETWORKS"]):
-            g.error_detail = "管理機能は許可されたネットワークからのみ利用できます。"
-            abort(403)
 
 
 def render_error(code: int, detail: str | None = None):

@@ -19,14 +19,12 @@ from core.errors import ValidationFailed
 from core.formtools import JapaneseForm, choices
 from core.permissions import roles_required
 from core.transaction import transaction
-from core.web import restrict_to_admin_networks
 
 from . import jobs, profiles
 from .kinds import all_kinds, get_kind
 from .models import ImportBatch, ImportProfile
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
-restrict_to_admin_networks(bp)
 admin_only = roles_required(Role.SYSTEM_ADMIN)
 
 

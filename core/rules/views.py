@@ -17,7 +17,6 @@ from core.inputs import int_arg
 from core.permissions import roles_required
 from core.timefmt import format_jst, today
 from core.transaction import transaction
-from core.web import restrict_to_admin_networks
 
 from . import queries, services
 from .calendar import FIRST_GENERATED_YEAR, deadline_for, weekday_label, years_without_holidays
@@ -27,7 +26,6 @@ from .forms import ConfirmForm, HolidayForm, LookupForm, NationalHolidaysForm, R
 from .models import Holiday
 
 bp = Blueprint("rules", __name__, url_prefix="/admin/rules")
-restrict_to_admin_networks(bp)
 admin_only = roles_required(Role.SYSTEM_ADMIN)
 
 FORM_KEYS = ("effective_from", "note", "correction")

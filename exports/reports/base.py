@@ -18,6 +18,7 @@ from typing import Any
 
 from core.auth.roles import Role
 from core.errors import ValidationFailed
+from core.permissions import ADMIN_ONLY
 from core.timefmt import today
 
 from .rows import RowStore, TooManyRows
@@ -155,8 +156,9 @@ class ReportDefinition:
     roles: frozenset[Role]
     description: str = ""
     landscape: bool = False
-    #: Also refuse the report outside ``KEIYAKU_ADMIN_NETWORKS`` (reports of the administration screens).
-    admin_network_only: bool = False
+    #: Also refuse the report outside ``KEIYAKU_ADMIN_NETWORKS``. By default, as for routes: when only system
+    #: administrators may use it (the reports of the administration screens).
+    admin_network_only: bool | None = None
     #: A check across parameters, e.g. the length of a period: ``(params) -> {name: [message]}``.
     check: Callable[[dict[str, Any]], Mapping[str, list[str]]] | None = None
     #: More rows than this is refused with a message. Memory no longer depends on it (rows are spooled and
@@ -170,6 +172,8 @@ class ReportDefinition:
         if len(names) != len(set(names)):
             raise ValueError(f"form {self.name}: duplicate parameter names")
         object.__setattr__(self, "roles", frozenset(self.roles))
+        if self.admin_network_only is None:
+            object.__setattr__(self, "admin_network_only", self.roles == ADMIN_ONLY)
 
     @property
     def orientation_label(self) -> str:
