@@ -130,8 +130,10 @@ def save_profile(session: Session, actor, kind: ImportKind, *, name: str, descri
     settings, problems = validate_settings(kind, settings)
     if problems:
         errors["config"] = problems
-    profile = session.scalar(select(ImportProfile).where(ImportProfile.kind == kind.name, ImportProfile.name == name))
-    if create and profile is not None and "name" not in errors:
+    # A refused name is not looked up: PostgreSQL rejects text with NUL in a query, too.
+    profile = None if "name" in errors else session.scalar(
+        select(ImportProfile).where(ImportProfile.kind == kind.name, ImportProfile.name == name))
+    if create and profile is not None:
         errors["name"] = [f"プロファイル「{name}」は既にあります。変更は一覧の「編集」から行ってください。"]
     if errors:
         raise ValidationFailed(errors)
