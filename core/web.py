@@ -57,6 +57,17 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc and "\\" not in target and "\n" not in target
 
 
+def holds_nul() -> bool:
+    """Does the request carry a NUL character (path, query string or form)? PostgreSQL refuses text holding
+    one in any query, and no screen takes it: such a request is refused before a view runs."""
+    if "\x00" in request.path:
+        return True
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sources.append(request.form)
+    return any("\x00" in key or "\x00" in value for source in sources for key, value in source.items(multi=True))
+
+
 def render_error(code: int, detail: str | None = None):
     title, message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[500])
     return render_template("errors.html", code=code, title=title, message=detail or g.get("error_detail") or message), code
@@ -78,6 +89,8 @@ def init_web(app: Flask) -> None:
                 return render_error(503, "データベースが最新の状態に移行されていません（マイグレーション未実行）。"
                                          "管理者は `flask --app wsgi db upgrade` を実行してください。")
             app.extensions["keiyaku_schema_ok"] = True
+        if holds_nul():
+            return render_error(400, "入力に使えない文字（NUL 文字）が含まれています。入力内容を確認してください。")
         if request.endpoint is None:
             return None  # 404/405 follow
         view = app.view_functions.get(request.endpoint)
