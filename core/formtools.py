@@ -7,7 +7,7 @@ from markupsafe import Markup
 from wtforms import DateField, SelectField
 
 from core.errors import ValidationFailed
-from core.inputs import MAX_INT, parse_int
+from core.inputs import MAX_INT, check_date, parse_int
 
 
 def apply_errors(form, exc: ValidationFailed) -> list[str]:
@@ -44,6 +44,12 @@ class DateInputField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(f"{self.label.text}は正しい日付（例: 2026-04-01）で入力してください。") from None
+        if self.data is not None:
+            try:
+                check_date(self.data, self.label.text)
+            except ValueError:
+                self.data = None  # a view that reads the field anyway gets no date, not one it cannot use
+                raise
 
 
 class IntegerSelectField(SelectField):

@@ -9,11 +9,15 @@ Japanese message naming it.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 from werkzeug.routing import IntegerConverter
 
 #: The largest value of an ``Integer`` column on PostgreSQL (ids, years, counts).
 MAX_INT = 2**31 - 1
+#: Dates a screen accepts: ample for a contract section's records, and far from the ends of the calendar
+#: (the day after 9999-12-31 overflows) and from the years before 和暦 (1873), which screens cannot show.
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def _at_most(limit: int) -> str:
@@ -70,3 +74,10 @@ def int_arg(name: str, label: str, *, minimum: int = 0, maximum: int = MAX_INT,
         if errors is not None:
             errors.append(str(exc))
         return None
+
+
+def check_date(value: date, label: str) -> date:
+    """``value`` when it lies within ``DATE_MIN``..``DATE_MAX``; otherwise a ``ValueError`` naming ``label``."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(f"{label}は {DATE_MIN:%Y-%m-%d} から {DATE_MAX:%Y-%m-%d} までの日付で入力してください。")
+    return value

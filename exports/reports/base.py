@@ -269,13 +269,15 @@ def _convert(p: Param, text: str, session):
 
 def parse_date(text: str, label: str) -> date:
     """西暦 or 和暦 (``2026-04-01``, ``2026/4/1``, ``令和8年4月1日``, ``R8.4.1``); the message names the parameter."""
+    from core.inputs import check_date
     from core.jp import JpParseError
     from core.jp import parse_date as jp_parse_date
 
     try:
-        return jp_parse_date(text)
+        value = jp_parse_date(text)
     except JpParseError as exc:
         raise ValueError(f"{label}「{exc.text}」を日付として読み取れません: {exc.reason}") from None
+    return check_date(value, label)
 
 
 def period_check(start: str, end: str, max_days: int) -> Callable[[dict[str, Any]], dict[str, list[str]]]:
