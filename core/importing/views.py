@@ -192,8 +192,11 @@ def _profile_form(stored: ImportProfile | None):
         kind = get_kind(stored.kind if stored else request.args.get("kind", "")) or kinds[0]
         form.kind.data = kind.name
         if stored is None:
-            base_name = request.args.get("from") or next(iter(kind.builtin_profiles))
-            _, settings = profiles.get_settings(db.session, kind, base_name)
+            try:  # "これを元に登録" names the profile to start from; a name that is not there is said so
+                _, settings = profiles.get_settings(db.session, kind, request.args.get("from"))
+            except ValidationFailed as exc:
+                general = [message for messages in exc.errors.values() for message in messages]
+                _, settings = profiles.get_settings(db.session, kind, None)
             form.config.data = _pretty(settings)
         else:
             form.config.data = _pretty(stored.settings)

@@ -54,3 +54,11 @@ def test_uploaded_json_with_an_unsafe_name_is_refused(admin_client, db_session):
     assert response.status_code == 200
     assert "プロファイル名に使えない文字" in page_text(response)
     assert db_session.query(ImportProfile).count() == 0
+
+
+@pytest.mark.parametrize("name", ["ない", "9" * 20, "../x"])
+def test_new_profile_from_an_unknown_profile_says_so(admin_client, name):
+    """Found by a sweep of every list and form page with odd query-string values: this was a 500."""
+    response = admin_client.get("/admin/imports/profiles/new", query_string={"kind": "users", "from": name})
+    assert response.status_code == 200
+    assert "にありません" in page_text(response) and "login_id" in page_text(response)
