@@ -11,6 +11,8 @@ from flask import Response, stream_with_context
 
 from core.timefmt import JST
 
+CONTENT_TYPE = "text/csv; charset=utf-8"
+
 
 def _stream(header: list[str], rows: Iterable[list]):
     buffer = io.StringIO()
@@ -39,6 +41,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Resp
     stamp = datetime.now(JST).strftime("%Y%m%d_%H%M")
     name = f"{filename}_{stamp}.csv"
     ascii_name = f"keiyaku_{stamp}.csv"
-    response = Response(stream_with_context(_stream(header, rows)), mimetype="text/csv; charset=utf-8")
+    # content_type, not mimetype: Werkzeug appends "; charset=utf-8" to a text/* mimetype itself.
+    response = Response(stream_with_context(_stream(header, rows)), content_type=CONTENT_TYPE)
     response.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return response

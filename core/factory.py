@@ -60,6 +60,10 @@ def create_app(config: Mapping | None = None) -> Flask:
                 template_folder="templates", static_folder="static")
     app.config.update(settings)
     app.config["WTF_I18N_ENABLED"] = False
+    from core.inputs import BoundedIntegerConverter
+
+    # Before any blueprint: every ``<int:...>`` rule refuses ids no Integer column can hold (404, not 500).
+    app.url_map.converters["int"] = BoundedIntegerConverter
     if settings["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"], x_proto=settings["PROXY_COUNT"])
     logging.basicConfig(level=logging.WARNING)

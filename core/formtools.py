@@ -6,9 +6,10 @@ from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField
+from wtforms import DateField, SelectField
 
 from core.errors import ValidationFailed
+from core.inputs import MAX_INT, check_date, parse_int
 
 
 def apply_errors(form, exc: ValidationFailed) -> list[str]:
@@ -45,6 +46,28 @@ class DateInputField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(f"{self.label.text}は正しい日付（例: 2026-04-01）で入力してください。") from None
+        if self.data is not None:
+            try:
+                check_date(self.data, self.label.text)
+            except ValueError:
+                self.data = None  # a view that reads the field anyway gets no date, not one it cannot use
+                raise
+
+
+class IntegerSelectField(SelectField):
+    """A select of numbers (a department id, a year). A value sent by hand that is no whole number in
+    ``minimum``..``maximum`` is a field error naming the field, and the field keeps its default."""
+
+    def __init__(self, label=None, validators=None, *, minimum: int = 0, maximum: int = MAX_INT, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, coerce=int, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            value = parse_int(valuelist[0], self.label.text, minimum=self.minimum, maximum=self.maximum)
+            if value is not None:
+                self.data = value
 
 
 def render_select(field, **attrs) -> Markup:

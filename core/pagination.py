@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from core.inputs import parse_int
+
 
 @dataclass
 class Page:
@@ -57,8 +59,9 @@ def paginate(session: Session, stmt: Select, page: int, per_page: int, scalars: 
 
 
 def parse_page(raw: str | None) -> int:
+    """A page number from the query string; anything else (text, a number no page can have) is page 1."""
     try:
-        return max(1, int(raw or 1))
+        return parse_int(raw, "ページ", minimum=1) or 1
     except ValueError:
         return 1
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, StringField
@@ -12,9 +12,9 @@ from core.audit.services import record
 from core.db import db
 from core.errors import ValidationFailed
 from core.formtools import DateInputField, JapaneseForm, apply_errors, choices
-from core.permissions import roles_required
+from core.permissions import require_admin_network, roles_required
 from core.transaction import transaction
-from core.web import address_allowed, render_error
+from core.web import render_error
 
 from . import reports
 from .download import content_disposition
@@ -32,9 +32,8 @@ def _definition(name: str) -> ReportDefinition:
         abort(404)
     if not definition.may_use(current_user):
         abort(403)
-    if definition.admin_network_only and not address_allowed(request.remote_addr, current_app.config["ADMIN_NETWORKS"]):
-        g.error_detail = "管理機能の帳票は許可されたネットワークからのみ利用できます。"
-        abort(403)
+    if definition.admin_network_only:
+        require_admin_network("管理機能の帳票は許可されたネットワークからのみ利用できます。")
     return definition
 
 

@@ -17,14 +17,12 @@ from core.pagination import paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import format_jst
 from core.transaction import transaction
-from core.web import restrict_to_admin_networks
 
 from . import queries, services
 from .models import AuditEntry
 from .verify import verify_configured
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-restrict_to_admin_networks(bp)
 admin_only = roles_required(Role.SYSTEM_ADMIN)
 
 

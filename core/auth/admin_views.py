@@ -14,7 +14,6 @@ from core.pagination import apply_sort, paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import format_jst
 from core.transaction import transaction
-from core.web import restrict_to_admin_networks
 
 from . import admin_services, queries
 from .forms import ConfirmForm, DepartmentForm, LoginHistoryFilterForm, ReasonForm, UserFilterForm, UserForm
@@ -23,7 +22,6 @@ from .models import LOGIN_RESULT_LABELS, Department, LoginSession, User
 from .roles import Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-restrict_to_admin_networks(bp)
 admin_only = roles_required(Role.SYSTEM_ADMIN)
 
 

@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Selec
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.formtools import DateInputField, JapaneseForm, choices
+from core.formtools import DateInputField, IntegerSelectField, JapaneseForm, choices
 
 from .roles import ROLE_LABELS, STAFF_ROLES, Role
 
@@ -46,7 +46,7 @@ class UserForm(JapaneseForm):
     login_id = StringField("ログインID", validators=[required("ログインID"), Length(max=64)])
     name = StringField("氏名", validators=[required("氏名"), Length(max=100, message="氏名は 100 文字以内です。")])
     email = StringField("メールアドレス", validators=[Optional(), Length(max=254)])
-    department_id = SelectField("所属部署", coerce=int, validate_choice=False)
+    department_id = IntegerSelectField("所属部署")
     roles = MultiCheckboxField("役割", choices=choices((r.value, ROLE_LABELS[r]) for r in STAFF_ROLES),
                                validators=[DataRequired(message="役割を 1 つ以上選んでください。")],
                                validate_choice=False)
@@ -77,7 +77,7 @@ class UserFilterForm(JapaneseForm):
         csrf = False
 
     q = StringField("ログインID・氏名", validators=[Optional(), Length(max=100)])
-    department_id = SelectField("所属部署", coerce=int, validate_choice=False, default=0)
+    department_id = IntegerSelectField("所属部署", default=0)
     role = SelectField("役割", choices=choices([("", "すべて")] + [(r.value, ROLE_LABELS[r]) for r in Role]),
                        validate_choice=False, default="")
     status = SelectField("状態", choices=choices([("active", "有効"), ("inactive", "無効"), ("locked", "ロック中"),

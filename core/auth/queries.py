@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, exists, func, or_, select
 
+from core.search import contains_text
 from core.timefmt import jst_day_start_utc
 
 from .models import Department, LoginHistory, LoginSession, User, UserRole
@@ -22,8 +23,9 @@ def search_users(q: str | None = None, department_id: int | None = None, role: s
                  status: str = "active", now: datetime | None = None) -> Select:
     stmt = select(User).outerjoin(Department, User.department_id == Department.id)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.login_id).like(like), func.lower(User.name).like(like)))
+        text = q.strip()
+        stmt = stmt.where(or_(contains_text(User.login_id, text, ignore_case=True),
+                              contains_text(User.name, text, ignore_case=True)))
     if department_id:
         stmt = stmt.where(User.department_id == department_id)
     if role:

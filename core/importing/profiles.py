@@ -7,6 +7,7 @@ position when the file has no header), encoding, rows to skip, date and number s
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -97,6 +98,23 @@ def get_settings(session: Session, kind: ImportKind, name: str | None) -> tuple[
     return name, settings
 
 
+#: Characters a profile name may not hold: it is shown, logged, put in the export's URL and file name.
+NAME_FORBIDDEN = '/\\:*?"<>|'
+NAME_MAX = 64
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` (already stripped) cannot be a profile name, in Japanese, or None when it can."""
+    if not name or len(name) > NAME_MAX:
+        return f"プロファイル名を {NAME_MAX} 文字以内で入力してください。"
+    # Control and format characters: line breaks, tabs, NUL, zero-width and bidirectional marks.
+    if any(unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") or c in NAME_FORBIDDEN
+           for c in name) or name.startswith(".") or ".." in name:
+        return ("プロファイル名に使えない文字が含まれています（改行・タブなどの制御文字と / \\ : * ? \" < > | は"
+                "使えません。「.」で始まる名前や「..」を含む名前も使えません）。")
+    return None
+
+
 def save_profile(session: Session, actor, kind: ImportKind, *, name: str, description: str, settings,
                  create: bool = False) -> ImportProfile:
     """Create (``create=True``: the name must be new) or update a stored profile; built-in names are
@@ -105,15 +123,17 @@ def save_profile(session: Session, actor, kind: ImportKind, *, name: str, descri
         require(can_manage_profiles(actor))
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
-    if not name or len(name) > 64:
-        errors["name"] = ["プロファイル名を 64 文字以内で入力してください。"]
+    if problem := name_problem(name):
+        errors["name"] = [problem]
     elif name in kind.builtin_profiles:
         errors["name"] = [f"「{name}」は組み込みのプロファイル名なので使えません。別の名前にしてください。"]
     settings, problems = validate_settings(kind, settings)
     if problems:
         errors["config"] = problems
-    profile = session.scalar(select(ImportProfile).where(ImportProfile.kind == kind.name, ImportProfile.name == name))
-    if create and profile is not None and "name" not in errors:
+    # A refused name is not looked up: PostgreSQL rejects text with NUL in a query, too.
+    profile = None if "name" in errors else session.scalar(
+        select(ImportProfile).where(ImportProfile.kind == kind.name, ImportProfile.name == name))
+    if create and profile is not None:
         errors["name"] = [f"プロファイル「{name}」は既にあります。変更は一覧の「編集」から行ってください。"]
     if errors:
         raise ValidationFailed(errors)

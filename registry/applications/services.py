@@ -19,6 +19,7 @@ from core.errors import DomainError, NotFound, ValidationFailed
 from core.jp import fiscal_year
 from core.mail import Mail
 from core.rules.numbering import number_prefix, sequence_of
+from core.search import starts_with_text
 from core.sequences import next_number
 from core.storage import Storage
 from core.timefmt import today
@@ -77,7 +78,7 @@ def next_reference(session: Session, on_date: date) -> str:
 
     def floor() -> int:
         refs = session.scalars(select(Application.reference).where(
-            Application.reference.startswith(number_prefix(REFERENCE_PATTERN, fiscal_year=fy))))
+            starts_with_text(Application.reference, number_prefix(REFERENCE_PATTERN, fiscal_year=fy))))
         return max((s for r in refs if (s := sequence_of(REFERENCE_PATTERN, r, fiscal_year=fy)) is not None), default=0)
 
     def taken(reference: str) -> bool:

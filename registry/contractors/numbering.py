@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.rules import get_rule
 from core.rules.numbering import fiscal_year_of, format_number, number_prefix, scope_of, sequence_of
+from core.search import starts_with_text
 from core.sequences import current_value, next_number
 from core.timefmt import today
 
@@ -27,7 +28,7 @@ def _existing_floor(session: Session, patterns: dict[str, str], fiscal_year: int
         stmt = select(Contractor.number)
         prefix = number_prefix(pattern, fiscal_year=fiscal_year)
         if prefix:
-            stmt = stmt.where(Contractor.number.startswith(prefix, autoescape=True))
+            stmt = stmt.where(starts_with_text(Contractor.number, prefix))
         best = max([best, *(s for n in session.scalars(stmt)
                             if (s := sequence_of(pattern, n, fiscal_year=fiscal_year)) is not None)])
     return best

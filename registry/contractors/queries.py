@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.jp import normalize_code, search_key
+from core.search import contains_text, starts_with_text
 from core.timefmt import today
 from registry.qualifications.models import JVMember, RegisteredWorkType, Registration
 from registry.suspensions.models import Suspension
@@ -127,8 +128,8 @@ def name_matches(q: str):
     if not key:
         return None
     code = normalize_code(q)
-    match = or_(Contractor.search_key.contains(key, autoescape=True),
-                Contractor.number.startswith(code, autoescape=True) if code else false())
+    match = or_(contains_text(Contractor.search_key, key),
+                starts_with_text(Contractor.number, code) if code else false())
     return _NameMatch(match, key, code) if len(key) >= TRIGRAM else match
 
 

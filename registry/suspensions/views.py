@@ -11,6 +11,7 @@ from core.audit.services import record_export
 from core.csvexport import csv_response
 from core.db import db
 from core.formtools import choices
+from core.inputs import int_arg
 from core.jp import format_date
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
@@ -72,7 +73,7 @@ def _render_tab(contractor: Contractor, form: SuspensionForm | None = None, lift
                        for s in queries.member_suspensions(db.session, contractor.id, day)]
     return render_template("registry/suspensions/tab.html", contractor=contractor,
                            tabs=contractor_tabs(contractor.id, TAB), rows=rows, member_rows=member_rows,
-                           form=form, general_errors=general_errors(), saved_id=request.args.get("saved", type=int),
+                           form=form, general_errors=general_errors(), saved_id=int_arg("saved", "登録した指名停止"),
                            today=day, breadcrumb=_breadcrumb(contractor))
 
 

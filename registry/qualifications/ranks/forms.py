@@ -5,17 +5,23 @@ from __future__ import annotations
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from core.formtools import JapaneseForm, choices
+from core.formtools import IntegerSelectField, JapaneseForm, choices
 from registry.rules import RANK_CHOICES
+
+from .periods import FIRST_START_YEAR, LAST_START_YEAR
+
+
+def _period_field() -> IntegerSelectField:
+    return IntegerSelectField("有効期間", minimum=FIRST_START_YEAR, maximum=LAST_START_YEAR)
 
 
 class PeriodForm(JapaneseForm):
-    start_year = SelectField("有効期間", coerce=int, validate_choice=False)
+    start_year = _period_field()
 
 
 class RegistrationForm(JapaneseForm):
     category = SelectField("区分", validate_choice=False)
-    start_year = SelectField("有効期間", coerce=int, validate_choice=False)
+    start_year = _period_field()
 
 
 class WorkTypeForm(JapaneseForm):
@@ -39,7 +45,7 @@ class ReviewFilterForm(JapaneseForm):
         csrf = False
 
     category = SelectField("区分", validate_choice=False, default="construction")
-    start_year = SelectField("有効期間", validate_choice=False)
+    start_year = _period_field()
     work_type = SelectField("業種", validate_choice=False, default="")
     changed = SelectField("表示する行", validate_choice=False, default="changed",
                           choices=choices([("changed", "格付が変わる行と未確定の行"), ("all", "すべての行")]))

@@ -16,6 +16,8 @@ from core.timefmt import today
 #: Periods are counted from this fiscal year (令和7・8年度 = 2025-04-01 … 2027-03-31, the example of the
 #: ``registry.qualification`` rule, which has no field for it).
 PERIOD_ANCHOR_YEAR = 2025
+#: The start years a registration may have (the dates of the rules: 2000-01-01 … 2099-12-31).
+FIRST_START_YEAR, LAST_START_YEAR = 2000, 2100
 
 
 def qualification_period(session: Session, start_year: int, on_date: date | None = None) -> tuple[date, date]:

@@ -17,7 +17,7 @@ from ..common import add_error, check_editor, check_work_type, work_type_title
 from ..history import registration_snapshot, work_type_snapshot
 from ..keishin.queries import latest_valid_keishin
 from ..models import RegisteredWorkType, Registration
-from .periods import period_label, qualification_period
+from .periods import FIRST_START_YEAR, LAST_START_YEAR, period_label, qualification_period
 from .permissions import can_confirm_ranks
 from .queries import Proposal
 
@@ -29,7 +29,7 @@ def create_registration(session: Session, actor, contractor: Contractor, *, cate
     errors: dict[str, list[str]] = {}
     if category not in CATEGORIES:
         add_error(errors, "category", "区分を選んでください。")
-    if not start_year or not 2000 <= start_year <= 2100:
+    if not start_year or not FIRST_START_YEAR <= start_year <= LAST_START_YEAR:
         add_error(errors, "start_year", "有効期間を選んでください。")
     if contractor.is_jv:
         add_error(errors, "category", "共同企業体は資格登録できません（構成員の資格を使います）。")
@@ -60,6 +60,8 @@ def _check_period_free(session: Session, contractor_id: int, category: str, star
 def update_registration(session: Session, actor, registration: Registration, *, start_year: int) -> Registration:
     """Move a registration to the period starting in ``start_year``."""
     check_editor(actor)
+    if not start_year or not FIRST_START_YEAR <= start_year <= LAST_START_YEAR:
+        raise ValidationFailed({"start_year": ["有効期間を選んでください。"]})
     start, end = qualification_period(session, start_year)
     _check_period_free(session, registration.contractor_id, registration.category, start, end, registration.id)
     before = registration_snapshot(registration)

@@ -187,10 +187,8 @@ def _review_filters(source) -> ReviewFilterForm:
     if form.category.data not in CATEGORIES:
         form.category.data = "construction"
     options = periods.period_choices(db.session)
-    try:
-        start_year = int(form.start_year.data or options[1][0])
-    except ValueError:
-        start_year = options[1][0]
+    form.validate()  # a start year that is no number in range keeps its message; the current period is shown
+    start_year = form.start_year.data if not form.start_year.errors and form.start_year.data else options[1][0]
     if start_year not in [y for y, _ in options]:
         options.append((start_year, periods.period_label(db.session,
                                                          *periods.qualification_period(db.session, start_year))))

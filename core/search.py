@@ -1,0 +1,34 @@
+"""Text searches with LIKE: what a user types is matched literally, ``%`` and ``_`` included.
+
+Every search box goes through these helpers, so a search for 「100%」 finds 「100%建設」 and not every name
+with 100 in it, and a lone ``%`` or ``_`` does not list everything. The escape character is ``/`` (the one
+SQLAlchemy's ``autoescape`` uses), written into the statement as ``ESCAPE '/'`` on SQLite and PostgreSQL
+alike; PostgreSQL's trigram indexes still serve such patterns.
+"""
+
+from __future__ import annotations
+
+ESCAPE = "/"
+
+
+def escape_like(text: str) -> str:
+    """``text`` with the LIKE wildcards and the escape character made literal."""
+    return text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
+
+
+def like_pattern(text: str, *, prefix: bool = False) -> str:
+    """A LIKE pattern for "contains ``text``" (or "starts with", ``prefix=True``), to use with ``ESCAPE '/'``."""
+    escaped = escape_like(text)
+    return f"{escaped}%" if prefix else f"%{escaped}%"
+
+
+def contains_text(column, text: str, *, ignore_case: bool = False):
+    """``column`` contains ``text`` literally (ASCII case ignored when ``ignore_case``)."""
+    if ignore_case:  # ILIKE on PostgreSQL, lower() LIKE lower() on SQLite
+        return column.ilike(like_pattern(text), escape=ESCAPE)
+    return column.like(like_pattern(text), escape=ESCAPE)
+
+
+def starts_with_text(column, text: str):
+    """``column`` starts with ``text`` literally."""
+    return column.like(like_pattern(text, prefix=True), escape=ESCAPE)
