@@ -163,7 +163,7 @@ def init_web(app: Flask) -> None:
         db.session.rollback()
         return render_error(500)
 
-    from core.jp import format_date, format_number, format_yen
+    from core.jp import format_date, format_yen
 
     app.jinja_env.filters["jst"] = display_datetime
     app.jinja_env.filters["jst_seconds"] = lambda v: display_datetime(v, seconds=True)
@@ -177,8 +177,10 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["jdate"] = _jdate
     app.jinja_env.filters["yen"] = format_yen
-    app.jinja_env.filters["num"] = format_number  # counts on screens: 1,183, never 1183
+    from core.display import init_display
     from core.formtools import render_select
+
+    init_display(app)
 
     app.jinja_env.globals["select_field"] = render_select
 

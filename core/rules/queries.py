@@ -19,6 +19,7 @@ from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from core.jp import format_date
 from core.timefmt import today
 
 from .catalogue import RuleDefinition, get_definition
@@ -159,7 +160,7 @@ def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:
     if seed is not None:
         return _from_seed(definition, *seed)
     raise RuleNotInForce(
-        f"「{definition.title}」は {on_date:%Y年%m月%d日}（{on_date:%Y-%m-%d}）時点で適用される版がありません。"
+        f"「{definition.title}」は {format_date(on_date)}時点で適用される版がありません。"
         "システム管理者が「ルール設定」で、適用開始日がこの日以前の版を登録してください。")
 
 
