@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Flask
+from markupsafe import Markup
 
 #: Where an operation came from when no browser did: the command line (``flask ...``) records ``cli``.
 COMMAND_SOURCE = "cli"
@@ -38,6 +39,14 @@ def source_label(ip: str | None) -> str:
     if not ip:
         return "—"
     return COMMAND_LABEL if ip == COMMAND_SOURCE else ip
+
+
+def source_html(ip: str | None) -> Markup:
+    """``source_label`` for a page: an address kept whole (class ``addr``), words free to wrap."""
+    label = source_label(ip)
+    if label == ip:
+        return Markup('<span class="addr">{}</span>').format(label)
+    return Markup("{}").format(label)
 
 
 def actor_label(login_id: str | None) -> str:
@@ -85,7 +94,7 @@ def init_display(app: Flask) -> None:
     app.jinja_env.filters["num"] = number  # counts on screens: 1,183, never 1183
     app.jinja_env.filters["dates_in_text"] = dates_in_text
     app.jinja_env.filters["jst_iso"] = stored_datetime
-    app.jinja_env.filters["source"] = source_label
+    app.jinja_env.filters["source"] = source_html
     app.jinja_env.filters["actor"] = actor_label
     app.jinja_env.filters["endpoint"] = endpoint_label
     # Any stored value (JSON details, snapshots): — for empty, はい/いいえ, dates in the display style.

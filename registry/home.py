@@ -40,7 +40,8 @@ def suspension_queue(session: Session, day: date) -> list[QueueEntry]:
 
 def register_queues(app: Flask) -> None:
     register_queue(app, "資格審査申請", "registry.applications.application_list", application_queue, 20)
-    register_queue(app, "満了が近い許可・経審（有効な業者）", "registry.contractors.contractor_list", expiry_queue, 30)
+    register_queue(app, "満了が近い許可・経審", "registry.contractors.contractor_list", expiry_queue, 30,
+                   note="状態が「有効」の業者の数")
     register_queue(app, "今週の指名停止", "registry.suspensions.suspension_list", suspension_queue, 40,
                    note="始期または終期（解除の前日を含む）が今週（月曜〜日曜）のもの")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Boolean, Select, and_, bindparam, column, exists, false, func, or_, select, table, union_all
+from sqlalchemy import Boolean, Select, and_, bindparam, column, false, func, or_, select, table, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -176,12 +176,14 @@ def expiring_filter(kind: str, day: date, days: int):
     if kind == "permit":
         ids = select(Permit.contractor_id).where(Permit.expires_on >= day, Permit.expires_on <= last)
     else:
-        later = aliased(KeishinScore)
-        superseded = exists().where(later.contractor_id == KeishinScore.contractor_id,
-                                    later.work_type_code == KeishinScore.work_type_code,
-                                    later.base_date > KeishinScore.base_date)
+        # The latest 審査基準日 of the score's 業種, as a scalar subquery read backwards from the unique index:
+        # written as NOT EXISTS (a later score), PostgreSQL hashes all 130,000 scores (90 ms instead of 5).
+        other = aliased(KeishinScore)
+        latest = (select(func.max(other.base_date)).where(other.contractor_id == KeishinScore.contractor_id,
+                                                          other.work_type_code == KeishinScore.work_type_code)
+                  .scalar_subquery())
         ids = select(KeishinScore.contractor_id).where(KeishinScore.valid_until >= day,
-                                                       KeishinScore.valid_until <= last, ~superseded)
+                                                       KeishinScore.valid_until <= last, KeishinScore.base_date == latest)
     return Contractor.id.in_(ids)
 
 

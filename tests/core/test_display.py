@@ -78,3 +78,8 @@ def test_date_inputs_read_typed_japanese_dates_and_explain_in_the_display_style(
         form = F(MultiDict({"day": "あした"}))
         form.validate()
         assert form.day.errors == ["適用開始日は正しい日付（例: 令和8年4月1日）で入力してください。"]
+
+
+def test_addresses_are_kept_whole_and_words_wrap(ctx):
+    html = render_template_string("{{ a|source }} / {{ b|source }}", a="2001:db8::1", b="cli")
+    assert html == '<span class="addr">2001:db8::1</span> / コマンド（システム）'

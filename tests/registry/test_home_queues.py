@@ -126,7 +126,7 @@ def test_suspensions_starting_and_ending_this_week(staff, db_session, create_con
     (Role.CONTRACT_STAFF, {"資格審査申請", "今週の指名停止"}, set()),
     (Role.VIEWER, {"今週の指名停止"}, {"資格審査申請"}),
     (Role.DEPARTMENT_STAFF, {"今週の指名停止"}, {"資格審査申請"}),
-    (Role.INSPECTOR, {"満了が近い許可・経審（有効な業者）"}, {"資格審査申請"}),
+    (Role.INSPECTOR, {"満了が近い許可・経審"}, {"資格審査申請"}),
 ])
 def test_queues_follow_the_roles_of_the_lists(create_user, login_as, role, shown, hidden):
     html = page_text(login_as(create_user(role)).get("/"))
