@@ -79,5 +79,6 @@ def queues_for(user, session: Session, day: date) -> list[dict]:
                 continue
             entries.append({"label": entry.label, "count": entry.count, "tone": entry.tone,
                             "url": url_for(endpoint, **entry.args)})
-        shown.append({"title": queue.title, "note": queue.note, "entries": entries})
+        if entries:  # every line led to a list the user may not open: no empty card
+            shown.append({"title": queue.title, "note": queue.note, "entries": entries})
     return shown
