@@ -47,6 +47,7 @@ def test_a_line_to_a_list_the_user_cannot_open_is_left_out(app, create_user):
 
     from core.db import db
     from core.home import queues_for
+    from core.timefmt import today
 
     user = create_user(Role.SYSTEM_ADMIN)
     calls = []
@@ -56,10 +57,10 @@ def test_a_line_to_a_list_the_user_cannot_open_is_left_out(app, create_user):
         viewer = create_user(Role.VIEWER)
         with app.test_request_context("/"):
             login_user(viewer)
-            shown = [q for q in queues_for(viewer, db.session, None) if q["title"] == "別の一覧へ"]
+            shown = [q for q in queues_for(viewer, db.session, today()) if q["title"] == "別の一覧へ"]
             assert shown == []  # no card without a line
             login_user(user)
-            shown = [q for q in queues_for(user, db.session, None) if q["title"] == "別の一覧へ"]
+            shown = [q for q in queues_for(user, db.session, today()) if q["title"] == "別の一覧へ"]
             assert shown[0]["entries"][0]["url"] == "/admin/users"
     finally:
         app.extensions["keiyaku_home_queues"][:] = [q for q in app.extensions["keiyaku_home_queues"]
