@@ -36,20 +36,24 @@ class _VisibleText(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stack: list[str] = []
+        self.numeric: list[bool] = []  # inside a cell of class "num" (figures right-aligned)
         self.pieces: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag, attrs):
         if tag not in self.VOID:
             self.stack.append(tag)
+            self.numeric.append("num" in (dict(attrs).get("class") or "").split())
 
     def handle_endtag(self, tag):
         if tag in self.stack:
             while self.stack and self.stack.pop() != tag:
-                pass
+                self.numeric.pop()
+            self.numeric.pop()
 
     def handle_data(self, data):
         if data.strip() and not self.SKIP & set(self.stack):
-            self.pieces.append((self.stack[-1] if self.stack else "", data.strip()))
+            tag = self.stack[-1] if self.stack else ""
+            self.pieces.append((tag + ".num" if any(self.numeric) else tag, data.strip()))
 
 
 def visible_text(html: str) -> list[tuple[str, str]]:
@@ -69,6 +73,8 @@ RAW = [
 def raw_findings(html: str, rule_keys: list[str], staff_only: bool) -> list[str]:
     found = []
     for tag, text in visible_text(html):
+        if tag.endswith(".num") and re.fullmatch(r"-?\d{4,}", text):
+            found.append(f"figure without separators in <{tag}>: {text}")
         for what, pattern in RAW:
             if pattern.search(text):
                 found.append(f"{what} in <{tag}>: {text[:120]}")
@@ -103,6 +109,10 @@ def demo_world(app, db_session, create_contractor):
                     granted_on=day - timedelta(days=1800))
         add_keishin(db_session, None, firm, work_type_code="010", base_date=day - timedelta(days=200), x1=812, x2=705,
                     y=760, z=820, w=905, p_entered=800)
+        from registry.qualifications.ranks.services import set_subjective_points
+
+        row = firm.registrations[0].work_types[0]
+        set_subjective_points(db_session, None, row, 400)  # 総合点 802 + 400: a four-figure point total
         add_technician(db_session, None, firm, name="桜井 次郎", name_kana="サクライ ジロウ",
                        qualifications="1級土木施工管理技士", employed_since=day - timedelta(days=3000))
         from registry.suspensions.periods import causes
@@ -191,6 +201,7 @@ def test_the_sweep_sees_raw_values():
     """The detector itself: raw values in text are found; the same values in attributes and inputs are not."""
     html = ('<p>実行者 <span>cli</span></p><td>None</td><p>True</p><p>2026-04-01 に変更</p><p>1183 件</p>'
             '<p>registry.suspension_causes</p><input value="2026-04-01"><a title="None" href="/x?d=2026-04-01">a</a>'
-            '<textarea>None</textarea><p>1,183 件</p><p>KEIYAKU_TRANSFER_KEY</p>')
+            '<textarea>None</textarea><p>1,183 件</p><p>KEIYAKU_TRANSFER_KEY</p>'
+            '<td class="num">1202</td><td class="num">1,202</td><td class="mono">100003</td>')
     found = raw_findings(html, ["registry.suspension_causes"], staff_only=True)
-    assert len(found) == 7, found
+    assert len(found) == 8, found
