@@ -39,13 +39,22 @@ class JapaneseForm(FlaskForm):
 
 
 class DateInputField(DateField):
-    """A date input (``type=date`` sends ISO dates) whose error names the field in Japanese."""
+    """A date input (``type=date`` sends ISO dates) that also reads dates typed as text where the browser has no
+    date picker (令和8年4月1日, R8.4.1, 2026/4/1), with a Japanese error naming the field."""
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(f"{self.label.text}は正しい日付（例: 2026-04-01）で入力してください。") from None
+            from datetime import date
+
+            from core.jp import JpParseError, format_date, parse_date
+
+            try:
+                self.data = parse_date(valuelist[0])
+            except (JpParseError, ValueError, IndexError):
+                example = format_date(date(2026, 4, 1))
+                raise ValueError(f"{self.label.text}は正しい日付（例: {example}）で入力してください。") from None
         if self.data is not None:
             try:
                 check_date(self.data, self.label.text)

@@ -16,8 +16,11 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @any_user
 def home():
-    """Start page: the user's account, last logins, and the menu as cards."""
+    """Start page: the work waiting for the user (the queues the packages register and the user's roles may
+    open), the menu as cards, the user's account and last logins."""
+    from core.home import queues_for
     from core.menu import home_for
+    from core.timefmt import today
 
     own_home = home_for(current_user)
     if own_home and own_home in current_app.view_functions:
@@ -27,7 +30,8 @@ def home():
                                    LoginHistory.result.in_(("success", "failure", "locked")))
         .order_by(LoginHistory.at.desc()).limit(5)
     ).all()
-    return render_template("core/home.html", recent_logins=recent)
+    return render_template("core/home.html", recent_logins=recent,
+                           queues=queues_for(current_user, db.session, today()))
 
 
 @bp.route("/healthz")

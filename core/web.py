@@ -201,7 +201,10 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.filters["jdate"] = _jdate
     app.jinja_env.filters["yen"] = format_yen
+    from core.display import init_display
     from core.formtools import render_input, render_select
+
+    init_display(app)
 
     app.jinja_env.globals["select_field"] = render_select
     app.jinja_env.globals["input_field"] = render_input

@@ -91,6 +91,9 @@ def _init_staff(app: Flask) -> None:
     menu.register(app, "業者登録", "資格審査申請", "registry.applications.application_list", EDIT_ROLES,
                   ("registry.applications.application_detail", "registry.applications.application_accept"))
     menu.register(app, "業者登録", "申請の転送", "registry.transfer.application_transfer", EDIT_ROLES)
+    from .home import register_queues
+
+    register_queues(app)
 
 
 def _init_portal(app: Flask) -> None:

@@ -40,6 +40,9 @@ PAGES = [
     ("forms", "/exports/reports"),
     ("contractors", "/registry/contractors"),
     ("contractors_filtered", "/registry/contractors?work_type_code=010&rank=A#results"),
+    ("contractors_permits_expiring", "/registry/contractors?expiring=permit"),
+    ("suspensions_ending_this_week", "/registry/suspensions?state=all&include_lifted=y&week=ending"),
+    ("applications_submitted", "/registry/applications?state=submitted"),
     ("contractor_detail", "/registry/contractors/3"),
     ("contractor_permits", "/registry/contractors/3/permits"),
     ("contractor_ranks", "/registry/contractors/3/ranks"),
@@ -56,6 +59,13 @@ PAGES = [
     ("application_transfer", "/registry/applications/transfer"),
     ("not_found", "/admin/users/9999"),
 ]
+#: The home page of each staff role (its work queues follow the role), then one page each role often opens.
+ROLE_PAGES = {
+    "keiyaku": [("home_contract_staff", "/"), ("transfer_contract_staff", "/registry/applications/transfer")],
+    "douro": [("home_department_staff", "/")],
+    "kensa": [("home_inspector", "/")],
+    "etsuran": [("home_viewer", "/")],
+}
 #: Pages of the demo applicant (the portal), after the admin's.
 PORTAL_PAGES = [
     ("portal_home", "/portal/"),
@@ -125,6 +135,16 @@ def main(out: Path) -> None:
         page.get_by_role("button", name="差し戻す…").click()
         page.screenshot(path=str(out / "application_return_confirm.png"), full_page=True)
         page.get_by_role("button", name="差し戻す（確定）").click()
+        for login_id, pages in ROLE_PAGES.items():
+            staff = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP").new_page()
+            staff.goto(base + "/login")
+            staff.get_by_label("ログインID").fill(login_id)
+            staff.get_by_label("パスワード").fill(passwords[login_id])
+            staff.get_by_role("button", name="ログイン").click()
+            for name, path in pages:
+                staff.goto(base + path)
+                staff.screenshot(path=str(out / f"{name}.png"), full_page=True)
+            staff.context.close()
         applicant = browser.new_page(viewport={"width": 1366, "height": 768}, locale="ja-JP")
         applicant.goto(base + "/portal/signup")
         applicant.screenshot(path=str(out / "portal_signup.png"), full_page=True)

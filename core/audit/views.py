@@ -70,9 +70,15 @@ def entry_list():
 def entry_detail(entry_id: int):
     """One operation-log entry with its details and hashes."""
     entry = db.get(AuditEntry, entry_id)
+    from core.history import display_value, field_label
+    from core.rules.catalogue import definitions
+
     details = json.loads(entry.details) if entry.details else None
+    table = entry.target_type or ""
     return render_template("admin/audit_detail.html", entry=entry, details=details, label=queries.operation_label,
-                           target_labels=queries.TARGET_LABELS)
+                           target_labels=queries.TARGET_LABELS, rule_titles={d.key: d.title for d in definitions()},
+                           field_label=lambda f: field_label(table, f),
+                           shown=lambda f, v: display_value(table, f, v))
 
 
 @bp.route("/verify")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from core.jp import format_date
 
 from .models import Holiday
 
@@ -159,7 +160,7 @@ def deadline_for(session: Session, name: str, start: date, *, rule_key: str = "d
     items = rule.values["items"]
     if name not in items:
         raise DeadlineNotDefined(
-            f"期限「{name}」は {start:%Y-%m-%d} に適用される「{rule.definition.title}」に登録されていません。"
+            f"期限「{name}」は {format_date(start)} に適用される「{rule.definition.title}」に登録されていません。"
             "システム管理者がルール設定で追加してください。")
     item = items[name]
     year_end = bool(rule.values.get("year_end_closure", True))

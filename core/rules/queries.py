@@ -19,6 +19,7 @@ from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError
+from core.jp import format_date
 from core.timefmt import today
 
 from .catalogue import RuleDefinition, get_definition
@@ -160,7 +161,7 @@ def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:
         # No copy: this version is only held by the cache, whose readers never change it (see rule_in_force)
         return ResolvedVersion(definition, seed[0].effective_from, 0, seed[1], seed[0].note)
     raise RuleNotInForce(
-        f"「{definition.title}」は {on_date:%Y年%m月%d日}（{on_date:%Y-%m-%d}）時点で適用される版がありません。"
+        f"「{definition.title}」は {format_date(on_date)}時点で適用される版がありません。"
         "システム管理者が「ルール設定」で、適用開始日がこの日以前の版を登録してください。")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.services import canonical_json, record
 from core.errors import ValidationFailed, require
+from core.jp import format_date
 
 from .calendar import national_holidays
 from .catalogue import get_definition
@@ -43,7 +44,7 @@ def _check_date(value, field: str, label: str, errors: Errors) -> date | None:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise TypeError(f"{field} must be a date")
     if not EARLIEST <= value <= LATEST:
-        add_error(errors, field, f"{label}は {EARLIEST:%Y-%m-%d} から {LATEST:%Y-%m-%d} までの日付で入力してください。")
+        add_error(errors, field, f"{label}は {format_date(EARLIEST)} から {format_date(LATEST)} までの日付で入力してください。")
         return None
     return value
 
@@ -76,10 +77,10 @@ def add_rule_version(session: Session, actor, key: str, effective_from: date | N
     same_date = versions_at(session, key, effective_from) if effective_from else []
     if same_date and not correction:
         add_error(errors, "effective_from",
-                  f"{effective_from:%Y-%m-%d} から適用する版は既にあります。その版の内容を直すときは「訂正として登録する」を"
+                  f"{format_date(effective_from)} から適用する版は既にあります。その版の内容を直すときは「訂正として登録する」を"
                   "選び、別の日から変えるときはその日付を入力してください。")
     if effective_from and correction and not same_date:
-        add_error(errors, "correction", f"{effective_from:%Y-%m-%d} から適用する版はないため、訂正できません。"
+        add_error(errors, "correction", f"{format_date(effective_from)} から適用する版はないため、訂正できません。"
                                         "新しい版として登録するときは「訂正として登録する」を外してください。")
     if errors:
         raise ValidationFailed(errors)
@@ -92,7 +93,7 @@ def add_rule_version(session: Session, actor, key: str, effective_from: date | N
     if previous is not None and definition.dump(previous.values) == dumped:
         if correction:
             raise ValidationFailed({"": ["訂正前の版と内容が同じです。直したい項目を変更してください。"]})
-        raise ValidationFailed({"": [f"{previous.effective_from:%Y-%m-%d} から適用されている版と内容が同じため、"
+        raise ValidationFailed({"": [f"{format_date(previous.effective_from)} から適用されている版と内容が同じため、"
                                      "登録の必要はありません。"]})
     revision = (session.scalar(select(func.max(RuleVersion.revision)).where(
         RuleVersion.key == key, RuleVersion.effective_from == effective_from)) or 0) + 1
@@ -132,7 +133,7 @@ def _holiday_errors(session: Session, day, name: str, current: Holiday | None) -
         existing = session.scalar(select(Holiday).where(Holiday.day == day))
         if existing is not None and existing is not current:
             state = "" if existing.is_active else "（無効）"
-            add_error(errors, "day", f"{day:%Y-%m-%d} は既に「{existing.name}」{state}として登録されています。"
+            add_error(errors, "day", f"{format_date(day)} は既に「{existing.name}」{state}として登録されています。"
                       + ("" if existing.is_active else "一覧から有効に戻してください。"))
     return day, name, errors
 
@@ -175,7 +176,7 @@ def deactivate_holiday(session: Session, actor, holiday: Holiday) -> Holiday:
     """Stop treating the day as closed (the row stays, so the change is visible and reversible)."""
     require(can_manage_holidays(actor))
     if not holiday.is_active:
-        raise ValidationFailed({"": [f"{holiday.day:%Y-%m-%d}（{holiday.name}）は既に無効です。"]})
+        raise ValidationFailed({"": [f"{format_date(holiday.day)}（{holiday.name}）は既に無効です。"]})
     holiday.is_active = False
     session.flush()
     record(session, actor, "holiday.deactivate", f"休日を無効化: {holiday.day:%Y-%m-%d} {holiday.name}", target=holiday)
@@ -185,7 +186,7 @@ def deactivate_holiday(session: Session, actor, holiday: Holiday) -> Holiday:
 def reactivate_holiday(session: Session, actor, holiday: Holiday) -> Holiday:
     require(can_manage_holidays(actor))
     if holiday.is_active:
-        raise ValidationFailed({"": [f"{holiday.day:%Y-%m-%d}（{holiday.name}）は既に有効です。"]})
+        raise ValidationFailed({"": [f"{format_date(holiday.day)}（{holiday.name}）は既に有効です。"]})
     holiday.is_active = True
     session.flush()
     record(session, actor, "holiday.reactivate", f"休日を再有効化: {holiday.day:%Y-%m-%d} {holiday.name}", target=holiday)

@@ -14,6 +14,7 @@ from core.db import db
 from core.errors import DomainError, ValidationFailed
 from core.formtools import apply_errors
 from core.inputs import int_arg
+from core.jp import format_date
 from core.permissions import roles_required
 from core.timefmt import format_jst, today
 from core.transaction import transaction
@@ -120,7 +121,7 @@ def _deadline_preview(definition: RuleDefinition, shown, on: date) -> dict[str, 
     for name in shown.values["items"]:
         try:
             end = deadline_for(db.session, name, on, rule_key=definition.key)
-            result[name] = f"{end:%Y-%m-%d}（{weekday_label(end)}）"
+            result[name] = f"{format_date(end)}（{weekday_label(end)}）"
         except DomainError as exc:
             result[name] = str(exc)
     return result

@@ -24,8 +24,17 @@ MAX_TOTAL_BYTES = 4 * 1024**3
 MAX_SIGNATURE_BYTES = 1024
 
 
+#: The environment variable of the transfer key (named to administrators only; staff read "転送用の鍵").
+KEY_SETTING = "KEIYAKU_TRANSFER_KEY"
+
+
 class BundleRefused(DomainError):
-    """The bundle cannot be read; the message names why (safe to show)."""
+    """The bundle cannot be read; the message names why in words any staff member reads (safe to show).
+    ``setting`` names the server setting to check, for administrators and the command line only."""
+
+    def __init__(self, message: str, setting: str | None = None):
+        super().__init__(message)
+        self.setting = setting
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,8 @@ class BundleLimits:
 
 def _key(key: str | None) -> bytes:
     if not key:
-        raise BundleRefused("KEIYAKU_TRANSFER_KEY が設定されていません。ポータルと庁内の両方に同じ鍵を設定してください。")
+        raise BundleRefused("転送用の鍵が設定されていないため、転送ファイルを扱えません。システム管理者に設定を依頼してください"
+                            "（ポータルと庁内の両方に同じ鍵が必要です）。", setting=KEY_SETTING)
     return key.encode("utf-8")
 
 
@@ -84,7 +94,8 @@ def open_verified(data: bytes, key: str | None, limits: BundleLimits) -> tuple[d
     except (zipfile.BadZipFile, EOFError, OSError):
         raise BundleRefused("転送ファイルが壊れています（ZIP の中身を読めません）。") from None
     if not hmac.compare_digest(signature, sign(key, body)):
-        raise BundleRefused("署名が一致しません。改ざんされたか、鍵（KEIYAKU_TRANSFER_KEY）が違います。取り込みませんでした。")
+        raise BundleRefused("署名が一致しません。改ざんされたか、ポータルと庁内で転送用の鍵が違います。取り込みませんでした。",
+                            setting=KEY_SETTING)
     try:
         manifest = json.loads(body)
     except ValueError:

@@ -34,7 +34,7 @@ def _write(kind: str, out: str, resend: bool) -> None:
                                                    source=config["ORG_NAME"], now=utcnow(), include_sent=resend)
     except bundles.BundleRefused as exc:
         db.session.rollback()
-        click.echo(str(exc), err=True)
+        click.echo(_refusal(exc), err=True)
         sys.exit(1)
     if data is None:
         db.session.rollback()
@@ -43,6 +43,11 @@ def _write(kind: str, out: str, resend: bool) -> None:
     Path(out).write_bytes(data)
     db.session.commit()  # marked as sent only once the file is written
     click.echo(f"{count} 件を {out} に書き出しました（{len(data):,} バイト）。")
+
+
+def _refusal(exc) -> str:
+    """The refusal with the setting to check: the command line is the administrators' tool."""
+    return f"{exc}（設定 {exc.setting} を確認してください）" if exc.setting else str(exc)
 
 
 def _read(kind: str, file: str, dry_run: bool) -> None:
@@ -60,7 +65,7 @@ def _read(kind: str, file: str, dry_run: bool) -> None:
         db.session.rollback()
         bundles.record_refusal(db.session, None, data, str(exc))
         db.session.commit()
-        click.echo(f"取り込みませんでした: {exc}", err=True)
+        click.echo(f"取り込みませんでした: {_refusal(exc)}", err=True)
         sys.exit(1)
     for label, items in (("新規", report.new), ("更新", report.updated), ("対象外", report.skipped)):
         for item in items:

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from core.auth.roles import Role
 from core.db import db, utcnow
 from core.permissions import roles_required
 from core.storage import Storage
@@ -40,7 +41,8 @@ def _transfer_page(form, report=None, pending_sha=None, general=(), status=200):
         Application.status.in_(("under_review", "returned", "accepted", "rejected"))))
     return render_template("registry/applications/transfer/page.html", form=form, report=report, pending_sha=pending_sha,
                            general_errors=list(general), recent=recent, waiting=waiting,
-                           key_set=bool(current_app.config["TRANSFER_KEY"])), status
+                           key_set=bool(current_app.config["TRANSFER_KEY"]),
+                           is_admin=current_user.has_role(Role.SYSTEM_ADMIN)), status
 
 
 def _refused(form, data: bytes, messages: list[str]):

@@ -9,6 +9,7 @@ from core.formtools import DateInputField, JapaneseForm, choices
 from registry.rules import RANK_CHOICES
 
 from .models import AREAS, CATEGORIES, LEGAL_FORMS, STATUSES
+from .queries import EXPIRING
 from .validation import EDITABLE
 
 
@@ -28,6 +29,8 @@ class ContractorFilterForm(JapaneseForm):
     suspended = SelectField("指名停止", validate_choice=False, default="any",
                             choices=choices([("any", "すべて"), ("yes", "指名停止中"), ("no", "指名停止中を除く")]))
     period = DateInputField("資格の有効日", validators=[Optional()])
+    expiring = SelectField("満了が近い資格", validate_choice=False, default="",
+                           choices=choices([("", "すべて")] + [(k, label) for k, (label, _f) in EXPIRING.items()]))
 
 
 def _text(label: str, max_length: int, **kw) -> StringField:

@@ -44,7 +44,10 @@ def _filter_choices(form: ContractorFilterForm) -> dict:
 
 def _list_statement(form: ContractorFilterForm, valid: bool, eager: bool = True):
     status = form.status.data or "active"
+    kind = form.expiring.data if form.expiring.data in queries.EXPIRING else None
+    expiring = (kind, queries.expiring_days(db.session, kind, today())) if kind else None
     return queries.search_contractors(
+        expiring=expiring,
         eager=eager, q=form.q.data, category=form.category.data or None, work_type_code=form.work_type.data or None,
         rank=form.rank.data or None, area=form.area.data or None, status=None if status == "all" else status,
         suspended=form.suspended.data or "any", period=form.period.data if valid else None,
@@ -71,7 +74,8 @@ def contractor_list():
                     scalars=False, columns=queries.list_columns(today()))
     page.items = queries.list_rows(page.items)
     summaries = page_summaries(db.session, [c.id for c in page.items], codes, day)
-    return render_template("registry/contractors/list.html", page=page, filters=form,
+    expiring_days = {k: queries.expiring_days(db.session, k, today()) for k in queries.EXPIRING}
+    return render_template("registry/contractors/list.html", page=page, filters=form, expiring_days=expiring_days,
                            sort=queries.sort_key(request.args.get("sort")), summaries=summaries,
                            can_edit=can_edit_registry(current_user))
 

@@ -46,30 +46,81 @@ def jv_member_snapshot(m: JVMember) -> dict:
             "is_representative": m.is_representative}
 
 
+# --- how stored ids and figures read on the 履歴 tab (the snapshot keeps ids and plain numbers) -----------------
+
+def _firm(firm_id) -> str:
+    """A firm id as 「100003 有限会社和田設備」 (the identity map serves every row of one firm from one read)."""
+    from core.db import db
+    from registry.contractors.models import Contractor
+
+    firm = db.session.get(Contractor, firm_id)
+    return f"{firm.number} {firm.name}" if firm else f"（削除された業者 #{firm_id}）"
+
+
+def _registration(registration_id) -> str:
+    """A registration id as 「建設工事 令和7年4月1日〜令和9年3月31日」."""
+    from core.db import db
+    from core.jp import format_date
+
+    r = db.session.get(Registration, registration_id)
+    if r is None:
+        return f"（削除された資格登録 #{registration_id}）"
+    return f"{r.category_label} {format_date(r.period_start)}〜{format_date(r.period_end)}"
+
+
+def _work_type(code) -> str:
+    from core.db import db
+
+    from .common import work_type_title
+
+    return work_type_title(db.session, code)
+
+
+def _figure(value):
+    from core.jp import format_number
+
+    return format_number(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _timestamp(value) -> str:
+    from core.display import stored_datetime
+
+    return stored_datetime(value)
+
+
+_FIRM = {"contractor_id": _firm, "work_type_code": _work_type}
+
+
 def register_labels() -> None:
     """Field labels, value formatters and snapshots for the 履歴 tab; operation labels for the audit log."""
     register_fields("construction_permits", {
         "contractor_id": "業者", "work_type_code": "業種", "authority": "許可権者", "prefecture": "都道府県", "grade": "般/特",
         "permit_year": "許可年", "permit_number": "許可番号", "office": "振興局", "granted_on": "許可日",
         "expires_on": "有効期限"},
-        {"authority": lambda v: AUTHORITIES.get(v, v), "grade": lambda v: GRADE_LABELS.get(v, v)},
+        {"authority": lambda v: AUTHORITIES.get(v, v), "grade": lambda v: GRADE_LABELS.get(v, v), **_FIRM},
         snapshot=(Permit, permit_snapshot))
     register_fields("keishin_scores", {
         "contractor_id": "業者", "work_type_code": "業種", "base_date": "審査基準日", "x1": "X1", "x2": "X2", "y": "Y",
         "z": "Z", "w": "W", "p_entered": "P（通知書）", "p_computed": "P（計算値）", "valid_until": "有効期限"},
+        {**_FIRM, **dict.fromkeys(("x1", "x2", "y", "z", "w", "p_entered", "p_computed"), _figure)},
         snapshot=(KeishinScore, keishin_snapshot))
     register_fields("contractor_registrations", {
         "contractor_id": "業者", "category": "区分", "period_start": "有効期間の始期", "period_end": "有効期間の終期"},
-        {"category": lambda v: CATEGORIES.get(v, v)}, snapshot=(Registration, registration_snapshot))
+        {"category": lambda v: CATEGORIES.get(v, v), "contractor_id": _firm},
+        snapshot=(Registration, registration_snapshot))
     register_fields("registered_work_types", {
         "registration_id": "資格登録", "work_type_code": "業種", "objective_points": "客観点", "subjective_points": "主観点",
-        "rank": "等級", "rank_confirmed_at": "等級の確定日時"}, snapshot=(RegisteredWorkType, work_type_snapshot))
+        "rank": "等級", "rank_confirmed_at": "等級の確定日時"},
+        {"registration_id": _registration, "work_type_code": _work_type, "objective_points": _figure,
+         "subjective_points": _figure, "rank_confirmed_at": _timestamp},
+        snapshot=(RegisteredWorkType, work_type_snapshot))
     register_fields("technicians", {
         "contractor_id": "業者", "name": "氏名", "name_kana": "フリガナ", "qualifications": "資格",
-        "employed_since": "雇用開始日", "is_active": "在籍"}, snapshot=(Technician, technician_snapshot))
+        "employed_since": "雇用開始日", "is_active": "在籍"}, {"contractor_id": _firm},
+        snapshot=(Technician, technician_snapshot))
     register_fields("jv_members", {
         "jv_id": "共同企業体", "member_id": "構成員", "share_percent": "出資比率（%）", "is_representative": "代表者"},
-        snapshot=(JVMember, jv_member_snapshot))
+        {"jv_id": _firm, "member_id": _firm}, snapshot=(JVMember, jv_member_snapshot))
 
     register_operations({
         "registry.permit.save": "建設業許可の登録・変更",

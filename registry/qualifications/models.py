@@ -118,6 +118,8 @@ class Permit(Base):
         UniqueConstraint("contractor_id", "work_type_code"),
         CheckConstraint("authority IN ('minister', 'governor')", name="authority_known"),
         CheckConstraint("grade IN ('general', 'special')", name="grade_known"),
+        # The home page counts the permits expiring soon (and the contractor list filters on them) by this.
+        Index("ix_construction_permits_expires_on", "expires_on", "contractor_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -142,7 +144,12 @@ class KeishinScore(Base):
     """経営事項審査 of one 業種 on one 審査基準日; P is recomputed and a mismatch is flagged, not hidden."""
 
     __tablename__ = "keishin_scores"
-    __table_args__ = (UniqueConstraint("contractor_id", "work_type_code", "base_date"),)
+    __table_args__ = (
+        UniqueConstraint("contractor_id", "work_type_code", "base_date"),
+        # The 経審 expiring soon (home page, contractor list): a range on valid_until, then the unique key above
+        # tells whether a later 審査基準日 of the same 業種 supersedes the score.
+        Index("ix_keishin_scores_valid_until", "valid_until"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"), index=True)

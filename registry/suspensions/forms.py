@@ -42,6 +42,8 @@ class ListFilterForm(JapaneseForm):
     date_from = DateInputField("期間（開始日）", validators=[Optional()])
     date_to = DateInputField("期間（終了日）", validators=[Optional()])
     include_lifted = BooleanField("解除したものも含める", default=True)
+    week = SelectField("今週の始期・終期", default="", validate_choice=False,
+                       choices=choices([("", "指定しない"), ("starting", "今週始まるもの"), ("ending", "今週終わるもの")]))
 
 
 class FirmChoiceForm(JapaneseForm):

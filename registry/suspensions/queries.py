@@ -9,9 +9,9 @@ exports, the forms (帳票) and nominations all call the functions below; nothin
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from registry.contractors.models import Contractor
@@ -108,14 +108,53 @@ def member_suspensions(session: Session, jv_id: int, day: date) -> list[Suspensi
                                 .order_by(Suspension.starts_on, Suspension.id)))
 
 
+def starting_between(first: date, last: date) -> ColumnElement[bool]:
+    """SQL condition: the first day lies in [``first``, ``last``] (lifted before starting: never in force)."""
+    return and_(Suspension.starts_on >= first, Suspension.starts_on <= last,
+                or_(Suspension.lifted_on.is_(None), Suspension.lifted_on > Suspension.starts_on))
+
+
+def ending_between(first: date, last: date) -> ColumnElement[bool]:
+    """SQL condition: the last day in force (``Suspension.effective_end``: the day before an early lifting, else
+    ``ends_on``) lies in [``first``, ``last``]."""
+    as_decided = and_(or_(Suspension.lifted_on.is_(None), Suspension.lifted_on > Suspension.ends_on),
+                      Suspension.ends_on >= first, Suspension.ends_on <= last)
+    lifted = and_(Suspension.lifted_on <= Suspension.ends_on, Suspension.lifted_on > Suspension.starts_on,
+                  Suspension.lifted_on > first, Suspension.lifted_on <= last + timedelta(days=1))
+    return or_(as_decided, lifted)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week containing ``day`` (the home page's "this week")."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+#: The list's 今週 filter: label and condition of the week's first and last day.
+WEEK_FILTERS = {"starting": ("今週始まるもの", starting_between), "ending": ("今週終わるもの", ending_between)}
+
+
+def count_in_week(session: Session, day: date) -> dict[str, int]:
+    """How many suspensions start and end in the week of ``day`` (one statement, for the home page)."""
+    first, last = week_of(day)
+    counts = [func.count().filter(condition(first, last)) for _label, condition in WEEK_FILTERS.values()]
+    # Both conditions imply ends_on >= Monday: the suspensions long over are not read.
+    row = session.execute(select(*counts).select_from(Suspension).where(Suspension.ends_on >= first)).one()
+    return dict(zip(WEEK_FILTERS, row, strict=True))
+
+
 def suspension_list(day_from: date | None = None, day_to: date | None = None, include_lifted: bool = True, *,
-                    current_on: date | None = None, search: str | None = None) -> Select:
+                    current_on: date | None = None, search: str | None = None, week: str | None = None,
+                    week_of_day: date | None = None) -> Select:
     """Suspensions in force at some time between ``day_from`` and ``day_to`` (either may be None), newest first.
 
     ``include_lifted`` False leaves out suspensions lifted early; ``current_on`` keeps those in force on that day
-    or later (停止中 and 予定); ``search`` matches the firm's number or name (width- and space-insensitive).
+    or later (停止中 and 予定); ``search`` matches the firm's number or name (width- and space-insensitive);
+    ``week`` (a key of ``WEEK_FILTERS``) keeps those starting or ending in the week of ``week_of_day``.
     """
     stmt = select(Suspension).join(Suspension.contractor).options(contains_eager(Suspension.contractor))
+    if week in WEEK_FILTERS and week_of_day is not None:
+        stmt = stmt.where(WEEK_FILTERS[week][1](*week_of(week_of_day)))
     if day_to is not None:
         stmt = stmt.where(Suspension.starts_on <= day_to)
     if day_from is not None:

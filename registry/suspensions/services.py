@@ -41,13 +41,28 @@ def _date_text(value: str) -> str:
     return format_date(date.fromisoformat(value))
 
 
+def _cause_text(code: str) -> str:
+    """A cause code of the 履歴 tab as its label in today's rule (codes keep their meaning across versions)."""
+    from core.db import db
+    from core.timefmt import today
+
+    from .periods import causes
+
+    try:
+        cause = causes(db.session, today()).get(code)
+    except DomainError:
+        cause = None
+    return cause.label if cause else code
+
+
 def register_labels() -> None:
     """History labels of a suspension's fields and audit labels of its operations (``registry.init_app``)."""
     register_fields(
         "suspensions",
         {"contractor": "業者", "cause_code": "措置要件", "decided_on": "決定日", "starts_on": "始期", "ends_on": "終期",
          "period_text": "期間", "scope": "範囲", "facts": "事実の概要", "lifted_on": "解除日", "lift_reason": "解除の理由"},
-        {"decided_on": _date_text, "starts_on": _date_text, "ends_on": _date_text, "lifted_on": _date_text},
+        {"decided_on": _date_text, "starts_on": _date_text, "ends_on": _date_text, "lifted_on": _date_text,
+         "cause_code": _cause_text},
         snapshot=(Suspension, suspension_snapshot),
     )
     register_operations({"suspension.register": "指名停止の登録", "suspension.lift": "指名停止の解除"},

@@ -140,7 +140,8 @@ def suspension_list():
     date_to = filters.date_to.data if not filters.date_to.errors else None
     state = filters.state.data if filters.state.data in dict(STATE_CHOICES) else "current"
     stmt = queries.suspension_list(date_from, date_to, bool(filters.include_lifted.data),
-                                   current_on=day if state == "current" else None, search=filters.q.data)
+                                   current_on=day if state == "current" else None, search=filters.q.data,
+                                   week=filters.week.data, week_of_day=day)
     if request.args.get("format") == "csv":
         def rows():
             for s in db.session.scalars(stmt):
@@ -158,7 +159,7 @@ def suspension_list():
     active_count = len(queries.suspended_contractor_ids(db.session, day))
     return render_template("registry/suspensions/list.html", page=page, items=items, filters=filters, today=day,
                            active_count=active_count, recent_from=day - timedelta(days=365),
-                           can_manage=can_manage_suspensions(current_user))
+                           can_manage=can_manage_suspensions(current_user), week=queries.week_of(day))
 
 
 @bp.route("/suspensions/new")

@@ -70,7 +70,7 @@ def test_current_model_matches_the_reference(db_session):
 
 
 def test_no_version_in_force_is_a_clear_error(db_session):
-    with pytest.raises(RuleNotInForce, match="2016年03月31日.*適用される版がありません"):
+    with pytest.raises(RuleNotInForce, match="平成28年3月31日.*適用される版がありません"):
         get_rule(db_session, "min_price.works", date(2016, 3, 31))
 
 
@@ -371,7 +371,7 @@ def test_rule_list_and_page(admin_client):
     assert "直接工事費の算入率: 95 % → 97 %" in html  # history shows what changed
     assert admin_client.get("/admin/rules/no.such.rule").status_code == 404
     html = page_text(admin_client.get("/admin/rules/deadlines?on=2026-12-25"))
-    assert "2027-01-15（金）" in html  # the page counts each deadline from the chosen day
+    assert "令和9年1月15日（金）" in html  # the page counts each deadline from the chosen day
 
 
 def test_add_version_through_the_form(admin_client, db_session):

@@ -112,6 +112,10 @@ def remove_work_type(session: Session, actor, row: RegisteredWorkType, *, reason
     session.flush()
 
 
+def _points(value: int | None) -> str:
+    return "未設定" if value is None else f"{value:,}"
+
+
 def set_points(session: Session, actor, row: RegisteredWorkType, *, objective=..., subjective=...) -> None:
     before = work_type_snapshot(row)
     if objective is not ...:
@@ -121,8 +125,8 @@ def set_points(session: Session, actor, row: RegisteredWorkType, *, objective=..
     session.flush()
     contractor = row.registration.contractor
     record_change(session, actor, "registry.work_type.points",
-                  f"{contractor.name} {work_type_title(session, row.work_type_code)} 客観点 {row.objective_points}"
-                  f"・主観点 {row.subjective_points}", target=row, before=before, after=work_type_snapshot(row))
+                  f"{contractor.name} {work_type_title(session, row.work_type_code)} 客観点 {_points(row.objective_points)}"
+                  f"・主観点 {_points(row.subjective_points)}", target=row, before=before, after=work_type_snapshot(row))
 
 
 def set_subjective_points(session: Session, actor, row: RegisteredWorkType, points: int | None) -> RegisteredWorkType:
