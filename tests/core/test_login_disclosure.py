@@ -78,4 +78,7 @@ def test_local_next_is_safe(target):
 @pytest.mark.parametrize("target", UNSAFE_NEXT)
 def test_login_with_an_unsafe_next_goes_home(client, create_user, target):
     response = login(client, create_user(), next=target)
-    assert response.status_code == 302 and response.location == "/"
+    if "\x00" in target:  # any request carrying a NUL is refused before a view runs
+        assert response.status_code == 400
+    else:
+        assert response.status_code == 302 and response.location == "/"
