@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from core.rules import get_rule
-from core.rules.queries import cached_in_transaction, shared_rule
+from core.rules.queries import cached_for_rules, shared_rule
 from core.timefmt import today
 
 
@@ -23,11 +23,11 @@ class WorkType:
 def work_types(session: Session, on_date: date | None = None) -> dict[str, WorkType]:
     """業種・業務・営業品目 by code, from the code list in force on ``on_date`` (default: today).
 
-    Built once per transaction (lists, forms and checks ask for it many times per request); the dict is the
+    Built once while the rules stay the same (lists, forms and checks ask for it on every request); the dict is the
     caller's own, the ``WorkType`` items are immutable.
     """
     day = on_date or today()
-    return dict(cached_in_transaction(session, ("registry.work_types", day), lambda: _work_types(session, day)))
+    return dict(cached_for_rules(session, ("registry.work_types", day), lambda: _work_types(session, day)))
 
 
 def _work_types(session: Session, day: date) -> dict[str, WorkType]:
@@ -55,7 +55,7 @@ def work_type_options(session: Session, category: str | None = None, on_date: da
                       ) -> list[tuple[str, str]]:
     """(code, "code title") pairs for select boxes, by code; only ``category``'s when given."""
     day = on_date or today()
-    return list(cached_in_transaction(session, ("registry.work_type_options", day, category),
+    return list(cached_for_rules(session, ("registry.work_type_options", day, category),
                                       lambda: tuple(_options(session, category, day))))
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, event, func, select
+from sqlalchemy.orm import Session, object_session
 
 from core.errors import DomainError
 from core.jp import format_date
@@ -38,7 +39,7 @@ class ResolvedVersion:
     revision: int
     values: dict
     note: str
-    row: RuleVersion | None = None
+    row: RuleVersion | StoredVersion | None = None
     #: A later revision of the same effective date replaces this one.
     superseded: bool = False
 
@@ -66,7 +67,25 @@ def _check_day(on_date) -> date:
     return on_date
 
 
-def _from_row(definition: RuleDefinition, row: RuleVersion) -> ResolvedVersion:
+@dataclass(frozen=True)
+class StoredVersion:
+    """The columns of a stored version that resolving reads (a plain value: it may be shared between requests,
+    unlike an ORM row bound to one session)."""
+
+    id: int
+    key: str
+    effective_from: date
+    revision: int
+    value: str
+    note: str
+    created_at: datetime
+    login_id: str | None
+
+
+_STORED_COLUMNS = tuple(getattr(RuleVersion, name) for name in StoredVersion.__dataclass_fields__)
+
+
+def _from_row(definition: RuleDefinition, row: RuleVersion | StoredVersion) -> ResolvedVersion:
     return ResolvedVersion(definition, row.effective_from, row.revision, definition.load(json.loads(row.value)),
                            row.note, row)
 
@@ -83,6 +102,8 @@ def _from_seed(definition: RuleDefinition, seed, parsed: dict) -> ResolvedVersio
 # inserts a rule version (``_rules_changed``).
 
 _CACHE = "core.rules.cache"
+#: Set on a session that stored a rule version: what it reads may not be committed, so it is never shared.
+_WROTE = "core.rules.wrote"
 #: Entries kept per transaction at most (an import reading rules for thousands of distinct days stays small).
 _CACHE_LIMIT = 512
 _generation = itertools.count()
@@ -91,9 +112,12 @@ T = TypeVar("T")
 
 
 @event.listens_for(RuleVersion, "after_insert")
-def _rules_changed(_mapper, _connection, _target) -> None:
+def _rules_changed(_mapper, _connection, target) -> None:
     global _current_generation
     _current_generation = next(_generation)
+    session = object_session(target)
+    if session is not None:
+        session.info[_WROTE] = True
 
 
 def _transaction_of(session: Session):
@@ -127,6 +151,47 @@ def cached_in_transaction(session: Session, key: tuple, compute: Callable[[], T]
     return value
 
 
+# --- across requests -------------------------------------------------------------------------------
+# Every page reads rules (code lists, the qualification rule, numbering), and resolving them was a query and a
+# parse per request. Versions are only ever added, so the count, greatest id and latest creation time of the
+# table change whenever any process stores one: one small query per transaction (the stamp) tells whether what
+# this process resolved before still holds. A session that stored a version itself reads around this cache.
+
+_shared: tuple[tuple | None, dict] = (None, {})
+_shared_lock = threading.Lock()
+#: Entries kept across requests at most (rules of many distinct days, e.g. an import of ten years).
+_SHARED_LIMIT = 2048
+
+
+def _stamp(session: Session) -> tuple:
+    return cached_in_transaction(session, ("rules_stamp",), lambda: tuple(session.execute(
+        select(func.count(RuleVersion.id), func.max(RuleVersion.id), func.max(RuleVersion.created_at))).one()))
+
+
+def cached_for_rules(session: Session, key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` of values derived from rules only, remembered in the transaction (``cached_in_transaction``)
+    and across requests of this process until any process stores a rule version. Callers must not mutate what
+    they get back."""
+
+    def shared() -> T:
+        global _shared
+        if session.info.get(_WROTE):
+            return compute()
+        stamp = _stamp(session)
+        held_stamp, held = _shared
+        if held_stamp == stamp and key in held:
+            return held[key]
+        value = compute()
+        with _shared_lock:
+            if _shared[0] != stamp:
+                _shared = (stamp, {})
+            if len(_shared[1]) < _SHARED_LIMIT:
+                _shared[1][key] = value
+        return value
+
+    return cached_in_transaction(session, key, shared)
+
+
 def rule_in_force(session: Session, key: str, on_date: date) -> ResolvedVersion:
     """The version of ``key`` that applies on ``on_date``; its ``values`` are the caller's own copy.
 
@@ -140,15 +205,15 @@ def rule_in_force(session: Session, key: str, on_date: date) -> ResolvedVersion:
 def _cached_version(session: Session, key: str, on_date: date) -> ResolvedVersion:
     get_definition(key)  # an unknown key fails first, as before
     on_date = _check_day(on_date)
-    return cached_in_transaction(session, ("rule", key, on_date), lambda: _resolve(session, key, on_date))
+    return cached_for_rules(session, ("rule", key, on_date), lambda: _resolve(session, key, on_date))
 
 
-def _stored_versions(session: Session, key: str) -> list[RuleVersion]:
+def _stored_versions(session: Session, key: str) -> list[StoredVersion]:
     """Every stored version of ``key``, newest first, read once per transaction: a list of suspensions asks the
     cause table of each decision date, which would otherwise be one query per row."""
-    return cached_in_transaction(session, ("rule_rows", key), lambda: list(session.scalars(
-        select(RuleVersion).where(RuleVersion.key == key)
-        .order_by(RuleVersion.effective_from.desc(), RuleVersion.revision.desc()))))
+    return cached_in_transaction(session, ("rule_rows", key), lambda: [StoredVersion(*row) for row in session.execute(
+        select(*_STORED_COLUMNS).where(RuleVersion.key == key)
+        .order_by(RuleVersion.effective_from.desc(), RuleVersion.revision.desc()))])
 
 
 def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:

@@ -166,9 +166,9 @@ EXPIRING = {"permit": ("建設業許可がまもなく満了", "permit_warning_d
 
 def expiring_days(session: Session, kind: str, day: date) -> int:
     """How many days ahead ``kind`` (a key of ``EXPIRING``) counts as expiring soon, by the rule in force."""
-    from core.rules import get_rule
+    from core.rules.queries import shared_rule
 
-    return get_rule(session, "registry.qualification", day)[EXPIRING[kind][1]]
+    return shared_rule(session, "registry.qualification", day)[EXPIRING[kind][1]]
 
 
 def expiring_filter(kind: str, day: date, days: int):

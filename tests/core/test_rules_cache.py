@@ -1,11 +1,17 @@
-"""Rules are read once per transaction (core.rules.queries.cached_in_transaction), and a version stored in the
-same session or process is seen at once."""
+"""Rules are read once per transaction (core.rules.queries.cached_in_transaction) and, while no process stores a
+version, once per process (``cached_for_rules``: one small stamp query per transaction tells); a version stored
+in the same session, or by another process, is seen at once."""
 
 from datetime import date
 from decimal import Decimal
 
+import json
+
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, insert
+
+from core.db import utcnow
+from core.rules.models import RuleVersion
 
 from core.rules import get_rule, rule_in_force
 from core.rules.queries import shared_rule
@@ -17,12 +23,12 @@ DAY = date(2026, 11, 20)
 
 @pytest.fixture
 def rule_reads(db_session):
-    """The number of SELECTs on rule_versions run through the test's connection so far (a one-item list)."""
+    """The number of SELECTs of rule versions (not the stamp) run through the test's connection so far."""
     engine = db_session.get_bind().engine
     count = [0]
 
     def _count(_conn, _cursor, statement, *_args):
-        if "FROM rule_versions" in statement:
+        if "FROM rule_versions" in statement and "count(" not in statement:
             count[0] += 1
 
     event.listen(engine, "before_cursor_execute", _count)
@@ -31,6 +37,7 @@ def rule_reads(db_session):
 
 
 def test_a_rule_is_read_once_per_transaction(db_session, rule_reads):
+    db_session.info["core.rules.wrote"] = True  # this session's reads are its own: the per-transaction cache only
     first = get_rule(db_session, "min_price.works", DAY)
     for _ in range(20):
         assert get_rule(db_session, "min_price.works", DAY) == first
@@ -43,6 +50,29 @@ def test_a_rule_is_read_once_per_transaction(db_session, rule_reads):
     assert shared == first and shared is shared_rule(db_session, "min_price.works", DAY)  # no copy for readers
     get_rule(db_session, "min_price.works", date(2027, 4, 1))
     assert rule_reads[0] == 2  # another day picks from the versions read already (one read per key)
+
+
+def test_resolved_rules_outlive_the_transaction_while_no_version_is_stored(db_session, rule_reads):
+    first = shared_rule(db_session, "min_price.works", DAY)
+    work_types(db_session, DAY)
+    db_session.commit()  # the test's outer transaction stays; the session's own one ends
+    reads = rule_reads[0]
+    assert shared_rule(db_session, "min_price.works", DAY) is first
+    assert work_types(db_session, DAY)["010"].title == "土木一式工事"
+    assert rule_reads[0] == reads  # only the stamp was asked
+
+
+def test_a_version_stored_by_another_process_is_seen_in_the_next_transaction(db_session, admin):
+    assert get_rule(db_session, "min_price.works", DAY)["general_admin_rate"] == Decimal("68")
+    db_session.commit()
+    values = {**get_rule(db_session, "min_price.works", DAY), "general_admin_rate": "71"}
+    values = {k: str(v) for k, v in values.items()}
+    # Written as another process would: no ORM event of this process sees it, only the table changes.
+    db_session.execute(insert(RuleVersion).values(
+        key="min_price.works", effective_from=DAY, revision=1, value=json.dumps(values), note="別のサーバーで登録",
+        created_at=utcnow(), login_id="other"))
+    db_session.commit()
+    assert get_rule(db_session, "min_price.works", DAY)["general_admin_rate"] == Decimal("71")
 
 
 def test_callers_get_their_own_copies(db_session):
@@ -74,7 +104,8 @@ def test_a_version_stored_in_the_session_is_read_at_once(db_session, admin):
     assert ("010", "010 土木一式工事（改）") in work_type_options(db_session, "construction", DAY)
 
 
-def test_the_cache_ends_with_the_transaction(db_session, rule_reads):
+def test_the_transaction_cache_ends_with_the_transaction(db_session, rule_reads):
+    db_session.info["core.rules.wrote"] = True  # the per-transaction cache only
     get_rule(db_session, "min_price.works", DAY)
     db_session.commit()  # the test's outer transaction stays; the session's own one ends
     get_rule(db_session, "min_price.works", DAY)
