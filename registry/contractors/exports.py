@@ -56,11 +56,21 @@ def work_type_summary(regs: list[RegistrationSummary], codes: dict, day) -> list
 def page_summaries(session: Session, ids: list[int], codes: dict, day: date) -> dict[int, list]:
     """The 業種・等級 column of a list page: the registrations in force on ``day`` (one query), and for the
     few firms with none, their latest (a second query) — never every period of every firm on the page."""
-    regs = registrations_of(session, ids, covering=day) if ids else {}
-    missing = [i for i in ids if i not in regs]
+    summaries: dict[int, list] = {i: [] for i in ids}
+    covered = set()
+    if ids:
+        # Rows come ordered by firm, period and code: the same order work_type_summary gives the registrations
+        # in force, without building them (this runs on every list page).
+        for cid, _category, _start, _end, code, _objective, _subjective, rank in queries.registration_rows(
+                session, ids, covering=day):
+            covered.add(cid)
+            if code is not None:
+                summaries[cid].append((code, codes[code].title if code in codes else code, rank))
+    missing = [i for i in ids if i not in covered]
     if missing:
-        regs.update(registrations_of(session, missing))
-    return {i: work_type_summary(regs.get(i, []), codes, day) for i in ids}
+        regs = registrations_of(session, missing)
+        summaries.update({i: work_type_summary(regs.get(i, []), codes, day) for i in missing})
+    return summaries
 
 
 EXPORT_HEADER = ["業者番号", "商号又は名称", "商号又は名称（カナ）", "法人・個人", "法人番号", "代表者の役職", "代表者の氏名",

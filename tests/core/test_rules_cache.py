@@ -2,18 +2,16 @@
 version, once per process (``cached_for_rules``: one small stamp query per transaction tells); a version stored
 in the same session, or by another process, is seen at once."""
 
+import json
 from datetime import date
 from decimal import Decimal
-
-import json
 
 import pytest
 from sqlalchemy import event, insert
 
 from core.db import utcnow
-from core.rules.models import RuleVersion
-
 from core.rules import get_rule, rule_in_force
+from core.rules.models import RuleVersion
 from core.rules.queries import shared_rule
 from core.rules.services import add_rule_version
 from registry.codes import work_type_options, work_types
