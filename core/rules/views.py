@@ -20,9 +20,9 @@ from core.timefmt import format_jst, today
 from core.transaction import transaction
 
 from . import queries, services
+from .builtin import deadline_fields
 from .calendar import FIRST_GENERATED_YEAR, deadline_for, weekday_label, years_without_holidays
 from .catalogue import RuleDefinition, UnknownRule, definitions, diff_values, get_definition, is_applied
-from .fields import TableField
 from .forms import ConfirmForm, HolidayForm, LookupForm, NationalHolidaysForm, RuleVersionForm, SchemaForm
 from .models import Holiday
 
@@ -113,12 +113,11 @@ def _predecessor(history, version):
 
 
 def _deadline_preview(definition: RuleDefinition, shown, on: date) -> dict[str, str]:
-    """For a deadlines rule: each deadline counted from ``on`` (or why it cannot be counted)."""
-    if not any(isinstance(f, TableField) and f.name == "items" for f in definition.fields) or \
-            "year_end_closure" not in shown.values:
+    """For a package's deadline rule: each deadline counted from ``on`` (or why it cannot be counted)."""
+    if not any(f.name == "items" for f in deadline_fields(definition)):
         return {}
     result = {}
-    for name in shown.values["items"]:
+    for name in shown.values["items"] or {}:
         try:
             end = deadline_for(db.session, name, on, rule_key=definition.key)
             result[name] = f"{format_date(end)}（{weekday_label(end)}）"
