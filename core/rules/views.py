@@ -131,8 +131,10 @@ def _history_csv(definition: RuleDefinition, history):
 
     def rows():
         for v in history:
+            # A stored version as stored: it keeps fields a later release dropped from the rule (its record).
+            content = canonical_json(definition.dump(v.values)) if v.builtin else v.row.value
             yield [definition.key, v.effective_from.isoformat(), v.revision, "組込み" if v.builtin else "登録",
-                   "訂正済み" if v.superseded else "", canonical_json(definition.dump(v.values)), v.note,
+                   "訂正済み" if v.superseded else "", content, v.note,
                    "" if v.builtin else (v.row.login_id or ""), "" if v.builtin else format_jst(v.row.created_at)]
     with transaction():
         record_export(db.session, current_user, f"ルール設定の履歴（{definition.title}）", {"key": definition.key})

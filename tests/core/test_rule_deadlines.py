@@ -124,8 +124,8 @@ def test_an_old_shaped_stored_version_still_loads(db_session, admin_client):
     html = page_text(admin_client.get("/admin/rules/deadlines?on=2026-12-29"))
     assert "閉庁日として扱わない" in html and "旧版" in html
     assert admin_client.get("/admin/rules/deadlines/new").status_code == 200
-    exported = admin_client.get("/admin/rules/deadlines?format=csv")
-    assert exported.status_code == 200 and "旧版" in exported.get_data(as_text=True)
+    exported = admin_client.get("/admin/rules/deadlines?format=csv").get_data(as_text=True)
+    assert "旧版" in exported and "旧設定" in exported  # the stored items stay readable for re-entering them
 
 
 def _form(key: str, values: dict, **extra) -> dict:
