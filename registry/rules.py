@@ -1,4 +1,5 @@
-"""Registry rules as versioned settings (SPEC CM13): code lists, rank thresholds, suspension causes, areas.
+"""Registry rules as versioned settings (SPEC CM13): code lists, rank thresholds, suspension causes and the start
+of a suspension, areas.
 
 Values the city decides are marked 「初期値・要確認」: they let the system work on day one and must be
 confirmed. Codes seen in the legacy export (`shared/data/legacy_contractors.csv`) are the city's own; the
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.rules.builtin import DEADLINE_COUNTING, deadline_table, deadlines_summary
 from core.rules.catalogue import RuleDefinition, SeedVersion, define_rule
 from core.rules.fields import BoolField, ChoiceField, IntField, TableField, TextField
 from core.rules.numbering import check_pattern
@@ -111,7 +113,7 @@ def _cause(label, min_value, min_unit, max_value, max_unit):
 define_rule(RuleDefinition(
     key="registry.suspension_causes", title="指名停止の措置要件と期間", category="業者登録",
     description="指名停止の措置要件（原因）ごとの期間の範囲です。登録するときは、決定日に適用されるこの表の範囲内で期間を"
-                "選びます。始期は「期限の日数と数え方」の「指名停止の始期」（初期値: 決定日の翌々日）で決まります。",
+                "選びます。始期は「業者登録の期限」の「指名停止の始期」（初期値: 決定日の翌々日）で決まります。",
     basis="工事請負契約に係る指名停止等の措置要領 中央公共工事契約制度運用連絡協議会モデル 別表第1（虚偽記載 1〜6 か月、"
           "過失による粗雑工事 1〜6 か月、契約違反 2 週間〜4 か月）、光市の事故の基準（公衆損害事故・死亡 3〜6 か月など）。",
     fields=(TableField("items", "措置要件", name_label="識別名", max_rows=60, columns=(
@@ -131,6 +133,20 @@ define_rule(RuleDefinition(
         "accident_public_injury": _cause("公衆損害事故（市発注工事・重傷）", 2, "months", 3, "months"),
         "accident_worker_death": _cause("工事関係者事故（市発注工事・死亡）", 6, "weeks", 4, "months"),
     }}, "中央公契連モデル別表第1と光市の事故の基準による初期値・要確認。"),),
+))
+
+# The registry's deadlines (they were rows of the core 「期限の日数と数え方」 until core became feature-free).
+define_rule(RuleDefinition(
+    key="registry.deadlines", title="業者登録の期限", category="期限・暦",
+    description="業者登録の事務で使う期限です。指名停止の始期は、停止の決定日（起算の基準日）からこの表の日数で"
+                "求めます。" + DEADLINE_COUNTING,
+    basis="指名停止の始期: 決定日の翌々日（椎葉村の例）。市の指名停止措置要領で確認してください。",
+    fields=(deadline_table(),),
+    summary=deadlines_summary,
+    seeds=(SeedVersion(FROM, {"items": {
+        "suspension_start": {"label": "指名停止の始期（停止の決定日から）", "days": 2, "business_days": False,
+                             "count_from": "next_day", "extend_if_closed": False},
+    }}, "初期値・要確認。指名停止の始期（決定日の翌々日）は椎葉村の例。"),),
 ))
 
 define_rule(RuleDefinition(

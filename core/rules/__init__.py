@@ -4,7 +4,7 @@ Public API::
 
     from core.rules import get_rule, deadline_for, is_business_day, add_days
     get_rule(session, "min_price.works", day)        # values in force on ``day`` (typed: Decimal rates)
-    deadline_for(session, "explanation_request", notified_on)
+    deadline_for(session, "some_deadline", start, rule_key="package.deadlines")  # a package's deadline table
     is_business_day(session, day)
 
 A package defines its own rule keys with ``core.rules.catalogue.define_rule`` (see ``builtin.py``).

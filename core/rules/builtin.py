@@ -1,6 +1,7 @@
-"""The core rule keys and their built-in versions, with sources: deadlines and the calendar, security.
+"""The core rule keys and their built-in versions, with sources: the closed days deadlines count with, security.
 
-Feature packages define their own rules in ``<package>/rules.py`` (bidding: prices, rounding, numbering).
+Feature packages define their own rules in ``<package>/rules.py``, their deadlines included (a table built with
+:func:`deadline_table`): core knows no feature's deadline.
 
 Values a city decides for itself are marked 「初期値・要確認」 in their notes: they are defaults so the system
 works on day one, not facts about the city.
@@ -16,13 +17,16 @@ from .fields import BoolField, ChoiceField, IntField, TableField, TextField
 #: Effective date of defaults that are not tied to a dated rule change: early enough for migrated data.
 DEFAULTS_FROM = date(2000, 1, 1)
 
-# --- 期限 ----------------------------------------------------------------------------------------------
+# --- 閉庁日と期限の数え方 ---------------------------------------------------------------------------------
 
 COUNT_FROM_CHOICES = (("next_day", "翌日から数える（初日不算入）"), ("same_day", "当日を 1 日目として数える"))
+#: The columns of a deadline table, the shape ``calendar.compute_deadline`` counts.
+DEADLINE_COLUMNS = ("label", "days", "business_days", "count_from", "extend_if_closed")
 
 
 def deadline_table(name: str = "items", label: str = "期限") -> TableField:
-    """The table of named deadlines; a feature package may reuse it for a rule of its own."""
+    """The table of named deadlines; each feature package keeps its deadlines in a rule of its own built with it
+    (``deadline_for(session, name, start, rule_key=...)`` counts them under the closed days of ``deadlines``)."""
     return TableField(name, label, name_label="識別名", group=label, columns=(
         TextField("label", "名称", max_length=60),
         IntField("days", "日数", minimum=1, maximum=365, unit="日"),
@@ -32,41 +36,39 @@ def deadline_table(name: str = "items", label: str = "期限") -> TableField:
     ))
 
 
-def _deadlines_summary(v: dict) -> str:
-    items = "、".join(f"{row['label'].split('（')[0]} {row['days']}日（{'閉庁日除く' if row['business_days'] else '暦日'}）"
-                     for row in v["items"].values())
-    return f"年末年始: {'閉庁日' if v['year_end_closure'] else '開庁日'}／{items}"
+def deadline_fields(definition: RuleDefinition) -> list[TableField]:
+    """The deadline tables of a rule (what the rule page counts from a chosen day)."""
+    return [f for f in definition.fields
+            if isinstance(f, TableField) and tuple(c.name for c in f.columns) == DEADLINE_COLUMNS]
 
 
+def deadlines_summary(values: dict) -> str:
+    """The list page's line for a rule holding one deadline table called ``items``."""
+    return "、".join(f"{row['label'].split('（')[0]} {row['days']}日（{'閉庁日除く' if row['business_days'] else '暦日'}）"
+                    for row in (values.get("items") or {}).values()) or "期限なし"
+
+
+#: How a package's deadline rule describes its counting (its own description adds what the deadlines are for).
+DEADLINE_COUNTING = ("「暦日で数える」期限は閉庁日も 1 日として数え、「閉庁日を除いて数える」期限は開庁日だけを数えます。"
+                     "閉庁日は「閉庁日と期限の数え方」のとおりです。期限の末日が閉庁日のときに翌開庁日まで延ばすかは、"
+                     "地方自治法第4条の2第4項に基づく市の条例の定めに合わせて指定してください。")
+
+# Key "deadlines" kept: versions a city stored before the deadline items moved to the packages' rules still load
+# (their "items" are ignored: ``RuleDefinition.load`` reads the defined fields only).
 define_rule(RuleDefinition(
-    key="deadlines", title="期限の日数と数え方", category="期限・暦",
-    description="通知などの日（起算の基準日）から期限の末日を求めるための設定です。閉庁日は土曜日・日曜日・「休日」画面に"
-                "登録した休日（祝日など）と、下の設定で年末年始（12月29日〜1月3日）です。「暦日で数える」期限は閉庁日も"
-                "1 日として数え、「閉庁日を除いて数える」期限は開庁日だけを数えます。期限の末日が閉庁日のときに翌開庁日"
-                "まで延ばすかは、地方自治法第4条の2第4項に基づく市の条例の定めに合わせて指定してください。",
-    basis="説明請求: 国土交通省の通知「評定点等の通知を受けた日から 14 日以内」（休日を含む）、神栖市・鳥取県も 14 日"
-          "（鳥取県は通知受領の翌日から起算）、都城市は翌日から 10 日。不服申立て: 鳥取県の例で"
-          "回答から 10 日（休日を除く）。指名停止の始期: 決定日の翌々日（椎葉村の例）。年末年始の閉庁: 地方自治法"
-          "第4条の2（地方公共団体の休日は条例で定める。年末年始の日を含められる）に基づき多くの市が 12月29日〜1月3日と"
-          "定めている慣行。いずれも市の要綱・条例で確認してください。",
+    key="deadlines", title="閉庁日と期限の数え方", category="期限・暦",
+    description="期限の末日を求めるときの閉庁日の設定です。閉庁日は土曜日・日曜日・「休日」画面に登録した休日"
+                "（祝日など）と、下の設定で年末年始（12月29日〜1月3日）です。各期限の日数と数え方は、この一覧の"
+                "業務ごとの「…の期限」のルールで定めます。",
+    basis="年末年始の閉庁: 地方自治法第4条の2（地方公共団体の休日は条例で定める。年末年始の日を含められる）に"
+          "基づき多くの市が 12月29日〜1月3日と定めている慣行。市の条例で確認してください。",
     fields=(
         BoolField("year_end_closure", "年末年始（12月29日〜1月3日）", group="閉庁日",
                   true_text="閉庁日として扱う", false_text="閉庁日として扱わない"),
-        deadline_table(),
     ),
-    summary=_deadlines_summary,
-    seeds=(SeedVersion(DEFAULTS_FROM, {
-        "year_end_closure": True,
-        "items": {
-            "explanation_request": {"label": "説明請求（評定結果の通知から）", "days": 14, "business_days": False,
-                                    "count_from": "same_day", "extend_if_closed": False},
-            "objection": {"label": "不服申立て（説明請求への回答から）", "days": 10, "business_days": True,
-                          "count_from": "next_day", "extend_if_closed": False},
-            "suspension_start": {"label": "指名停止の始期（停止の決定日から）", "days": 2, "business_days": False,
-                                 "count_from": "next_day", "extend_if_closed": False},
-        },
-    }, "初期値・要確認。説明請求 14 日（暦日、通知の日から起算）は国土交通省の通知、不服申立て 10 日（閉庁日を除く）は"
-       "鳥取県の例、指名停止の始期（決定日の翌々日）は椎葉村の例。"),),
+    summary=lambda v: f"年末年始: {'閉庁日' if v['year_end_closure'] else '開庁日'}",
+    seeds=(SeedVersion(DEFAULTS_FROM, {"year_end_closure": True},
+                       "初期値・要確認。年末年始（12月29日〜1月3日）を閉庁日とする多くの市の条例の例。"),),
 ))
 
 

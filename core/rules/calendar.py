@@ -38,7 +38,7 @@ class HolidaysMissing(DomainError):
 
 
 class DeadlineNotDefined(DomainError):
-    """The deadlines rule in force has no entry of that name."""
+    """The deadline rule in force has no entry of that name."""
 
 
 def is_year_end(day: date) -> bool:
@@ -148,8 +148,9 @@ def compute_deadline(start: date, item: dict, calendar: BusinessCalendar) -> dat
     return end
 
 
-def deadline_for(session: Session, name: str, start: date, *, rule_key: str = "deadlines") -> date:
-    """The last day of the named deadline counted from ``start``, per the rule in force on ``start``.
+def deadline_for(session: Session, name: str, start: date, *, rule_key: str) -> date:
+    """The last day of deadline ``name`` of the caller's rule ``rule_key`` counted from ``start``, per the versions
+    in force on ``start`` (the year-end closure from the core ``deadlines`` rule).
 
     :raises DeadlineNotDefined: the rule in force has no deadline called ``name``.
     :raises HolidaysMissing: the count reaches a year with no registered holiday.
@@ -157,13 +158,13 @@ def deadline_for(session: Session, name: str, start: date, *, rule_key: str = "d
     from .queries import rule_in_force
 
     rule = rule_in_force(session, rule_key, start)
-    items = rule.values["items"]
+    items = rule.values.get("items") or {}
     if name not in items:
         raise DeadlineNotDefined(
             f"期限「{name}」は {format_date(start)} に適用される「{rule.definition.title}」に登録されていません。"
             "システム管理者がルール設定で追加してください。")
     item = items[name]
-    year_end = bool(rule.values.get("year_end_closure", True))
+    year_end = _year_end_setting(session, start)
     margin = timedelta(days=item["days"] * 3 + 60)  # long closures (年末年始 + 祝日) fit easily
     calendar = load_calendar(session, start, start + margin, year_end_closure=year_end)
     end = compute_deadline(start, item, calendar)

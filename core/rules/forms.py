@@ -185,7 +185,7 @@ class SchemaForm:
 
 #: The name column of a table (validated by ``TableField`` itself; this only labels the input).
 _NAME = TextField("name", "識別名", max_length=40, mono=True,
-                  hint="半角英小文字で始まる英小文字・数字・_ の 2〜40 文字（例: explanation_request）")
+                  hint="半角英小文字で始まる英小文字・数字・_ の 2〜40 文字（例: answer_due）")
 
 
 def _default_raw(f: Field) -> str:

@@ -20,9 +20,9 @@ from core.timefmt import format_jst, today
 from core.transaction import transaction
 
 from . import queries, services
+from .builtin import deadline_fields
 from .calendar import FIRST_GENERATED_YEAR, deadline_for, weekday_label, years_without_holidays
 from .catalogue import RuleDefinition, UnknownRule, definitions, diff_values, get_definition, is_applied
-from .fields import TableField
 from .forms import ConfirmForm, HolidayForm, LookupForm, NationalHolidaysForm, RuleVersionForm, SchemaForm
 from .models import Holiday
 
@@ -113,12 +113,11 @@ def _predecessor(history, version):
 
 
 def _deadline_preview(definition: RuleDefinition, shown, on: date) -> dict[str, str]:
-    """For a deadlines rule: each deadline counted from ``on`` (or why it cannot be counted)."""
-    if not any(isinstance(f, TableField) and f.name == "items" for f in definition.fields) or \
-            "year_end_closure" not in shown.values:
+    """For a package's deadline rule: each deadline counted from ``on`` (or why it cannot be counted)."""
+    if not any(f.name == "items" for f in deadline_fields(definition)):
         return {}
     result = {}
-    for name in shown.values["items"]:
+    for name in shown.values["items"] or {}:
         try:
             end = deadline_for(db.session, name, on, rule_key=definition.key)
             result[name] = f"{format_date(end)}（{weekday_label(end)}）"
@@ -132,8 +131,10 @@ def _history_csv(definition: RuleDefinition, history):
 
     def rows():
         for v in history:
+            # A stored version as stored: it keeps fields a later release dropped from the rule (its record).
+            content = canonical_json(definition.dump(v.values)) if v.builtin else v.row.value
             yield [definition.key, v.effective_from.isoformat(), v.revision, "組込み" if v.builtin else "登録",
-                   "訂正済み" if v.superseded else "", canonical_json(definition.dump(v.values)), v.note,
+                   "訂正済み" if v.superseded else "", content, v.note,
                    "" if v.builtin else (v.row.login_id or ""), "" if v.builtin else format_jst(v.row.created_at)]
     with transaction():
         record_export(db.session, current_user, f"ルール設定の履歴（{definition.title}）", {"key": definition.key})

@@ -1,7 +1,7 @@
 """指名停止 services: register a measure and lift it early; both keep record history.
 
-The first day comes from the ``suspension_start`` deadline of the ``deadlines`` rule (default: the day after
-next); the period and the allowed range from ``periods``.
+The first day comes from the ``suspension_start`` deadline of the ``registry.deadlines`` rule (default: the day
+after next); the period and the allowed range from ``periods``.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def register_suspension(session: Session, actor, contractor: Contractor, cause_c
     starts_on = None
     if cause is not None:
         try:
-            starts_on = deadline_for(session, "suspension_start", decided_on)
+            starts_on = deadline_for(session, "suspension_start", decided_on, rule_key="registry.deadlines")
         except DomainError as exc:  # DeadlineNotDefined / HolidaysMissing: the message names the missing setting
             errors.setdefault("decided_on", []).append(str(exc))
     if starts_on is not None and "period_value" not in errors and "period_unit" not in errors:

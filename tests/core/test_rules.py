@@ -11,10 +11,10 @@ from sqlalchemy.exc import DBAPIError
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
 from core.errors import PermissionDenied, ValidationFailed
-from core.rules import add_days, deadline_for, get_rule, is_business_day
+from core.rules import add_days, get_rule, is_business_day
 from core.rules import services as rules
 from core.rules.amounts import round_yen
-from core.rules.calendar import BusinessCalendar, HolidaysMissing, compute_deadline, national_holidays
+from core.rules.calendar import national_holidays
 from core.rules.catalogue import get_definition
 from core.rules.forms import PREFIX, SchemaForm
 from core.rules.models import Holiday, RuleVersion
@@ -175,21 +175,6 @@ def test_numbering_patterns_are_checked(db_session, admin):
     assert fiscal_year_of(date(2027, 3, 31)) == 2026 and era_of_fiscal_year(2019) == ("R", 1)
 
 
-def test_deadline_table_rows_are_validated(db_session, admin):
-    values = {"year_end_closure": "y", "items": [
-        {"name": "notice", "label": "通知", "days": "14", "business_days": "n", "count_from": "next_day",
-         "extend_if_closed": "n"},
-        {"name": "notice", "label": "重複", "days": "0", "business_days": "n", "count_from": "next_day",
-         "extend_if_closed": "n"},
-        {"name": "", "label": "", "days": "", "business_days": "n", "count_from": "next_day", "extend_if_closed": "n"},
-    ]}
-    with pytest.raises(ValidationFailed) as exc:
-        rules.add_rule_version(db_session, admin, "deadlines", date(2027, 4, 1), values, "x")
-    assert "重複" in exc.value.errors["items-1-name"][0]
-    assert "2 件目: 日数は 1〜365日の整数" in exc.value.errors["items-1-days"][0]
-    assert "items-2-name" not in exc.value.errors  # a blank row is ignored
-
-
 def test_builtin_seeds_are_valid_for_every_rule():
     from core.rules.catalogue import definitions
 
@@ -272,42 +257,6 @@ def test_business_days_weekends_holidays_and_year_end(db_session):
     assert add_days(date(2027, 1, 4), -1, True, set()) == date(2026, 12, 28)  # backwards over 年末年始
 
 
-def test_deadline_counting_across_year_end_and_a_holiday(db_session):
-    # 10 business days from Fri 2026-12-25: 12/28, (12/29–1/3 closed) 1/4–1/8, (1/9–1/11 weekend + 成人の日) 1/12–1/15
-    assert deadline_for(db_session, "objection", date(2026, 12, 25)) == date(2027, 1, 15)
-    # 14 calendar days counted from the day of notification (MLIT): holidays included
-    assert deadline_for(db_session, "explanation_request", date(2026, 4, 1)) == date(2026, 4, 14)
-    # suspension starts the day after next
-    assert deadline_for(db_session, "suspension_start", date(2026, 5, 1)) == date(2026, 5, 3)
-
-
-def test_deadline_rule_versions_change_the_count(db_session, admin):
-    values = get_rule(db_session, "deadlines", date(2027, 4, 1))
-    values["year_end_closure"] = False
-    values["items"]["explanation_request"]["extend_if_closed"] = True
-    rules.add_rule_version(db_session, admin, "deadlines", date(2026, 12, 1), values, "条例改正（テスト）")
-    # no year-end closure: 12/29 counts as a business day
-    assert deadline_for(db_session, "objection", date(2026, 12, 25)) == date(2027, 1, 12)
-    # 14 days from 2026-12-01 ends on Mon 12-14; from 12-06 on Sat 12-19 → extended to Mon 12-21
-    assert deadline_for(db_session, "explanation_request", date(2026, 12, 6)) == date(2026, 12, 21)
-    # the older version still applies to earlier start days
-    assert deadline_for(db_session, "explanation_request", date(2026, 11, 7)) == date(2026, 11, 20)
-
-
-def test_deadline_refuses_a_year_without_holidays(db_session):
-    with pytest.raises(HolidaysMissing, match="2028年の休日が登録されていない"):
-        deadline_for(db_session, "objection", date(2027, 12, 24))
-    with pytest.raises(Exception, match="登録されていません"):
-        deadline_for(db_session, "no_such_deadline", date(2027, 1, 4))
-
-
-def test_same_day_business_count():
-    calendar = BusinessCalendar({})
-    item = {"days": 1, "business_days": True, "count_from": "same_day", "extend_if_closed": False}
-    assert compute_deadline(date(2026, 11, 20), item, calendar) == date(2026, 11, 20)
-    assert compute_deadline(date(2026, 11, 21), item, calendar) == date(2026, 11, 23)
-
-
 def test_holiday_services(db_session, admin):
     holiday = rules.add_holiday(db_session, admin, day=date(2027, 6, 1), name="市制施行記念日")
     assert not is_business_day(db_session, date(2027, 6, 1))
@@ -336,7 +285,7 @@ def test_national_holidays_bulk_registration(db_session, admin):
     assert len(created) == 16 and date(2028, 1, 10) in {h.day for h in created}  # 成人の日: 2nd Monday
     assert rules.add_national_holidays(db_session, admin, year=2028, vernal_equinox=date(2028, 3, 20),
                                        autumnal_equinox=date(2028, 9, 22)) == []
-    assert deadline_for(db_session, "objection", date(2027, 12, 24)) == date(2028, 1, 14)
+    assert not is_business_day(db_session, date(2028, 1, 10))
 
 
 def test_round_yen():
@@ -364,14 +313,14 @@ def _form(key: str, values: dict, **extra) -> dict:
 
 def test_rule_list_and_page(admin_client):
     html = page_text(admin_client.get("/admin/rules/"))
-    assert "最低制限価格（建設工事）" in html and "期限の日数と数え方" in html and "パスワードの基準" in html
+    assert "最低制限価格（建設工事）" in html and "閉庁日と期限の数え方" in html and "パスワードの基準" in html
     assert "一般管理費等 68%／範囲: 予定価格の 75%〜92%" in html
     html = page_text(admin_client.get("/admin/rules/min_price.works?on=2018-01-01"))
     assert "平成30年1月1日 に適用される版" in html and "平成29年10月1日" in html
     assert "直接工事費の算入率: 95 % → 97 %" in html  # history shows what changed
     assert admin_client.get("/admin/rules/no.such.rule").status_code == 404
-    html = page_text(admin_client.get("/admin/rules/deadlines?on=2026-12-25"))
-    assert "令和9年1月15日（金）" in html  # the page counts each deadline from the chosen day
+    html = page_text(admin_client.get("/admin/rules/deadlines"))
+    assert "年末年始（12月29日〜1月3日）" in html and "閉庁日として扱う" in html
 
 
 def test_add_version_through_the_form(admin_client, db_session):
@@ -397,19 +346,6 @@ def test_bad_input_re_renders_with_japanese_messages(admin_client, db_session):
     assert response.status_code == 200 and "入力内容に誤りがあります" in html
     assert "適用開始日を入力してください" in html and "直接工事費の算入率は数値で入力してください" in html
     assert 'value="abc"' in html and _count(db_session, RuleVersion) == 0
-
-
-def test_deadline_table_through_the_form(admin_client, db_session):
-    values = get_rule(db_session, "deadlines", date(2026, 11, 20))
-    data = _form("deadlines", values, effective_from="2027-04-01", note="都城市型の説明請求期限")
-    rows = int(data["v-items-rows"])
-    data.update({f"v-items-{rows - 1}-name": "re_explanation", f"v-items-{rows - 1}-label": "再説明請求",
-                 f"v-items-{rows - 1}-days": "10"})
-    assert admin_client.post("/admin/rules/deadlines/new", data=data).status_code == 302
-    assert get_rule(db_session, "deadlines", date(2027, 4, 1))["items"]["re_explanation"]["days"] == 10
-    data[f"v-items-{rows - 1}-days"] = "400"
-    html = page_text(admin_client.post("/admin/rules/deadlines/new", data={**data, "effective_from": "2027-05-01"}))
-    assert "日数は 1〜365日の整数で入力してください" in html
 
 
 def test_holiday_screens(admin_client, db_session):
