@@ -8,7 +8,8 @@ differs. Nothing is deleted: a 業種 missing from a later file stays registered
 
 The write path works on the models directly (one query per table in ``begin``, no per-row queries) and keeps
 record history through ``core.history.record_change``; history rows need the targets' ids, so changes are
-queued and written after one flush per ``FLUSH_EVERY`` firms and after the last row.
+queued and written after one flush per ``FLUSH_EVERY`` firms and whenever the runner asks (``flush``: every
+chunk of rows and after the last).
 """
 
 from __future__ import annotations
@@ -67,7 +68,6 @@ class ContractorsContext:
     file_firms: dict[str, tuple[int | None, dict]] = field(default_factory=dict)
     compared_firms: set[str] = field(default_factory=set)
     synced_firms: set[str] = field(default_factory=set)
-    to_apply: int = 0
     firms_since_flush: int = 0
     pending: list[tuple] = field(default_factory=list)
     # Verification checklist: firms and rows per category, firms per area, rows per 業種.
@@ -239,8 +239,6 @@ class ContractorsImport(ImportKind):
                 target = self._firm_target(ctx, values, contractor)
                 changed = changed or any(getattr(contractor, k) != v for k, v in target.items())
             status = "updated" if changed else "unchanged"
-        if status != "unchanged":
-            ctx.to_apply += 1
         return status
 
     @staticmethod
@@ -251,7 +249,7 @@ class ContractorsImport(ImportKind):
         ctx.area_firms[values["area"]].add(number)
         ctx.work_type_counts[values["work_type_code"]] += 1
 
-    def summarize(self, ctx: ContractorsContext, rows: list[dict]) -> dict:
+    def summarize(self, ctx: ContractorsContext) -> dict:
         """The verification checklist over the valid rows: firms and rows per category, firms per area
         (旧システムの地域区分), rows per 業種."""
         return {
@@ -299,9 +297,11 @@ class ContractorsImport(ImportKind):
                 setattr(permit, key, value)
             ctx.pending.append(("contractor.import_permit", f"建設業許可（取込）: {number} {code}", permit, before,
                                 permit_snapshot))
-        ctx.to_apply -= 1
-        if ctx.to_apply <= 0 or ctx.firms_since_flush >= FLUSH_EVERY:
+        if ctx.firms_since_flush >= FLUSH_EVERY:
             self._write_history(ctx)
+
+    def flush(self, ctx: ContractorsContext) -> None:
+        self._write_history(ctx)
 
     def _sync_firm(self, ctx: ContractorsContext, values: dict) -> Contractor:
         """The firm of the row, created or brought up to date once per file."""
