@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def run_phase(env: dict, csv_path: Path, extra: list[str]) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS in MB, exit code, last output line) of one ``flask import`` process."""
+def run_phase(env: dict, csv_path: Path, extra: list[str]) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS in MB, exit code, summary line) of one ``flask import`` process."""
     flask = str(Path(sys.executable).with_name("flask"))
     command = [flask, "--app", "wsgi", "import", "contractors", str(csv_path), *extra]
     started = time.perf_counter()
@@ -41,7 +41,8 @@ def run_phase(env: dict, csv_path: Path, extra: list[str]) -> tuple[float, float
         lines = [line for line in out.read().decode("utf-8", "replace").replace("\r", "\n").splitlines()
                  if line.strip()]
     summary = next((line for line in lines if " 行 / 新規" in line), lines[-1] if lines else "")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode, summary
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - started, cpu, usage.ru_maxrss / 1024, process.returncode, summary
 
 
 def main() -> None:
@@ -69,8 +70,9 @@ def main() -> None:
     upgrade_database(url)
     print(f"database: {url.split('@')[-1]}  file: {csv_path.stat().st_size / 1e6:.1f} MB ({args.firms:,} firms)")
     for label, extra in (("dry run", ["--dry-run"]), ("commit", []), ("re-import (unchanged)", [])):
-        seconds, peak, code, summary = run_phase(env, csv_path, extra)
-        print(f"{label:<24}{seconds:>7.1f} s  peak RSS {peak:>6.0f} MB  exit {code}  {summary}")
+        seconds, cpu, peak, code, summary = run_phase(env, csv_path, extra)
+        print(f"{label:<24}{seconds:>7.1f} s (CPU {cpu:.1f} s)  peak RSS {peak:>6.0f} MB  exit {code}  {summary}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,10 @@ class ImportKind(ABC):
         ``values["_row"]`` is the row's number as a spreadsheet shows it (header = 1).
         """
 
+    def prefetch(self, ctx, rows: list[dict]) -> None:  # noqa: B027 (optional hook)
+        """Load the stored records the next ``compare`` and ``apply`` calls need, for a chunk of checked rows
+        (``runner.WRITE_CHUNK``): one query per table per chunk, never all records of a big table at once."""
+
     @abstractmethod
     def compare(self, ctx, values: dict) -> str:
         """``new``, ``updated`` or ``unchanged`` for a valid row."""

@@ -117,7 +117,7 @@ def run_import(
     if before_write is not None:
         before_write()
     changed = 0
-    if not dry_run and not blocked:
+    if not dry_run and not blocked and (report.new or report.updated):  # all unchanged: nothing to write
         accepted = report.new + report.updated + report.unchanged
         progress("write", 0, accepted)  # before the first write: on SQLite none can be reported after it
         ctx = kind.begin(session, actor)
@@ -138,7 +138,7 @@ def run_import(
             kind.flush(ctx)
             progress("write", accepted, accepted)
         changed = log.changed
-        report.committed = True
+    report.committed = not dry_run and not blocked
     _record_batch(session, actor, kind, report, batch, skip_rejected, changed)
     return report
 
@@ -191,9 +191,11 @@ def preflight(data: bytes, file_name: str, settings: dict, kind: ImportKind) -> 
 def _checked_rows(kind: ImportKind, ctx, data: bytes, file_name: str, settings: dict, report: ImportReport,
                   tick: Callable[[int], None]):
     """Yield ``(row number, values, status)`` for every accepted row, counting and recording rejections in
-    ``report`` as it goes; no row is kept."""
+    ``report`` as it goes. Rows go by chunks of ``WRITE_CHUNK``: each is parsed and checked, then the kind
+    loads the stored records the chunk needs (``prefetch``) and compares; no more than a chunk is kept."""
     report.encoding, rows, columns = open_rows(data, file_name, settings, kind)
     seen_keys: dict[tuple, int] = {}
+    chunk: list[tuple[int, list[str], dict]] = []
     for done, (row_no, cells) in enumerate(rows, start=1):
         if done % PROGRESS_EVERY == 0:
             tick(done)
@@ -213,11 +215,25 @@ def _checked_rows(kind: ImportKind, ctx, data: bytes, file_name: str, settings: 
             values["_row"] = row_no  # the spreadsheet row number, for kinds that name other rows in messages
             try:
                 kind.check(ctx, values)
-                status = kind.compare(ctx, values)
             except RowRejected as exc:
                 errors.append(Rejection(row_no, exc.column, _raw_of(kind, cells, columns, exc), str(exc)))
         if errors:
             report.reject(row_no, errors)
+            continue
+        chunk.append((row_no, cells, values))
+        if len(chunk) >= WRITE_CHUNK:
+            yield from _compared(kind, ctx, chunk, columns, report)
+            chunk = []
+    yield from _compared(kind, ctx, chunk, columns, report)
+
+
+def _compared(kind: ImportKind, ctx, chunk: list, columns: dict[str, int], report: ImportReport):
+    kind.prefetch(ctx, [values for _, _, values in chunk])
+    for row_no, cells, values in chunk:
+        try:
+            status = kind.compare(ctx, values)
+        except RowRejected as exc:
+            report.reject(row_no, [Rejection(row_no, exc.column, _raw_of(kind, cells, columns, exc), str(exc))])
             continue
         setattr(report, status, getattr(report, status) + 1)
         yield row_no, values, status

@@ -169,3 +169,46 @@ def _count_users(session, login_id):
 
 def _csrf_free(html: str) -> str:
     return re.sub(r'name="csrf_token"[^>]*', "", html)
+
+
+class TestStreaming:
+    def test_contractor_rows_compared_chunk_by_chunk(self, db_session, monkeypatch):
+        """Records are loaded per chunk of rows (never the whole table), and a re-import still finds them all."""
+        from core.importing import runner
+        from registry.contractors.importers import ContractorsImport
+
+        monkeypatch.setattr(runner, "WRITE_CHUNK", 10)
+        loaded = []
+        original = ContractorsImport.prefetch
+
+        def spy(self, ctx, rows):
+            original(self, ctx, rows)
+            loaded.append((len(rows), len(ctx.contractors)))
+
+        monkeypatch.setattr(ContractorsImport, "prefetch", spy)
+        kind = get_kind("contractors")
+        name, settings = profiles.get_settings(db_session, kind, None)
+        data = _data(LINES)
+
+        def run():
+            return run_import(db_session, None, kind, data=data, file_name="l.csv", profile_name=name,
+                              settings=settings, dry_run=False)
+
+        first = run()
+        assert first.committed and first.new == len(LINES) - 1
+        loaded.clear()
+        again = run()
+        assert (again.new, again.updated, again.unchanged) == (0, 0, len(LINES) - 1)
+        assert max(rows for rows, _ in loaded) <= 10 and max(firms for _, firms in loaded) <= 10
+        assert sum(rows for rows, _ in loaded) == len(LINES) - 1  # the re-import stops after the check pass
+
+    def test_only_the_first_rejections_are_kept(self, db_session, monkeypatch):
+        from core.importing import runner
+
+        monkeypatch.setattr(runner, "MAX_STORED_REJECTIONS", 2)
+        kind = get_kind("users")
+        name, settings = profiles.get_settings(db_session, kind, "標準")
+        bad = HEADER + "".join(f"u{i},,0100,,契約担当,,\r\n" for i in range(5))
+        report = run_import(db_session, None, kind, data=bad.encode(), file_name="b.csv", profile_name=name,
+                            settings=settings, dry_run=True)
+        assert report.rejected_rows == 5 and [r.row for r in report.rejected] == [2, 3]
