@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.auth.models import User
 from core.db import utcnow
 from core.errors import ValidationFailed
 from core.importing import jobs, profiles
@@ -163,52 +162,65 @@ class TestCliLimits:
         assert result.exit_code == 2 and "大きすぎます" in result.output
 
 
-def _count_users(session, login_id):
-    return session.scalar(select(func.count()).select_from(User).where(User.login_id == login_id))
+class TestUploadScreen:
+    def test_kind_brings_its_own_profile(self, admin_client, db_session):
+        html = admin_client.get("/admin/imports/?kind=contractors").get_data(as_text=True)
+        assert re.search(r'<option selected value="旧システム">|<option value="旧システム" selected', html)
+        assert "data-kind-profiles" in html and "import-upload.js?v=" in html
+        # Without JavaScript the profile of the previously shown kind comes along: the kind's standard applies.
+        response = admin_client.post("/admin/imports/", data={
+            "kind": "contractors", "profile": "標準", "file": (io.BytesIO(_data(LINES[:3])), "legacy.csv")},
+            content_type="multipart/form-data")
+        assert response.status_code == 302, page_text(response)
+        batch = db_session.get(ImportBatch, int(response.location.rsplit("/", 1)[1]))
+        assert (batch.kind, batch.profile_name, batch.status) == ("contractors", "旧システム", "done")
+
+    def test_refused_upload_keeps_the_file(self, admin_client, db_session, admin):
+        narrow = "職員番号,氏名,権限\r\nk.one,契約 一子,契約担当\r\n"
+        refused = _upload(admin_client, narrow, name="人事.csv")
+        html = refused.get_data(as_text=True)
+        assert "前回のファイル" in html and "人事.csv" in html and "見出し「ログインID」の列がファイルにありません" in html
+        sha = re.search(r'name="previous" type="hidden" value="([0-9a-f]{64})"', html).group(1)
+        profiles.save_profile(db_session, admin, get_kind("users"), name="人事", description="", settings={
+            "columns": {"login_id": "職員番号", "name": "氏名", "roles": "権限"}})
+        db_session.commit()
+        again = admin_client.post("/admin/imports/", data={
+            "kind": "users", "profile": "人事", "previous": sha, "previous_name": "人事.csv", "reuse": "y"},
+            content_type="multipart/form-data")
+        assert again.status_code == 302, page_text(again)
+        batch = db_session.get(ImportBatch, int(again.location.rsplit("/", 1)[1]))
+        assert (batch.file_name, batch.profile_name, batch.new) == ("人事.csv", "人事", 1)
+
+    def test_kept_file_needs_a_real_hash(self, admin_client):
+        html = page_text(admin_client.post("/admin/imports/", data={
+            "kind": "users", "profile": "標準", "previous": "../../etc/passwd", "reuse": "y"},
+            content_type="multipart/form-data"))
+        assert "取り込むファイルを選んでください" in html
+
+    def test_forbidden_to_other_roles(self, login_as, create_user, db_session, admin):
+        from core.auth.roles import Role
+
+        batch = _running_batch(db_session, admin, heartbeat_age=1)
+        staff = login_as(create_user(Role.CONTRACT_STAFF))
+        assert staff.get(f"/admin/imports/{batch.id}/status.json").status_code in (403, 404)
 
 
-def _csrf_free(html: str) -> str:
-    return re.sub(r'name="csrf_token"[^>]*', "", html)
+class TestBatchScreen:
+    def test_result_announced_at_the_top(self, admin_client, db_session):
+        done = admin_client.post(f"{_upload(admin_client, GOOD).location}/commit", data={})
+        html = admin_client.get(done.location).get_data(as_text=True)
+        region = html.index('id="import-status"')
+        assert 'role="status"' in html[region - 200:region + 200]
+        assert region < html.index("取り込みました") < html.index("結果")
+
+    def test_progress_shows_the_write_phase(self, admin_client, db_session, admin, monkeypatch):
+        monkeypatch.setattr(jobs, "_sqlite_writer_active", lambda session: False)
+        batch = _running_batch(db_session, admin, heartbeat_age=1)
+        batch.processed, batch.total = 1000, 5000
+        db_session.commit()
+        html = admin_client.get(f"/admin/imports/{batch.id}").get_data(as_text=True)
+        assert "書き込み中です" in html and "1,000 / 5,000 行を書き込みました" in html
+        assert 'http-equiv="refresh"' not in html and "import-status.js?v=" in html
+        assert "最新の状態に更新" in html and "data-running" in html
 
 
-class TestStreaming:
-    def test_contractor_rows_compared_chunk_by_chunk(self, db_session, monkeypatch):
-        """Records are loaded per chunk of rows (never the whole table), and a re-import still finds them all."""
-        from core.importing import runner
-        from registry.contractors.importers import ContractorsImport
-
-        monkeypatch.setattr(runner, "WRITE_CHUNK", 10)
-        loaded = []
-        original = ContractorsImport.prefetch
-
-        def spy(self, ctx, rows):
-            original(self, ctx, rows)
-            loaded.append((len(rows), len(ctx.contractors)))
-
-        monkeypatch.setattr(ContractorsImport, "prefetch", spy)
-        kind = get_kind("contractors")
-        name, settings = profiles.get_settings(db_session, kind, None)
-        data = _data(LINES)
-
-        def run():
-            return run_import(db_session, None, kind, data=data, file_name="l.csv", profile_name=name,
-                              settings=settings, dry_run=False)
-
-        first = run()
-        assert first.committed and first.new == len(LINES) - 1
-        loaded.clear()
-        again = run()
-        assert (again.new, again.updated, again.unchanged) == (0, 0, len(LINES) - 1)
-        assert max(rows for rows, _ in loaded) <= 10 and max(firms for _, firms in loaded) <= 10
-        assert sum(rows for rows, _ in loaded) == len(LINES) - 1  # the re-import stops after the check pass
-
-    def test_only_the_first_rejections_are_kept(self, db_session, monkeypatch):
-        from core.importing import runner
-
-        monkeypatch.setattr(runner, "MAX_STORED_REJECTIONS", 2)
-        kind = get_kind("users")
-        name, settings = profiles.get_settings(db_session, kind, "標準")
-        bad = HEADER + "".join(f"u{i},,0100,,契約担当,,\r\n" for i in range(5))
-        report = run_import(db_session, None, kind, data=bad.encode(), file_name="b.csv", profile_name=name,
-                            settings=settings, dry_run=True)
-        assert report.rejected_rows == 5 and [r.row for r in report.rejected] == [2, 3]
