@@ -62,11 +62,13 @@ def post_multipart(client: Client, path: str, fields: dict, file_name: str, data
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
     conn = http.client.HTTPConnection(client.host, client.port, timeout=600)
     conn.request("POST", path, body=body, headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Accept-Language": "ja",
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "Accept-Language": "ja", "User-Agent": "keiyaku-bench",
         "Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items())})
     response = conn.getresponse()
-    response.read()
+    body = response.read()
     conn.close()
+    if response.status != 302:
+        raise RuntimeError(f"upload: HTTP {response.status}: {body.decode('utf-8', 'replace')[-1500:]}")
     return response.status, response.getheader("Location", "")
 
 
@@ -115,7 +117,10 @@ def main() -> None:
         code, location = post_multipart(client_a, "/admin/imports/", {
             "csrf_token": csrf(client_a, "/admin/imports/"), "kind": "contractors", "profile": "旧システム"},
             "legacy.csv", data)
-        batch_id = int(re.search(r"/admin/imports/(\d+)", location).group(1))
+        match = re.search(r"/admin/imports/(\d+)", location)
+        if match is None:
+            raise RuntimeError(f"upload went to {location!r}")
+        batch_id = int(match.group(1))
         print(f"database: {url.split('@')[-1]}  file: {len(data) / 1e6:.1f} MB, {rows:,} rows; dry run #{batch_id}")
         if args.phase == "write":
             wait_for(client_b, batch_id, "done")

@@ -41,8 +41,8 @@ class ImportCommand(click.Command):
 
 def _progress(phase: str, done: int, total: int) -> None:
     label = "確認中" if phase == "check" else "書き込み中"
-    click.echo(f"\r{label} {done:>7,} / {total:,} 行", nl=False, err=True)
-    if done >= total:
+    click.echo(f"\r{label} {done:>7,} / {total:,} 行" if total else f"\r{label} {done:>7,} 行", nl=False, err=True)
+    if total and done >= total:
         click.echo("", err=True)
 
 

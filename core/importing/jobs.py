@@ -225,7 +225,7 @@ def _progress_writer(batch_id: int, heartbeat: _Heartbeat):
                 return  # the import transaction holds SQLite's write lock until it commits
             heartbeat.paused = True  # the first call comes before the first write: say "writing" once
         now = time.monotonic()
-        if now - last[0] < 0.5 and done < total and phase == last[1]:
+        if now - last[0] < 0.5 and phase == last[1] and (done < total or not total):
             return
         last[0], last[1] = now, phase
         with engine.begin() as conn:

@@ -104,7 +104,8 @@ def run_import(
     report = ImportReport(kind=kind.name, file_name=file_name, file_sha256=sha256_of(data), profile=profile_name,
                           dry_run=dry_run)
     ctx = kind.begin(session, actor)
-    estimate = max(1, estimated_rows(data, file_name) - settings["skip_rows"] - int(settings["has_header"]))
+    # For the progress bar only (0: unknown, e.g. Excel): line breaks less the header and skipped rows.
+    estimate = max(0, estimated_rows(data, file_name) - settings["skip_rows"] - int(settings["has_header"]))
     for _ in _checked_rows(kind, ctx, data, file_name, settings, report, lambda done: progress("check", done, estimate)):
         pass
     progress("check", report.total, report.total)
