@@ -54,17 +54,22 @@ def heartbeat_age(batch: ImportBatch, now: datetime) -> float:
     return (now - (batch.heartbeat_at or batch.started_at)).total_seconds()
 
 
-def mark_if_dead(session: Session, batch: ImportBatch, now: datetime, stale_seconds: int) -> bool:
-    """Mark a running batch whose worker stopped stamping its heartbeat as ``interrupted`` (with an operation
-    log entry); True when it did. The caller commits."""
+def is_dead(session: Session, batch: ImportBatch, now: datetime, stale_seconds: int) -> bool:
+    """Whether a running batch's worker stopped stamping its heartbeat. Reads only: on SQLite call it before the
+    caller's write transaction, whose own lock would read as a live import."""
     if batch.status not in RUNNING or heartbeat_age(batch, now) <= stale_seconds:
         return False
-    if batch.status == "writing" and _sqlite_writer_active(session):
-        return False  # SQLite: the import holds the write lock and cannot stamp; the lock says it is alive
+    # SQLite's write phase cannot stamp: the import holding the write lock is the sign of life there.
+    return not (batch.status == "writing" and _sqlite_writer_active(session))
+
+
+def mark_interrupted(session: Session, batch: ImportBatch, now: datetime) -> None:
+    """Record that the batch's job died (``is_dead``): status ``interrupted`` and an operation log entry. Its
+    transaction never committed, so nothing was written. The caller commits."""
+    age = int(heartbeat_age(batch, now))
     batch.status, batch.error, batch.finished_at, batch.committed = "interrupted", INTERRUPTED_MESSAGE, now, False
-    record(session, None, "import.interrupted",
-           f"取込が中断されました: {batch.file_name}（{int(heartbeat_age(batch, now))} 秒応答なし）", target=batch)
-    return True
+    record(session, None, "import.interrupted", f"取込が中断されました: {batch.file_name}（{age} 秒応答なし）",
+           target=batch)
 
 
 def _sqlite_writer_active(session: Session) -> bool:

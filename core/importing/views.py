@@ -130,12 +130,13 @@ def _reap(batches) -> bool:
     """Mark the running batches among ``batches`` whose worker died (heartbeat too old) as interrupted."""
     stale = current_app.config["IMPORT_STALE_SECONDS"]
     now = utcnow()
-    dead = [b for b in batches if b.status in jobs.RUNNING and jobs.heartbeat_age(b, now) > stale]
+    dead = [b for b in batches if jobs.is_dead(db.session, b, now, stale)]  # before the write lock (SQLite)
     if not dead:
         return False
     with transaction() as tx:
-        marked = [jobs.mark_if_dead(db.session, b, now, stale) for b in dead]
-    return tx.ok and any(marked)
+        for item in dead:
+            jobs.mark_interrupted(db.session, item, now)
+    return tx.ok
 
 
 def _batch_context(item: ImportBatch) -> dict:

@@ -73,7 +73,32 @@ class TestHeartbeat:
     def test_sqlite_writer_holding_the_lock_is_alive(self, db_session, admin, monkeypatch):
         monkeypatch.setattr(jobs, "_sqlite_writer_active", lambda session: True)
         batch = _running_batch(db_session, admin, heartbeat_age=600)
-        assert jobs.mark_if_dead(db_session, batch, utcnow(), 60) is False and batch.status == "writing"
+        assert jobs.is_dead(db_session, batch, utcnow(), 60) is False and batch.status == "writing"
+
+    def test_liveness_probed_before_the_page_takes_the_write_lock(self, admin_client, db_session, admin,
+                                                                  monkeypatch):
+        """On SQLite the status read's own write transaction would hold the lock the probe looks for."""
+        from contextlib import contextmanager
+
+        from core.importing import views
+
+        inside, probed_inside = [False], []
+        real_transaction = views.transaction
+
+        @contextmanager
+        def watched(*args, **kwargs):
+            with real_transaction(*args, **kwargs) as tx:
+                inside[0] = True
+                try:
+                    yield tx
+                finally:
+                    inside[0] = False
+
+        monkeypatch.setattr(views, "transaction", watched)
+        monkeypatch.setattr(jobs, "_sqlite_writer_active", lambda session: probed_inside.append(inside[0]) or False)
+        batch = _running_batch(db_session, admin, heartbeat_age=90)
+        assert admin_client.get(f"/admin/imports/{batch.id}/status.json").get_json()["status"] == "interrupted"
+        assert probed_inside == [False]
 
     def test_write_lock_probe(self, tmp_path):
         import sqlite3
