@@ -292,6 +292,8 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
         "STORAGE_DIR": env.get("KEIYAKU_STORAGE_DIR", "").strip() or str(INSTANCE_DIR / "storage"),
         # Tests run imports inside the request; servers run them in a background thread with progress.
         "IMPORT_SYNC": app_env == "test",
+        # A running import whose worker sent no heartbeat for this long is shown (and stored) as interrupted.
+        "IMPORT_STALE_SECONDS": _int(env, "KEIYAKU_IMPORT_STALE_SECONDS", 60, 20, 3600),
     }
     if overrides:
         config.update({k: v for k, v in overrides.items() if not k.startswith("KEIYAKU_")})

@@ -167,6 +167,13 @@ class Storage:
         except FileNotFoundError:
             return None
 
+    def has_temporary(self, area: str, name: str, *, ttl_seconds: int) -> bool:
+        """Whether ``read_temporary`` would find the file (without reading it)."""
+        try:
+            return time.time() - self.path(area, name).stat().st_mtime <= ttl_seconds
+        except FileNotFoundError:
+            return False
+
     def discard(self, area: str, name: str) -> None:
         """Remove a temporary once it has served (kept files are never removed)."""
         if area not in TEMPORARY_AREAS:

@@ -1,6 +1,6 @@
 """Take screenshots of the main pages with headless Chromium, for a human to look at.
 
-Usage: python scripts/screenshots.py OUTPUT_DIR
+Usage: python scripts/screenshots.py OUTPUT_DIR [--only-imports]
 Starts the app on a temporary SQLite database with the demo data, logs in as the demo admin and saves
 one PNG per page (1366x768, the common VDI size). Needs Debian's chromium (or CHROMIUM_PATH).
 """
@@ -76,7 +76,44 @@ PORTAL_PAGES = [
 ]
 
 
-def main(out: Path) -> None:
+def import_screens(app, page, base: str, tmp: Path, out: Path) -> None:
+    """The import journey: a refused upload (file kept), the dry-run report, a job writing (progress box; its
+    state is set directly, a real job of a small file ends too soon to be seen), the committed result."""
+    header = "ログインID,氏名,部署コード,部署名,役割,メールアドレス,状態\r\n"
+    empty = tmp / "header_only.csv"
+    empty.write_bytes(header.encode("cp932"))
+    page.goto(base + "/admin/imports/")
+    page.screenshot(path=str(out / "import_upload.png"), full_page=True)
+    page.get_by_label("ファイル（CSV または Excel .xlsx）").set_input_files(str(empty))
+    page.get_by_role("button", name="アップロードして事前確認").click()
+    page.screenshot(path=str(out / "import_upload_refused.png"), full_page=True)
+    sample = tmp / "staff.csv"
+    sample.write_bytes((header + "tanaka.t,田中 太郎,0100,総務部 契約課,契約担当,,有効\r\n"
+                        "x,,0100,,社長,,\r\n").encode("cp932"))
+    page.goto(base + "/admin/imports/")
+    page.get_by_label("ファイル（CSV または Excel .xlsx）").set_input_files(str(sample))
+    page.get_by_role("button", name="アップロードして事前確認").click()
+    page.wait_for_selector("text=結果", timeout=15000)
+    page.screenshot(path=str(out / "import_report.png"), full_page=True)
+    page.get_by_label("不正な行を除いて、正しい行だけを取り込む").check()
+    page.get_by_role("button", name="取り込む").click()
+    page.wait_for_selector("#import-status >> text=取り込みました", timeout=15000)
+    page.screenshot(path=str(out / "import_committed.png"), full_page=True)
+    with app.app_context():
+        from core.db import db, utcnow
+        from core.importing.models import ImportBatch
+
+        running = ImportBatch(kind="users", profile_name="標準", file_name="職員一覧_2026.csv", file_sha256="0" * 64,
+                              login_id="admin", status="writing", dry_run=False, skip_rejected=False, committed=False,
+                              total=28500, processed=12000, encoding="cp932", heartbeat_at=utcnow())
+        db.session.add(running)
+        db.session.commit()
+        running_id = running.id
+    page.goto(f"{base}/admin/imports/{running_id}")
+    page.screenshot(path=str(out / "import_progress.png"), full_page=True)
+
+
+def main(out: Path, only_imports: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp())
     os.environ.update(KEIYAKU_ENV="development", KEIYAKU_SECRET_KEY="s" * 40,
@@ -103,21 +140,19 @@ def main(out: Path) -> None:
         page.get_by_label("ログインID").fill("admin")
         page.get_by_label("パスワード").fill(passwords["admin"])
         page.get_by_role("button", name="ログイン").click()
-        for name, path in PAGES:
+        for name, path in ([] if only_imports else PAGES):
             page.goto(base + path)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
-        page.goto(base + "/admin/users/new")
-        page.get_by_role("button", name="登録する").click()
-        page.screenshot(path=str(out / "user_new_errors.png"), full_page=True)
-        sample = tmp / "staff.csv"
-        sample.write_bytes(("ログインID,氏名,部署コード,部署名,役割,メールアドレス,状態\r\n"
-                            "tanaka.t,田中 太郎,0100,総務部 契約課,契約担当,,有効\r\n"
-                            "x,,0100,,社長,,\r\n").encode("cp932"))
-        page.goto(base + "/admin/imports/")
-        page.get_by_label("ファイル（CSV または Excel .xlsx）").set_input_files(str(sample))
-        page.get_by_role("button", name="アップロードして事前確認").click()
-        page.wait_for_selector("text=結果", timeout=15000)
-        page.screenshot(path=str(out / "import_report.png"), full_page=True)
+        if not only_imports:
+            page.goto(base + "/admin/users/new")
+            page.get_by_role("button", name="登録する").click()
+            page.screenshot(path=str(out / "user_new_errors.png"), full_page=True)
+        import_screens(app, page, base, tmp, out)
+        if only_imports:
+            browser.close()
+            server.shutdown()
+            print(f"screenshots in {out}")
+            return
         # The review as staff: start, then the acceptance comparison.
         page.goto(base + "/registry/applications/1")
         page.get_by_role("button", name="審査を始める").click()
@@ -181,4 +216,5 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots"))
+    args = [a for a in sys.argv[1:] if a != "--only-imports"]
+    main(Path(args[0] if args else "screenshots"), only_imports="--only-imports" in sys.argv)

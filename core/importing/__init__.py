@@ -21,6 +21,6 @@ def init_app(app, mode: str) -> None:
                   ("imports.profile_new", "imports.profile_edit"))
     register_operations(
         {"import.dry_run": "取込の事前確認", "import.commit": "取込", "import.blocked": "取込（中止）",
-         "import.failed": "取込失敗", "import_profile.save": "取込プロファイル保存",
+         "import.failed": "取込失敗", "import.interrupted": "取込の中断", "import_profile.save": "取込プロファイル保存",
          "import_profile.deactivate": "取込プロファイル無効化"},
         {"import_batches": "取込", "import_profiles": "取込プロファイル"})

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from core.audit.services import AuditContext, set_context
@@ -35,13 +36,13 @@ class ImportCommand(click.Command):
             formatter.write_text("\n".join(lines) or "（なし）")
         formatter.write_paragraph()
         formatter.write_text("終了コード: 0 = 正常、1 = 不正な行あり（--skip-rejected なしでは何も書き込みません）、"
-                             "2 = ファイルやプロファイルを読めない。")
+                             "2 = ファイルやプロファイルを読めない・データの行がない・大きすぎる。")
 
 
 def _progress(phase: str, done: int, total: int) -> None:
     label = "確認中" if phase == "check" else "書き込み中"
-    click.echo(f"\r{label} {done:>7,} / {total:,} 行", nl=False, err=True)
-    if done >= total:
+    click.echo(f"\r{label} {done:>7,} / {total:,} 行" if total else f"\r{label} {done:>7,} 行", nl=False, err=True)
+    if total and done >= total:
         click.echo("", err=True)
 
 
@@ -60,6 +61,11 @@ def import_command(kind: str, file: Path, profile: str | None, dry_run: bool, sk
     spec = get_kind(kind)
     if spec is None:
         click.echo(f"種類「{kind}」はありません。使える種類: {', '.join(k.name for k in all_kinds())}", err=True)
+        sys.exit(2)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and file.stat().st_size > limit:
+        click.echo(f"取り込めません: ファイルが大きすぎます（{file.stat().st_size / 1024 / 1024:.1f} MB）。画面と同じく "
+                   f"{limit / 1024 / 1024:.3g} MB までです（KEIYAKU_MAX_UPLOAD_MB で変えられます）。", err=True)
         sys.exit(2)
     session = db.session
     try:
@@ -99,7 +105,7 @@ def _print(report) -> None:
         column = f"［{r.column}］" if r.column else ""
         value = f"「{r.value}」" if r.value else ""
         click.echo(f"  {r.row} 行目{column}{value}: {r.reason}")
-    if len(report.rejected) > 200:
-        click.echo(f"  ……ほか {len(report.rejected) - 200} 件（--report で全件を書き出せます）")
+    if report.rejected_rows > 200:
+        click.echo(f"  ……ほかにも不正な行があります（全 {report.rejected_rows} 行。--report で書き出せます）")
 
 

@@ -5,13 +5,20 @@ worker) reads.
 Tests and small installations may run jobs inline (``IMPORT_SYNC``). Progress is written through a
 separate connection; on SQLite the write phase holds the database's only write lock, so progress is
 then shown without a percentage.
+
+A dead worker (server process killed or restarted) is found by its heartbeat: a thread of the job stamps
+``heartbeat_at`` every ``HEARTBEAT_SECONDS``; a status read that finds no stamp for ``IMPORT_STALE_SECONDS``
+marks the batch ``interrupted`` (its transaction never committed, so nothing was written). On SQLite the
+write phase cannot stamp (the import holds the only write lock): there the lock itself is the sign of life.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
+from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import update
@@ -30,13 +37,86 @@ from .runner import run_import
 log = logging.getLogger("keiyaku.imports")
 UPLOAD_AREA = "imports"
 UPLOAD_TTL_SECONDS = 2 * 24 * 3600
-#: A job still "running" after this long was cut off (server restart): its transaction never committed.
-STALE_AFTER_SECONDS = 3 * 3600
+#: The running job stamps its heartbeat this often (a dead worker is found ``IMPORT_STALE_SECONDS`` later).
+HEARTBEAT_SECONDS = 10
+RUNNING = ("pending", "checking", "writing")
+INTERRUPTED_MESSAGE = ("サーバーの再起動などで処理が途中で止まりました。何も書き込まれていません。"
+                       "もう一度アップロードしてください。")
 
 
-def is_stale(batch: ImportBatch, now) -> bool:
-    return batch.status in ("pending", "checking", "writing") and \
-        (now - batch.started_at).total_seconds() > STALE_AFTER_SECONDS
+def beat(batch_id: int) -> None:
+    """Stamp the batch's heartbeat through a short transaction of its own (seen by every worker at once)."""
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(heartbeat_at=utcnow()))
+
+
+def heartbeat_age(batch: ImportBatch, now: datetime) -> float:
+    return (now - (batch.heartbeat_at or batch.started_at)).total_seconds()
+
+
+def is_dead(session: Session, batch: ImportBatch, now: datetime, stale_seconds: int) -> bool:
+    """Whether a running batch's worker stopped stamping its heartbeat. Reads only: on SQLite call it before the
+    caller's write transaction, whose own lock would read as a live import."""
+    if batch.status not in RUNNING or heartbeat_age(batch, now) <= stale_seconds:
+        return False
+    # SQLite's write phase cannot stamp: the import holding the write lock is the sign of life there.
+    return not (batch.status == "writing" and _sqlite_writer_active(session))
+
+
+def mark_interrupted(session: Session, batch: ImportBatch, now: datetime) -> None:
+    """Record that the batch's job died (``is_dead``): status ``interrupted`` and an operation log entry. Its
+    transaction never committed, so nothing was written. The caller commits."""
+    age = int(heartbeat_age(batch, now))
+    batch.status, batch.error, batch.finished_at, batch.committed = "interrupted", INTERRUPTED_MESSAGE, now, False
+    record(session, None, "import.interrupted", f"取込が中断されました: {batch.file_name}（{age} 秒応答なし）",
+           target=batch)
+
+
+def _sqlite_writer_active(session: Session) -> bool:
+    bind = session.get_bind()
+    bind = getattr(bind, "engine", bind)  # a session bound to a connection (tests) answers the connection
+    if bind.dialect.name != "sqlite" or not bind.url.database or bind.url.database == ":memory:":
+        return False
+    return sqlite_write_locked(bind.url.database)
+
+
+def sqlite_write_locked(path: str) -> bool:
+    """Whether some connection holds the write lock of the SQLite database at ``path`` (tried without waiting)."""
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+class _Heartbeat:
+    """A daemon thread stamping the batch's heartbeat until stopped; paused during SQLite's write phase."""
+
+    def __init__(self, app: Flask, batch_id: int):
+        self.app, self.batch_id = app, batch_id
+        self.stopped, self.paused = threading.Event(), False
+        self.thread = threading.Thread(target=self._loop, daemon=True, name=f"import-{batch_id}-heartbeat")
+
+    def _loop(self) -> None:
+        with self.app.app_context():
+            while not self.stopped.wait(HEARTBEAT_SECONDS):
+                if not self.paused:
+                    try:
+                        beat(self.batch_id)
+                    except Exception:  # a busy database must not end the import; the next beat retries
+                        log.warning("import batch %s: heartbeat not written", self.batch_id, exc_info=True)
+
+    def __enter__(self):
+        beat(self.batch_id)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stopped.set()
 
 
 def store_upload(app: Flask, data: bytes) -> str:
@@ -50,6 +130,11 @@ def store_upload(app: Flask, data: bytes) -> str:
 def load_upload(app: Flask, sha256: str) -> bytes | None:
     """The stored file, or None when it is gone or older than the keeping period."""
     return Storage.for_app(app).read_temporary(UPLOAD_AREA, f"{sha256}.dat", ttl_seconds=UPLOAD_TTL_SECONDS)
+
+
+def upload_available(app: Flask, sha256: str) -> bool:
+    """Whether the stored file is still there (checked without reading a file of many megabytes)."""
+    return Storage.for_app(app).has_temporary(UPLOAD_AREA, f"{sha256}.dat", ttl_seconds=UPLOAD_TTL_SECONDS)
 
 
 def discard_upload(app: Flask, sha256: str) -> None:
@@ -86,7 +171,16 @@ def _run(app: Flask, batch_id: int, actor_id: int, report_progress: bool) -> Non
         begin_read(session)
     batch = session.get(ImportBatch, batch_id)
     actor = session.get(User, actor_id)
-    progress = _progress_writer(batch_id) if report_progress else (lambda *_: None)
+    if not report_progress:
+        _execute(app, session, batch, actor, lambda *_: None, None)
+        return
+    with _Heartbeat(app, batch_id) as heartbeat:
+        progress = _progress_writer(batch_id, heartbeat)
+        _execute(app, session, batch, actor, progress, session.commit if sqlite_progress else None)
+
+
+def _execute(app: Flask, session: Session, batch: ImportBatch, actor, progress, end_reads) -> None:
+    batch_id = batch.id
     try:
         kind = get_kind(batch.kind)
         data = load_upload(app, batch.file_sha256)
@@ -94,9 +188,8 @@ def _run(app: Flask, batch_id: int, actor_id: int, report_progress: bool) -> Non
             raise ValidationFailed({"file": ["取り込むファイルが保存期間を過ぎたため見つかりません。"
                                              "もう一度アップロードしてください。"]})
         profile_name, settings = get_settings(session, kind, batch.profile_name)
-        # Nothing is written while rows are checked; on SQLite that read transaction must end before the
-        # writes, because progress updates from another connection would make its snapshot stale.
-        end_reads = session.commit if sqlite_progress else None
+        # Nothing is written while rows are checked; on SQLite that read transaction (``end_reads``) must end
+        # before the writes, because progress updates from another connection would make its snapshot stale.
         run_import(session, actor, kind, data=data, file_name=batch.file_name, profile_name=profile_name,
                    settings=settings, dry_run=batch.dry_run, skip_rejected=batch.skip_rejected, progress=progress,
                    batch=batch, before_write=end_reads)
@@ -125,21 +218,24 @@ def _fail(session: Session, batch_id: int, actor, message: str) -> None:
     session.commit()
 
 
-def _progress_writer(batch_id: int):
-    """Write progress through its own short transactions, so other requests see it at once."""
+def _progress_writer(batch_id: int, heartbeat: _Heartbeat):
+    """Write progress (and a heartbeat) through its own short transactions, so other requests see it at once."""
     engine = db.engine
     sqlite = engine.dialect.name == "sqlite"
-    last = [0.0]
+    last = [0.0, ""]
 
     def write(phase: str, done: int, total: int) -> None:
         if sqlite and phase == "write":
-            return  # the import transaction holds SQLite's write lock until it commits
+            if last[1] == "write":
+                return  # the import transaction holds SQLite's write lock until it commits
+            heartbeat.paused = True  # the first call comes before the first write: say "writing" once
         now = time.monotonic()
-        if now - last[0] < 0.5 and done < total:
+        if now - last[0] < 0.5 and phase == last[1] and (done < total or not total):
             return
-        last[0] = now
+        last[0], last[1] = now, phase
         with engine.begin() as conn:
             conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(
-                status="writing" if phase == "write" else "checking", processed=done, total=total))
+                status="writing" if phase == "write" else "checking", processed=done, total=total,
+                heartbeat_at=utcnow()))
 
     return write

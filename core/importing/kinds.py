@@ -17,11 +17,14 @@ FALSE_WORDS = {"0", "false", "no", "n", "無効", "いいえ", "×", "off"}
 
 
 class RowRejected(ValueError):
-    """A row (or one of its cells) cannot be imported; ``column`` names the field, message is Japanese."""
+    """A row (or one of its cells) cannot be imported; ``column`` names the field, message is Japanese.
 
-    def __init__(self, message: str, column: str = ""):
+    ``value`` is the offending text for the report; left None, the runner reports the named column's cell."""
+
+    def __init__(self, message: str, column: str = "", value: str | None = None):
         super().__init__(message)
         self.column = column
+        self.value = value
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,10 @@ class ImportKind(ABC):
         ``values["_row"]`` is the row's number as a spreadsheet shows it (header = 1).
         """
 
+    def prefetch(self, ctx, rows: list[dict]) -> None:  # noqa: B027 (optional hook)
+        """Load the stored records the next ``compare`` and ``apply`` calls need, for a chunk of checked rows
+        (``runner.WRITE_CHUNK``): one query per table per chunk, never all records of a big table at once."""
+
     @abstractmethod
     def compare(self, ctx, values: dict) -> str:
         """``new``, ``updated`` or ``unchanged`` for a valid row."""
@@ -115,9 +122,14 @@ class ImportKind(ABC):
     def apply(self, ctx, values: dict, status: str) -> None:
         """Write one new or updated row through the feature's services (they record history and log)."""
 
-    def summarize(self, ctx, rows: list[dict]) -> dict[str, dict[str, int]]:
+    def flush(self, ctx) -> None:  # noqa: B027 (optional hook)
+        """Called every ``runner.WRITE_CHUNK`` written rows and after the last: write what ``apply`` queued and
+        let go of written records, so memory does not grow with the file."""
+
+    def summarize(self, ctx) -> dict[str, dict[str, int]]:
         """Counts for the verification checklist, e.g. ``{"区分別": {"建設工事": 40}, "地域別": {...}}``, over the
-        accepted rows. Shown on the report, printed by the CLI and written to the JSON report."""
+        accepted rows (rows are not kept: a kind counts them in ``compare``). Shown on the report, printed by
+        the CLI and written to the JSON report."""
         return {}
 
     def field(self, name: str) -> FieldSpec:

@@ -46,7 +46,7 @@ class ImportBatch(Base):
     encoding: Mapped[str | None] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     login_id: Mapped[str | None] = mapped_column(String(64))
-    #: pending / running / done / failed
+    #: pending / checking / writing / done / failed / interrupted (the worker stopped sending heartbeats)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     dry_run: Mapped[bool] = mapped_column(Boolean, default=True)
     skip_rejected: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -62,6 +62,8 @@ class ImportBatch(Base):
     error: Mapped[str | None] = mapped_column(String(1000))
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Last sign of life of the worker running the job (``jobs.HEARTBEAT_SECONDS``); None until it starts.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def report_data(self) -> dict:

@@ -6,6 +6,7 @@ Never ``shift_jis`` (fails on ① ㈱ 髙) nor ``shift_jis_2004`` (silently turn
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -17,6 +18,7 @@ from flask import current_app, has_app_context
 from core import archives
 
 XLSX_MAGIC = b"PK\x03\x04"
+_CHUNK = 1024 * 1024
 
 
 class FileUnreadable(ValueError):
@@ -60,16 +62,58 @@ XLSX_LIMITS = archives.ZipLimits(max_total=200 * archives.MB, max_member=100 * a
                                  max_members=1_000)
 
 
+def detect_encoding(data: bytes, encoding: str = "auto") -> str:
+    """The encoding ``decode`` would use, found by decoding in chunks without keeping the text (a 50 MB file
+    would otherwise be held twice more as one string). Raises FileUnreadable as ``decode`` does."""
+    if encoding not in ("auto", "utf-8", "cp932"):
+        raise FileUnreadable(f"文字コード「{encoding}」には対応していません（auto / utf-8 / cp932）。")
+    if encoding in ("auto", "utf-8") and data.startswith(b"\xef\xbb\xbf"):
+        _validate(data, 3, "utf-8", "UTF-8 として読めない文字があります")
+        return "utf-8-sig"
+    if encoding in ("auto", "utf-8"):
+        offset = _first_error(data, 0, "utf-8")
+        if offset is None:
+            return "utf-8"
+        if encoding == "utf-8":
+            raise FileUnreadable(f"UTF-8 として読めません（{_line_of(data, offset)} 行目付近）。"
+                                 "文字コードの設定を確認してください。")
+    _validate(data, 0, "cp932", "UTF-8 としても Shift_JIS（cp932）としても読めない文字があります")
+    return "cp932"
+
+
+def _first_error(data: bytes, start: int, encoding: str) -> int | None:
+    """Offset (near enough for a line number) of the first byte ``encoding`` cannot decode, or None; decodes
+    1 MB at a time and keeps nothing."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    view = memoryview(data)
+    position = start
+    try:
+        while position < len(data):
+            decoder.decode(view[position:position + _CHUNK])
+            position += _CHUNK
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return min(len(data) - 1, position + exc.start)
+    return None
+
+
+def _validate(data: bytes, start: int, encoding: str, message: str) -> None:
+    offset = _first_error(data, start, encoding)
+    if offset is not None:
+        raise FileUnreadable(f"{message}（{_line_of(data, offset)} 行目付近）。")
+
+
 def read_table(data: bytes, file_name: str, encoding: str = "auto",
                xlsx_limits: archives.ZipLimits | None = None) -> Table:
-    """Open CSV (any of the encodings above) or .xlsx (first sheet) as rows of text cells.
+    """Open CSV (any of the encodings above) or .xlsx (first sheet) as rows of text cells, read lazily.
 
     An .xlsx is refused before it is opened when its declared sizes pass ``xlsx_limits`` (by default the app's)."""
     if data.startswith(XLSX_MAGIC) or file_name.lower().endswith(".xlsx"):
         check_xlsx_size(data, xlsx_limits)
         return Table("xlsx", _xlsx_rows(data))
-    text, used = decode(data, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    used = detect_encoding(data, encoding)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=used, newline="")
+    reader = csv.reader(text)
     return Table(used, ((n, row) for n, row in enumerate(reader, start=1)))
 
 
@@ -85,6 +129,16 @@ def check_xlsx_size(data: bytes, limits: archives.ZipLimits | None = None) -> No
     except archives.ArchiveTooLarge as exc:
         raise FileUnreadable(f"Excel ファイル（.xlsx）が展開すると大きすぎるため、読み込みませんでした: {exc}"
                              "データの入ったシートだけを新しいブックにコピーして保存し直すか、CSV で保存してください。") from None
+def estimated_rows(data: bytes, file_name: str) -> int:
+    """Rows of the file for the progress bar, without reading it as a table (line breaks; the sheet's size)."""
+    if data.startswith(XLSX_MAGIC) or file_name.lower().endswith(".xlsx"):
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+def read_table(data: bytes, file_name: str, encoding: str = "auto",
+               xlsx_limits: archives.ZipLimits | None = None) -> Table:
+    """Open CSV (any of the encodings above) or .xlsx (first sheet) as rows of text cells, read lazily.
+
+    An .xlsx is refused before it is opened when its declared sizes pass ``xlsx_limits`` (by default the app's)."""
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:

@@ -1,7 +1,10 @@
 """Run an import: parse and validate every row first, then (unless a dry run) write in the caller's transaction.
 
-Writing starts only after every row was read, so a rejected row can block the whole file without anything
-to undo; an error while writing propagates and the caller rolls the transaction back (nothing commits).
+Rows stream: the first pass reads, parses and checks the file keeping only counts, the duplicate-key index and
+the first rejections; writing starts only after that pass, so a rejected row can block the whole file without
+anything to undo. The write pass reads the file again with a fresh context and applies each accepted row,
+letting the kind flush every ``WRITE_CHUNK`` rows. An error while writing propagates and the caller rolls the
+transaction back (nothing commits).
 """
 
 from __future__ import annotations
@@ -19,15 +22,19 @@ from core.history import bulk_changes
 
 from .kinds import ImportKind, RowRejected
 from .models import ImportBatch
-from .reading import FileUnreadable, map_columns, read_table
+from .reading import FileUnreadable, estimated_rows, map_columns, read_table
 
 #: Progress is reported every this many rows.
 PROGRESS_EVERY = 250
 #: At most this many rejected rows are kept in the stored report (the count is always exact).
 MAX_STORED_REJECTIONS = 5000
+#: The write pass lets the kind flush (and let go of written records) every this many rows.
+WRITE_CHUNK = 1000
+NO_DATA_ROWS = ("ファイルにデータの行がありません（見出し行だけ、または空の行だけです）。"
+                "取り込む行のあるファイルを選んでください。")
 
 
-@dataclass
+@dataclass(slots=True)
 class Rejection:
     row: int
     column: str
@@ -53,6 +60,14 @@ class ImportReport:
     batch_id: int | None = None
     #: Checklist counts from the kind (``ImportKind.summarize``), e.g. per category and per area.
     summary: dict = field(default_factory=dict)
+
+    def reject(self, row_no: int, errors: list[Rejection]) -> None:
+        """Count a rejected row; only the first ``MAX_STORED_REJECTIONS`` are kept (memory, stored report)."""
+        self.rejected_rows += 1
+        for e in errors:
+            e.row = row_no
+            if len(self.rejected) < MAX_STORED_REJECTIONS:
+                self.rejected.append(e)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -82,33 +97,109 @@ def run_import(
     :param batch: an existing pending batch row to fill (web jobs); a new one is created otherwise.
     :param before_write: called once after every row was checked and before anything is written (the
         background job uses it to end its read-only transaction on SQLite).
-    :raises ValidationFailed: the file cannot be read or its columns do not match the profile.
+    :raises ValidationFailed: the file cannot be read, its columns do not match the profile, or it has no
+        data rows.
     """
     require(kind.can_import(actor), f"{kind.label}を取り込む権限がありません。")
     report = ImportReport(kind=kind.name, file_name=file_name, file_sha256=sha256_of(data), profile=profile_name,
                           dry_run=dry_run)
+    ctx = kind.begin(session, actor)
+    # For the progress bar only (0: unknown, e.g. Excel): line breaks less the header and skipped rows.
+    estimate = max(0, estimated_rows(data, file_name) - settings["skip_rows"] - int(settings["has_header"]))
+    for _ in _checked_rows(kind, ctx, data, file_name, settings, report, lambda done: progress("check", done, estimate)):
+        pass
+    progress("check", report.total, report.total)
+    if report.total == 0:
+        raise ValidationFailed({"file": [NO_DATA_ROWS]})
+    report.summary = kind.summarize(ctx)
+    ctx = None  # the write pass starts from a fresh context; let this one go first
+
+    blocked = report.rejected_rows and not skip_rejected
+    if before_write is not None:
+        before_write()
+    changed = 0
+    if not dry_run and not blocked and (report.new or report.updated):  # all unchanged: nothing to write
+        accepted = report.new + report.updated + report.unchanged
+        progress("write", 0, accepted)  # before the first write: on SQLite none can be reported after it
+        ctx = kind.begin(session, actor)
+        again = ImportReport(kind=kind.name, file_name=file_name, file_sha256=report.file_sha256, profile=profile_name)
+        # Each record keeps its own history rows; the operation log gets one entry for the batch.
+        with bulk_changes() as log:
+            for done, (row_no, values, status) in enumerate(
+                    _checked_rows(kind, ctx, data, file_name, settings, again, _noop_done), start=1):
+                if status != "unchanged":
+                    try:
+                        kind.apply(ctx, values, status)
+                    except ValidationFailed as exc:
+                        messages = " ".join(m for msgs in exc.errors.values() for m in msgs)
+                        raise ValidationFailed({"file": [f"{row_no} 行目を書き込めませんでした: {messages}"]}) from None
+                if done % WRITE_CHUNK == 0:
+                    kind.flush(ctx)
+                    progress("write", done, accepted)
+            kind.flush(ctx)
+            progress("write", accepted, accepted)
+        changed = log.changed
+    report.committed = not dry_run and not blocked
+    _record_batch(session, actor, kind, report, batch, skip_rejected, changed)
+    return report
+
+
+def _noop_done(_done: int) -> None:
+    return None
+
+
+def open_rows(data: bytes, file_name: str, settings: dict, kind: ImportKind):
+    """The file's data rows after the skipped rows and the header, and the field → column index mapping.
+
+    :raises ValidationFailed: the file cannot be read or its columns do not match the profile.
+    """
     try:
         table = read_table(data, file_name, settings["encoding"])
-        rows = list(table.rows)  # small next to the parsed values; lets us count for the progress bar
+        rows = iter(table.rows)
+        for _ in range(settings["skip_rows"]):
+            next(rows, None)
+        header = None
+        if settings["has_header"]:
+            first = next(rows, None)
+            if first is None:
+                raise ValidationFailed({"file": ["ファイルに見出し行がありません（空のファイルです）。"]})
+            header = first[1]
     except FileUnreadable as exc:
         raise ValidationFailed({"file": [str(exc)]}) from None
-    report.encoding = table.encoding
-    rows = rows[settings["skip_rows"]:]
-    header = None
-    if settings["has_header"]:
-        if not rows:
-            raise ValidationFailed({"file": ["ファイルに見出し行がありません（空のファイルです）。"]})
-        header = rows.pop(0)[1]
     optional = {f.name for f in kind.fields if not f.required}
     columns, problems = map_columns(header, settings["columns"], optional=optional)
     if problems:
         raise ValidationFailed({"file": problems})
+    return table.encoding, _guarded(rows), columns
 
-    ctx = kind.begin(session, actor)
-    accepted: list[tuple[int, dict, str]] = []
+
+def _guarded(rows):
+    """Rows, with a decoding or Excel error met half-way turned into the same Japanese message."""
+    try:
+        yield from rows
+    except FileUnreadable as exc:
+        raise ValidationFailed({"file": [str(exc)]}) from None
+
+
+def preflight(data: bytes, file_name: str, settings: dict, kind: ImportKind) -> None:
+    """Refuse at once (before a job is queued) a file that cannot be read, whose columns do not match the
+    profile, or that has no data rows; reads only up to the first data row."""
+    _, rows, _ = open_rows(data, file_name, settings, kind)
+    if not any(any(c.strip() for c in cells) for _, cells in rows):
+        raise ValidationFailed({"file": [NO_DATA_ROWS]})
+
+
+def _checked_rows(kind: ImportKind, ctx, data: bytes, file_name: str, settings: dict, report: ImportReport,
+                  tick: Callable[[int], None]):
+    """Yield ``(row number, values, status)`` for every accepted row, counting and recording rejections in
+    ``report`` as it goes. Rows go by chunks of ``WRITE_CHUNK``: each is parsed and checked, then the kind
+    loads the stored records the chunk needs (``prefetch``) and compares; no more than a chunk is kept."""
+    report.encoding, rows, columns = open_rows(data, file_name, settings, kind)
     seen_keys: dict[tuple, int] = {}
-    total = len(rows)
+    chunk: list[tuple[int, list[str], dict]] = []
     for done, (row_no, cells) in enumerate(rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            tick(done)
         if not any(c.strip() for c in cells):
             continue  # blank lines are not rows
         report.total += 1
@@ -116,50 +207,49 @@ def run_import(
         if not errors:
             key = tuple(values.get(k) for k in settings["keys"])
             if key in seen_keys:
-                errors.append(Rejection(row_no, "", "", f"同じキー（{'・'.join(map(str, key))}）の行が "
-                                                        f"{seen_keys[key]} 行目にもあります。"))
+                raw = "・".join(_cell(cells, columns.get(k)) for k in settings["keys"])
+                errors.append(Rejection(row_no, "", raw, f"同じキー（{'・'.join(map(str, key))}）の行が "
+                                                         f"{seen_keys[key]} 行目にもあります。"))
             else:
                 seen_keys[key] = row_no
         if not errors:
             values["_row"] = row_no  # the spreadsheet row number, for kinds that name other rows in messages
             try:
                 kind.check(ctx, values)
-                status = kind.compare(ctx, values)
             except RowRejected as exc:
-                errors.append(Rejection(row_no, exc.column, "", str(exc)))
+                errors.append(Rejection(row_no, exc.column, _raw_of(kind, cells, columns, exc), str(exc)))
         if errors:
-            for e in errors:
-                e.row = row_no
-            report.rejected.extend(errors)
-            report.rejected_rows += 1
+            report.reject(row_no, errors)
             continue
-        accepted.append((row_no, values, status))
-        setattr(report, status, getattr(report, status) + 1)
-        if done % PROGRESS_EVERY == 0:
-            progress("check", done, total)
-    progress("check", total, total)
-    report.summary = kind.summarize(ctx, [values for _, values, _ in accepted])
+        chunk.append((row_no, cells, values))
+        if len(chunk) >= WRITE_CHUNK:
+            yield from _compared(kind, ctx, chunk, columns, report)
+            chunk = []
+    yield from _compared(kind, ctx, chunk, columns, report)
 
-    blocked = report.rejected_rows and not skip_rejected
-    if before_write is not None:
-        before_write()
-    changed = 0
-    if not dry_run and not blocked:
-        # Each record keeps its own history rows; the operation log gets one entry for the batch.
-        with bulk_changes() as log:
-            for done, (row_no, values, status) in enumerate(accepted, start=1):
-                if status != "unchanged":
-                    try:
-                        kind.apply(ctx, values, status)
-                    except ValidationFailed as exc:
-                        messages = " ".join(m for msgs in exc.errors.values() for m in msgs)
-                        raise ValidationFailed({"file": [f"{row_no} 行目を書き込めませんでした: {messages}"]}) from None
-                if done % PROGRESS_EVERY == 0:
-                    progress("write", done, len(accepted))
-        changed = log.changed
-        report.committed = True
-    _record_batch(session, actor, kind, report, batch, skip_rejected, changed)
-    return report
+
+def _compared(kind: ImportKind, ctx, chunk: list, columns: dict[str, int], report: ImportReport):
+    kind.prefetch(ctx, [values for _, _, values in chunk])
+    for row_no, cells, values in chunk:
+        try:
+            status = kind.compare(ctx, values)
+        except RowRejected as exc:
+            report.reject(row_no, [Rejection(row_no, exc.column, _raw_of(kind, cells, columns, exc), str(exc))])
+            continue
+        setattr(report, status, getattr(report, status) + 1)
+        yield row_no, values, status
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def _raw_of(kind: ImportKind, cells: list[str], columns: dict[str, int], exc: RowRejected) -> str:
+    """The file's own text of the cell a row check named (by field label or name), for the report."""
+    if exc.value is not None:
+        return exc.value
+    spec = next((f for f in kind.fields if exc.column in (f.label, f.name)), None)
+    return _cell(cells, columns.get(spec.name)) if spec is not None else ""
 
 
 def _parse_row(kind: ImportKind, cells: list[str], columns: dict[str, int], settings: dict):

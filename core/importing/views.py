@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from core.audit.services import current_context, record_export
@@ -23,15 +24,21 @@ from core.transaction import transaction
 from . import jobs, profiles
 from .kinds import all_kinds, get_kind
 from .models import ImportBatch, ImportProfile
+from .runner import preflight
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 admin_only = roles_required(Role.SYSTEM_ADMIN)
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class UploadForm(JapaneseForm):
     kind = SelectField("取り込むデータ", validate_choice=False)
     profile = SelectField("取込プロファイル（ファイルの形式）", validate_choice=False)
     file = FileField("ファイル（CSV または Excel .xlsx）")
+    #: A refused upload is kept (``jobs.store_upload``): its hash and name come back with the page.
+    previous = HiddenField()
+    previous_name = HiddenField()
+    reuse = BooleanField("前回のファイルをもう一度使う", default=True)
 
 
 class CommitForm(JapaneseForm):
@@ -70,22 +77,27 @@ def upload():
     form = UploadForm()
     form.kind.choices = choices((k.name, k.label) for k in kinds)
     selected = get_kind(form.kind.data or request.args.get("kind", "")) or (kinds[0] if kinds else None)
+    profiles_by_kind = {k.name: profiles.list_profiles(db.session, k) for k in kinds}
     if selected:
         form.kind.data = selected.name
+        names = [n for n, _, _ in profiles_by_kind[selected.name]]
         form.profile.choices = choices((n, f"{n}（{'組み込み' if b else '登録'}）")
-                                       for n, _, b in profiles.list_profiles(db.session, selected))
+                                       for n, _, b in profiles_by_kind[selected.name])
+        if form.profile.data not in names:
+            form.profile.data = names[0]  # the kind's default: a profile of another kind never applies
     general: list[str] = []
+    previous = None
     if form.validate_on_submit() and selected:
-        upload_file = request.files.get("file")
-        data = upload_file.read() if upload_file else b""
+        data, file_name = _uploaded(form)
         if not data:
             form.file.errors = ["取り込むファイルを選んでください。"]
         else:
+            sha = jobs.store_upload(current_app, data)
+            previous = (sha, file_name)
             with transaction(form) as tx:
-                profile_name, _ = profiles.get_settings(db.session, selected, form.profile.data)
-                sha = jobs.store_upload(current_app, data)
-                batch = ImportBatch(kind=selected.name, profile_name=profile_name,
-                                    file_name=(upload_file.filename or "upload")[:255], file_sha256=sha,
+                profile_name, settings = profiles.get_settings(db.session, selected, form.profile.data)
+                preflight(data, file_name, settings, selected)
+                batch = ImportBatch(kind=selected.name, profile_name=profile_name, file_name=file_name, file_sha256=sha,
                                     user_id=current_user.id, login_id=current_user.login_id, status="pending",
                                     dry_run=True, skip_rejected=False, committed=False)
                 db.session.add(batch)
@@ -94,24 +106,69 @@ def upload():
                 jobs.start_job(current_app._get_current_object(), batch.id, current_user.id, current_context())
                 return redirect(url_for("imports.batch", batch_id=batch.id))
             general = tx.general
+    if previous:
+        form.previous.data, form.previous_name.data, form.reuse.data = previous[0], previous[1], True
     recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
+    if _reap(recent):
+        recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
+    kind_profiles = {name: [n for n, _, _ in rows] for name, rows in profiles_by_kind.items()}
     return render_template("imports/upload.html", form=form, kinds=kinds, selected=selected, recent=recent,
-                           general_errors=general)
+                           general_errors=general, kind_profiles=kind_profiles)
+
+
+def _uploaded(form: UploadForm) -> tuple[bytes, str]:
+    """The chosen file, or the kept one of a refused upload when no new file was chosen and reuse is ticked."""
+    upload_file = request.files.get("file")
+    data = upload_file.read() if upload_file else b""
+    if data:
+        return data, (upload_file.filename or "upload")[:255]
+    sha = form.previous.data or ""
+    if form.reuse.data and SHA256.fullmatch(sha):
+        kept = jobs.load_upload(current_app, sha)
+        if kept:
+            return kept, (form.previous_name.data or "upload")[:255]
+    return b"", ""
+
+
+def _reap(batches) -> bool:
+    """Mark the running batches among ``batches`` whose worker died (heartbeat too old) as interrupted."""
+    stale = current_app.config["IMPORT_STALE_SECONDS"]
+    now = utcnow()
+    dead = [b for b in batches if jobs.is_dead(db.session, b, now, stale)]  # before the write lock (SQLite)
+    if not dead:
+        return False
+    with transaction() as tx:
+        for item in dead:
+            jobs.mark_interrupted(db.session, item, now)
+    return tx.ok
+
+
+def _batch_context(item: ImportBatch) -> dict:
+    kind = _kind_or_404(item.kind)
+    _reap([item])
+    can_commit = (item.status == "done" and item.dry_run and jobs.upload_available(current_app, item.file_sha256)
+                  and not _already_committed(item))
+    return {"batch": item, "kind": kind, "report": item.report_data, "form": CommitForm(), "can_commit": can_commit,
+            "running": item.status in jobs.RUNNING}
 
 
 @bp.route("/<int:batch_id>")
 @admin_only
 def batch(batch_id: int):
-    """Progress while running (the page refreshes itself), then the report and, after a dry run, commit."""
-    item = db.get(ImportBatch, batch_id)
-    kind = _kind_or_404(item.kind)
-    report = item.report_data
-    can_commit = (item.status == "done" and item.dry_run and jobs.load_upload(current_app, item.file_sha256) is not None
-                  and not _already_committed(item))
-    stale = jobs.is_stale(item, utcnow())
-    return render_template("imports/batch.html", batch=item, kind=kind, report=report, form=CommitForm(),
-                           can_commit=can_commit, stale=stale,
-                           running=item.status in ("pending", "checking", "writing") and not stale)
+    """Progress while running (polled by static/js/import-status.js), then the report and, after a dry run, commit."""
+    return render_template("imports/batch.html", **_batch_context(db.get(ImportBatch, batch_id)))
+
+
+@bp.route("/<int:batch_id>/status.json")
+@admin_only
+def batch_status(batch_id: int):
+    """The state of a batch for the polling script: status, counts and the status region's HTML."""
+    context = _batch_context(db.get(ImportBatch, batch_id))
+    item = context["batch"]
+    response = jsonify(status=item.status, running=context["running"], processed=item.processed, total=item.total,
+                       html=render_template("imports/_progress.html", **context))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _already_committed(item: ImportBatch) -> bool:
@@ -133,7 +190,7 @@ def commit(batch_id: int):
         flash("不正な行があります。修正したファイルをアップロードし直すか、「不正な行を除いて、正しい行だけを取り込む」を選んでください。",
               "error")
         return redirect(url_for("imports.batch", batch_id=item.id))
-    if jobs.load_upload(current_app, item.file_sha256) is None:
+    if not jobs.upload_available(current_app, item.file_sha256):
         flash("ファイルの保存期間が過ぎました。もう一度アップロードしてください。", "error")
         return redirect(url_for("imports.upload"))
     with transaction():

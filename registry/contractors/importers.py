@@ -8,7 +8,8 @@ differs. Nothing is deleted: a 業種 missing from a later file stays registered
 
 The write path works on the models directly (one query per table in ``begin``, no per-row queries) and keeps
 record history through ``core.history.record_change``; history rows need the targets' ids, so changes are
-queued and written after one flush per ``FLUSH_EVERY`` firms and after the last row.
+queued and written after one flush per ``FLUSH_EVERY`` firms and whenever the runner asks (``flush``: every
+chunk of rows and after the last).
 """
 
 from __future__ import annotations
@@ -58,16 +59,17 @@ class ContractorsContext:
     work_types: dict
     area_rule: dict
     period: tuple[date, date]
-    #: The records by key: the object, or its id once written and let go (``_live`` loads it again).
+    #: The records of the current chunk of rows (``prefetch``) by key: the object, or its id once written and
+    #: let go (``_live`` loads it again).
     contractors: dict[str, Contractor | int]
     registrations: dict[tuple[str, str], Registration | int]
     work_type_rows: dict[tuple[str, str, str], RegisteredWorkType | int]
     permits: dict[tuple[str, str], Permit | int]
-    #: 業者番号 → (row number, firm-level values) of the firm's first valid row in this file.
-    file_firms: dict[str, tuple[int | None, dict]] = field(default_factory=dict)
+    #: 業者番号 → (row number, hashes of the firm-level values) of the firm's first valid row in this file:
+    #: hashes, not the values, so 100,000 firms stay small (the hash differs whenever the text does).
+    file_firms: dict[str, tuple[int | None, tuple]] = field(default_factory=dict)
     compared_firms: set[str] = field(default_factory=set)
     synced_firms: set[str] = field(default_factory=set)
-    to_apply: int = 0
     firms_since_flush: int = 0
     pending: list[tuple] = field(default_factory=list)
     # Verification checklist: firms and rows per category, firms per area, rows per 業種.
@@ -119,22 +121,33 @@ class ContractorsImport(ImportKind):
 
     def begin(self, session, actor) -> ContractorsContext:
         day = today()
-        period = period_containing(session, day)
-        contractors = {c.number: c for c in session.scalars(select(Contractor))}
+        return ContractorsContext(session, actor, work_types(session, day), get_rule(session, "registry.area", day),
+                                  period_containing(session, day), {}, {}, {}, {})
+
+    def prefetch(self, ctx: ContractorsContext, rows: list[dict]) -> None:
+        """The stored firms of a chunk of rows with their registrations of the current period, 業種 and permits
+        (one query per table); the previous chunk's records are let go (written ones were flushed first)."""
+        self._write_history(ctx)
+        numbers = sorted({values["number"] for values in rows})
+        session = ctx.session
+        contractors = {c.number: c for c in session.scalars(select(Contractor).where(Contractor.number.in_(numbers)))}
         number_of = {c.id: c.number for c in contractors.values()}
+        ids = list(number_of)
         registrations = {}
-        for r in session.scalars(select(Registration).where(Registration.period_start == period[0])):
+        for r in session.scalars(select(Registration).where(Registration.contractor_id.in_(ids),
+                                                            Registration.period_start == ctx.period[0])):
             registrations[(number_of[r.contractor_id], r.category)] = r
         category_of = {r.id: key for key, r in registrations.items()}
         work_type_rows = {}
-        stmt = (select(RegisteredWorkType).join(Registration)
-                .where(Registration.period_start == period[0]))
-        for w in session.scalars(stmt):
-            number, category = category_of[w.registration_id]
-            work_type_rows[(number, category, w.work_type_code)] = w
-        permits = {(number_of[p.contractor_id], p.work_type_code): p for p in session.scalars(select(Permit))}
-        return ContractorsContext(session, actor, work_types(session, day), get_rule(session, "registry.area", day),
-                                  period, contractors, registrations, work_type_rows, permits)
+        if category_of:
+            for w in session.scalars(select(RegisteredWorkType).where(
+                    RegisteredWorkType.registration_id.in_(list(category_of)))):
+                number, category = category_of[w.registration_id]
+                work_type_rows[(number, category, w.work_type_code)] = w
+        permits = {(number_of[p.contractor_id], p.work_type_code): p
+                   for p in session.scalars(select(Permit).where(Permit.contractor_id.in_(ids)))}
+        ctx.contractors, ctx.registrations, ctx.work_type_rows, ctx.permits = (contractors, registrations,
+                                                                               work_type_rows, permits)
 
     # --- checking -----------------------------------------------------------------------------------
 
@@ -170,15 +183,17 @@ class ContractorsImport(ImportKind):
                 values["permit_parsed"] = parse_permit(values["permit"])
             except ValueError as exc:
                 raise RowRejected(str(exc), "建設業許可番号") from None
-        firm = {f: values.get(f) or None for f in FIRM_FIELDS}
+        firm = tuple(hash(values.get(f) or None) for f in FIRM_FIELDS)
         first = ctx.file_firms.get(values["number"])
         if first is None:
             ctx.file_firms[values["number"]] = (values.get("_row"), firm)
             return
-        differing = [label for f, label in FIRM_FIELDS.items() if first[1][f] != firm[f]]
+        fields = list(FIRM_FIELDS)
+        differing = [i for i, h in enumerate(firm) if first[1][i] != h]
         if differing:
             where = f"{first[0]} 行目" if first[0] else "先の行"
-            column = self.field(next(f for f in FIRM_FIELDS if first[1][f] != firm[f])).label
+            column = self.field(fields[differing[0]]).label
+            differing = [FIRM_FIELDS[fields[i]] for i in differing]
             raise RowRejected(f"同じ業者番号の {where}と {'・'.join(differing)} が異なります。", column)
 
     def _check_firm_fields(self, ctx: ContractorsContext, values: dict) -> None:
@@ -239,8 +254,6 @@ class ContractorsImport(ImportKind):
                 target = self._firm_target(ctx, values, contractor)
                 changed = changed or any(getattr(contractor, k) != v for k, v in target.items())
             status = "updated" if changed else "unchanged"
-        if status != "unchanged":
-            ctx.to_apply += 1
         return status
 
     @staticmethod
@@ -251,7 +264,7 @@ class ContractorsImport(ImportKind):
         ctx.area_firms[values["area"]].add(number)
         ctx.work_type_counts[values["work_type_code"]] += 1
 
-    def summarize(self, ctx: ContractorsContext, rows: list[dict]) -> dict:
+    def summarize(self, ctx: ContractorsContext) -> dict:
         """The verification checklist over the valid rows: firms and rows per category, firms per area
         (旧システムの地域区分), rows per 業種."""
         return {
@@ -299,9 +312,11 @@ class ContractorsImport(ImportKind):
                 setattr(permit, key, value)
             ctx.pending.append(("contractor.import_permit", f"建設業許可（取込）: {number} {code}", permit, before,
                                 permit_snapshot))
-        ctx.to_apply -= 1
-        if ctx.to_apply <= 0 or ctx.firms_since_flush >= FLUSH_EVERY:
+        if ctx.firms_since_flush >= FLUSH_EVERY:
             self._write_history(ctx)
+
+    def flush(self, ctx: ContractorsContext) -> None:
+        self._write_history(ctx)
 
     def _sync_firm(self, ctx: ContractorsContext, values: dict) -> Contractor:
         """The firm of the row, created or brought up to date once per file."""

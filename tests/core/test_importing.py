@@ -281,10 +281,11 @@ class TestScreens:
                                            content_type="multipart/form-data"))
         assert "取り込むファイルを選んでください" in html
 
-    def test_unreadable_file_marks_batch_failed(self, admin_client, db_session):
-        response = self._upload(admin_client, "ログインID,氏名\r\nx,y\r\n")
-        html = page_text(admin_client.get(response.location))
-        assert "取り込めませんでした" in html and "見出し「役割」の列がファイルにありません" in html
+    def test_unreadable_file_refused_at_upload(self, admin_client, db_session):
+        batches = _count(db_session, ImportBatch)
+        html = page_text(self._upload(admin_client, "ログインID,氏名\r\nx,y\r\n"))
+        assert "見出し「役割」の列がファイルにありません" in html and "前回のファイル" in html
+        assert _count(db_session, ImportBatch) == batches
 
     def test_profile_screens(self, admin_client, db_session):
         assert "標準" in page_text(admin_client.get("/admin/imports/profiles"))
@@ -324,10 +325,14 @@ class TestUsersImportSafety:
         with pytest.raises(ValidationFailed, match="既にあります"):
             profiles.save_profile(db_session, admin, kind, name="人事", description="", settings=settings, create=True)
 
-    def test_stale_job_shown_as_interrupted(self, admin_client, db_session, admin):
+    def test_stale_job_shown_as_interrupted(self, admin_client, db_session, admin, monkeypatch):
         from datetime import timedelta
 
         from core.db import utcnow
+        from core.importing import jobs
+
+        # The test's open transaction holds SQLite's write lock, which would read as a live import.
+        monkeypatch.setattr(jobs, "_sqlite_writer_active", lambda session: False)
 
         batch = ImportBatch(kind="users", profile_name="標準", file_name="old.csv", file_sha256="0" * 64,
                             user_id=admin.id, login_id=admin.login_id, status="writing", dry_run=False,
@@ -361,8 +366,9 @@ class TestUsersImportSafety:
 
 
 def test_kind_summary_reaches_the_report(db_session, kind, monkeypatch):
-    monkeypatch.setattr(UsersImport, "summarize", lambda self, ctx, rows: {"役割別": {"件数": len(rows)}},
+    monkeypatch.setattr(UsersImport, "summarize", lambda self, ctx: {"役割別": {"件数": len(ctx.users)}},
                         raising=False)
     report = _run(db_session, kind, GOOD, dry_run=True)
-    assert report.summary == {"役割別": {"件数": 3}}
-    assert db_session.get(ImportBatch, report.batch_id).report_data["summary"] == {"役割別": {"件数": 3}}
+    expected = {"役割別": {"件数": _count(db_session, User)}}
+    assert report.summary == expected
+    assert db_session.get(ImportBatch, report.batch_id).report_data["summary"] == expected

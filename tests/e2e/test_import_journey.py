@@ -28,14 +28,17 @@ def test_import_staff_from_cp932_file(live_app, live_server, new_page, tmp_path)
     source.write_bytes(CSV)
     page.get_by_label("ファイル（CSV または Excel .xlsx）").set_input_files(str(source))
     page.get_by_role("button", name="アップロードして事前確認").click()
-    expect(page.locator("h2", has_text="結果")).to_be_visible(timeout=20000)  # the page refreshes until done
+    # The status region is polled by script (no page reload) and the result part is loaded in place.
+    expect(page.locator("h2", has_text="結果")).to_be_visible(timeout=20000)
+    expect(page.locator("#import-status[role=status]")).to_contain_text("事前確認が終わりました")
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
     expect(page.locator("dl")).to_contain_text("Shift_JIS（cp932）")
     expect(page.locator("table").last).to_contain_text("氏名が空です")
     page.get_by_role("button", name="取り込む").click()
     expect(page.locator(".notice--error, .notice--warning").first).to_contain_text("不正な行")
     page.get_by_label("不正な行を除いて、正しい行だけを取り込む").check()
     page.get_by_role("button", name="取り込む").click()
-    expect(page.locator(".notice--success")).to_contain_text("取り込みました", timeout=20000)
+    expect(page.locator("#import-status .notice--success")).to_contain_text("取り込みました", timeout=20000)
 
     page.goto(live_server + "/admin/users?q=imp.")
     expect(page.locator("table")).to_contain_text("田中 髙志")
