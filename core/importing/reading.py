@@ -129,16 +129,13 @@ def check_xlsx_size(data: bytes, limits: archives.ZipLimits | None = None) -> No
     except archives.ArchiveTooLarge as exc:
         raise FileUnreadable(f"Excel ファイル（.xlsx）が展開すると大きすぎるため、読み込みませんでした: {exc}"
                              "データの入ったシートだけを新しいブックにコピーして保存し直すか、CSV で保存してください。") from None
+
+
 def estimated_rows(data: bytes, file_name: str) -> int:
     """Rows of the file for the progress bar, without reading it as a table (line breaks; the sheet's size)."""
     if data.startswith(XLSX_MAGIC) or file_name.lower().endswith(".xlsx"):
         return 0
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-def read_table(data: bytes, file_name: str, encoding: str = "auto",
-               xlsx_limits: archives.ZipLimits | None = None) -> Table:
-    """Open CSV (any of the encodings above) or .xlsx (first sheet) as rows of text cells, read lazily.
-
-    An .xlsx is refused before it is opened when its declared sizes pass ``xlsx_limits`` (by default the app's)."""
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
