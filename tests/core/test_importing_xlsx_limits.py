@@ -14,6 +14,7 @@ from core.auth.importers import UsersImport
 from core.auth.models import User
 from core.errors import ValidationFailed
 from core.importing import profiles
+from core.importing.models import ImportBatch
 from core.importing.reading import FileUnreadable, read_table
 from core.importing.runner import run_import
 from tests.helpers import page_text
@@ -121,8 +122,10 @@ def test_the_import_screen_refuses_the_bomb(admin_client, db_session, bomb):
     response = admin_client.post("/admin/imports/", data={"kind": "users", "profile": "標準",
                                                           "file": (io.BytesIO(bomb), "staff.xlsx")},
                                  content_type="multipart/form-data")
-    html = page_text(admin_client.get(response.location))
-    assert "取り込めませんでした" in html and "展開すると大きすぎる" in html
+    # Refused on the upload page itself, before any batch is queued (nothing is read beyond the ZIP directory).
+    html = page_text(response)
+    assert "展開すると大きすぎる" in html and "前回のファイル" in html
+    assert db_session.query(ImportBatch).count() == 0
     assert db_session.query(User).filter_by(login_id="tanaka.t").count() == 0
 
 
