@@ -39,7 +39,7 @@ PAGES = [
     ("holidays", "/admin/rules/holidays"),
     ("forms", "/exports/reports"),
     ("contractors", "/registry/contractors"),
-    ("contractors_filtered", "/registry/contractors?work_type_code=010&rank=A#results"),
+    ("contractors_filtered", "/registry/contractors?work_type=010&rank=A#results"),
     ("contractors_permits_expiring", "/registry/contractors?expiring=permit"),
     ("suspensions_ending_this_week", "/registry/suspensions?state=all&include_lifted=y&week=ending"),
     ("applications_submitted", "/registry/applications?state=submitted"),
