@@ -4,6 +4,11 @@ Services call ``record_change`` instead of ``audit.record`` when they change a b
 one ``record_history`` row (kept as long as the record, unlike the operation log, which is pruned after its
 retention period) and the operation-log entry, in the same transaction. ``state_as_of`` rebuilds a
 record's fields at a past moment by undoing the later changes from its current state.
+
+A bulk operation (an import of thousands of rows) writes through its services with a shared ``BulkWriter``:
+the services add records and queue their changes; the writer flushes once per chunk, records the changes
+and lets the written records go (memory of a chunk, not of the file). Inside ``bulk_changes`` the history rows
+are written in multi-row INSERTs and the batch gets one operation-log entry.
 """
 
 from __future__ import annotations
