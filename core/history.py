@@ -4,6 +4,11 @@ Services call ``record_change`` instead of ``audit.record`` when they change a b
 one ``record_history`` row (kept as long as the record, unlike the operation log, which is pruned after its
 retention period) and the operation-log entry, in the same transaction. ``state_as_of`` rebuilds a
 record's fields at a past moment by undoing the later changes from its current state.
+
+A bulk operation (an import of thousands of rows) writes through its services with a shared ``BulkWriter``:
+the services add records and queue their changes; the writer flushes once per chunk, records the changes
+and lets the written records go (memory of a chunk, not of the file). Inside ``bulk_changes`` the history rows
+are written in multi-row INSERTs and the batch gets one operation-log entry.
 """
 
 from __future__ import annotations
@@ -168,6 +173,68 @@ def record_change(session: Session, actor, operation: str, summary: str, *, targ
                         summary=summary[:500], changes=canonical_json(changes), audit_entry_id=entry.id)
     session.add(row)
     return row
+
+
+class BulkWriter:
+    """The writes of a bulk operation (an import of thousands of rows) done by several services, with one
+    flush per chunk instead of one per record.
+
+    Services add the records they create (``add``) and queue their changes (``queue``); ``write`` flushes once
+    (the new records get their ids), records the queued changes with ``record_change`` (inside
+    ``bulk_changes``: plain history rows) and lets the written records go, keeping their ids only, so the
+    memory stays that of a chunk; ``get`` loads a record let go again by id. The caller loads the records a
+    chunk needs in one query per table (``load``) under keys of its choosing, which the services use too.
+    """
+
+    def __init__(self, session: Session, actor):
+        self.session, self.actor = session, actor
+        #: model → key → the record, or its id once written and let go.
+        self.records: dict[type, dict] = {}
+        self.pending: list[tuple] = []
+
+    def load(self, model: type, records: dict) -> None:
+        """The records of the next chunk (the previous chunk's are let go; write them first)."""
+        self.records[model] = records
+
+    def get(self, model: type, key):
+        """The record under ``key`` (None when there is none), loaded again by id when ``write`` let it go."""
+        mapping = self.records.setdefault(model, {})
+        value = mapping.get(key)
+        if isinstance(value, int):
+            value = mapping[key] = self.session.get(model, value)
+        return value
+
+    def add(self, model: type, key, record):
+        """A new record: added to the session and kept under ``key``."""
+        self.session.add(record)
+        self.records.setdefault(model, {})[key] = record
+        return record
+
+    def queue(self, operation: str, summary: str, target, before: dict | None, snapshot) -> None:
+        """A change of ``target`` from ``before``, recorded by ``write`` with ``snapshot(target)`` as after
+        (no history row when nothing changed)."""
+        self.pending.append((operation, summary, target, before, snapshot))
+
+    def write(self) -> None:
+        """One flush for the queued changes (their ids), their history rows, then the written records leave
+        the session and only their ids are kept."""
+        if not self.pending:
+            return
+        self.session.flush()
+        written = {}
+        for operation, summary, target, before, snapshot in self.pending:
+            record_change(self.session, self.actor, operation, summary, target=target, before=before,
+                          after=snapshot(target))
+            written[id(target)] = target
+        self.session.flush()
+        for mapping in self.records.values():
+            for key, value in mapping.items():
+                if id(value) in written:
+                    mapping[key] = value.id
+        for target in written.values():
+            if target in self.session:
+                self.session.expunge(target)
+        self.pending.clear()
 
 
 def history_of(session: Session, target_type: str, target_id) -> list[RecordHistory]:

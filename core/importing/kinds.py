@@ -124,7 +124,7 @@ class ImportKind(ABC):
 
     def flush(self, ctx) -> None:  # noqa: B027 (optional hook)
         """Called every ``runner.WRITE_CHUNK`` written rows and after the last: write what ``apply`` queued and
-        let go of written records, so memory does not grow with the file."""
+        let go of written records, so memory does not grow with the file (``core.history.BulkWriter.write``)."""
 
     def summarize(self, ctx) -> dict[str, dict[str, int]]:
         """Counts for the verification checklist, e.g. ``{"区分別": {"建設工事": 40}, "地域別": {...}}``, over the

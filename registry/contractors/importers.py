@@ -6,10 +6,13 @@ for construction rows, one ``Permit`` per 業種. Firm-level columns must agree 
 conflicting row is rejected. Re-importing the same file changes nothing; a corrected row changes only what
 differs. Nothing is deleted: a 業種 missing from a later file stays registered.
 
-The write path works on the models directly (one query per table in ``begin``, no per-row queries) and keeps
-record history through ``core.history.record_change``; history rows need the targets' ids, so changes are
-queued and written after one flush per ``FLUSH_EVERY`` firms and whenever the runner asks (``flush``: every
-chunk of rows and after the last).
+The kind reads, checks, compares and maps; the writes are the aggregates' own services
+(``registry.contractors.services.import_contractor``, ``registry.qualifications.ranks.services.import_registration``
+and ``import_work_type``, ``registry.qualifications.permits.services.import_permit``), which keep record history.
+They share one ``core.history.BulkWriter``: the records of a chunk of rows are loaded in ``prefetch`` with one
+query per table (no per-row queries), the changes are queued and their history written after one flush per
+``FLUSH_EVERY`` firms and whenever the runner asks (``flush``: every chunk of rows and after the last), and
+the written records are then let go and loaded again by id when a later row needs them.
 """
 
 from __future__ import annotations
@@ -20,21 +23,21 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core.history import record_change
+from core.history import BulkWriter
 from core.importing.kinds import FieldSpec, ImportKind, RowRejected
-from core.jp import search_key
 from core.rules import get_rule
 from core.timefmt import today
 from registry.codes import derive_area_by_rule, work_types
 from registry.permissions import can_edit_registry
-from registry.qualifications.history import permit_snapshot, registration_snapshot, work_type_snapshot
 from registry.qualifications.models import Permit, RegisteredWorkType, Registration
 from registry.qualifications.permits.numbers import parse_permit
+from registry.qualifications.permits.services import import_permit
 from registry.qualifications.ranks.periods import period_containing
+from registry.qualifications.ranks.services import import_registration, import_work_type
 from registry.rules import RANK_CHOICES
 
 from .models import AREAS, CATEGORIES, Contractor
-from .services import contractor_snapshot
+from .services import import_contractor
 from .validation import EDITABLE, FIELD_LABELS, validate_firm_fields
 
 CATEGORY_BY_LABEL = {label: code for code, label in CATEGORIES.items()}
@@ -59,19 +62,16 @@ class ContractorsContext:
     work_types: dict
     area_rule: dict
     period: tuple[date, date]
-    #: The records of the current chunk of rows (``prefetch``) by key: the object, or its id once written and
-    #: let go (``_live`` loads it again).
-    contractors: dict[str, Contractor | int]
-    registrations: dict[tuple[str, str], Registration | int]
-    work_type_rows: dict[tuple[str, str, str], RegisteredWorkType | int]
-    permits: dict[tuple[str, str], Permit | int]
+    #: The records of the current chunk of rows (``prefetch``) and the services' pending writes. Keys:
+    #: firms by 業者番号, registrations by (業者番号, category), 業種 by (業者番号, category, code), permits by
+    #: (業者番号, code).
+    writer: BulkWriter
     #: 業者番号 → (row number, hashes of the firm-level values) of the firm's first valid row in this file:
     #: hashes, not the values, so 100,000 firms stay small (the hash differs whenever the text does).
     file_firms: dict[str, tuple[int | None, tuple]] = field(default_factory=dict)
     compared_firms: set[str] = field(default_factory=set)
     synced_firms: set[str] = field(default_factory=set)
     firms_since_flush: int = 0
-    pending: list[tuple] = field(default_factory=list)
     # Verification checklist: firms and rows per category, firms per area, rows per 業種.
     category_firms: dict[str, set] = field(default_factory=lambda: defaultdict(set))
     category_rows: Counter = field(default_factory=Counter)
@@ -122,7 +122,7 @@ class ContractorsImport(ImportKind):
     def begin(self, session, actor) -> ContractorsContext:
         day = today()
         return ContractorsContext(session, actor, work_types(session, day), get_rule(session, "registry.area", day),
-                                  period_containing(session, day), {}, {}, {}, {})
+                                  period_containing(session, day), BulkWriter(session, actor))
 
     def prefetch(self, ctx: ContractorsContext, rows: list[dict]) -> None:
         """The stored firms of a chunk of rows with their registrations of the current period, 業種 and permits
@@ -146,8 +146,9 @@ class ContractorsImport(ImportKind):
                 work_type_rows[(number, category, w.work_type_code)] = w
         permits = {(number_of[p.contractor_id], p.work_type_code): p
                    for p in session.scalars(select(Permit).where(Permit.contractor_id.in_(ids)))}
-        ctx.contractors, ctx.registrations, ctx.work_type_rows, ctx.permits = (contractors, registrations,
-                                                                               work_type_rows, permits)
+        for model, records in ((Contractor, contractors), (Registration, registrations),
+                               (RegisteredWorkType, work_type_rows), (Permit, permits)):
+            ctx.writer.load(model, records)
 
     # --- checking -----------------------------------------------------------------------------------
 
@@ -240,15 +241,15 @@ class ContractorsImport(ImportKind):
         self._count(ctx, values)
         first_row_of_firm = number not in ctx.compared_firms
         ctx.compared_firms.add(number)
-        contractor = ctx.contractors.get(number)
-        wt = ctx.work_type_rows.get((number, category, code))
+        contractor = ctx.writer.get(Contractor, number)
+        wt = ctx.writer.get(RegisteredWorkType, (number, category, code))
         if contractor is None or wt is None:
             status = "new"
         else:
             changed = (wt.rank, wt.objective_points) != (values["rank"], values.get("objective_points"))
             permit_target = self._permit_target(values)
             if permit_target is not None:
-                permit = ctx.permits.get((number, code))
+                permit = ctx.writer.get(Permit, (number, code))
                 changed = changed or permit is None or any(getattr(permit, k) != v for k, v in permit_target.items())
             if first_row_of_firm:
                 target = self._firm_target(ctx, values, contractor)
@@ -281,37 +282,12 @@ class ContractorsImport(ImportKind):
     def apply(self, ctx: ContractorsContext, values: dict, status: str) -> None:
         number, category, code = values["number"], values["category"], values["work_type_code"]
         contractor = self._sync_firm(ctx, values)
-        registration = _live(ctx, ctx.registrations, (number, category), Registration)
-        if registration is None:
-            registration = Registration(category=category, period_start=ctx.period[0], period_end=ctx.period[1])
-            _attach(registration, "contractor", contractor)
-            ctx.session.add(registration)
-            ctx.registrations[(number, category)] = registration
-            ctx.pending.append(("contractor.import_registration", f"資格の登録（取込）: {number} {CATEGORIES[category]}",
-                                registration, None, registration_snapshot))
-        wt = _live(ctx, ctx.work_type_rows, (number, category, code), RegisteredWorkType)
-        before = None if wt is None else work_type_snapshot(wt)
-        if wt is None:
-            wt = RegisteredWorkType(work_type_code=code)
-            _attach(wt, "registration", registration)
-            ctx.session.add(wt)
-            ctx.work_type_rows[(number, category, code)] = wt
-        wt.rank, wt.objective_points = values["rank"], values.get("objective_points")
-        ctx.pending.append(("contractor.import_work_type", f"業種の登録（取込）: {number} {code}", wt, before,
-                            work_type_snapshot))
+        registration = import_registration(ctx.writer, contractor, category=category, period=ctx.period)
+        import_work_type(ctx.writer, registration, number=number, work_type_code=code, rank=values["rank"],
+                         objective_points=values.get("objective_points"))
         permit_target = self._permit_target(values)
         if permit_target is not None:
-            permit = _live(ctx, ctx.permits, (number, code), Permit)
-            before = None if permit is None else permit_snapshot(permit)
-            if permit is None:
-                permit = Permit(work_type_code=code)
-                _attach(permit, "contractor", contractor)
-                ctx.session.add(permit)
-                ctx.permits[(number, code)] = permit
-            for key, value in permit_target.items():
-                setattr(permit, key, value)
-            ctx.pending.append(("contractor.import_permit", f"建設業許可（取込）: {number} {code}", permit, before,
-                                permit_snapshot))
+            import_permit(ctx.writer, contractor, work_type_code=code, fields=permit_target)
         if ctx.firms_since_flush >= FLUSH_EVERY:
             self._write_history(ctx)
 
@@ -321,64 +297,16 @@ class ContractorsImport(ImportKind):
     def _sync_firm(self, ctx: ContractorsContext, values: dict) -> Contractor:
         """The firm of the row, created or brought up to date once per file."""
         number = values["number"]
-        contractor = _live(ctx, ctx.contractors, number, Contractor)
+        contractor = ctx.writer.get(Contractor, number)
         if number in ctx.synced_firms:
             return contractor
         ctx.synced_firms.add(number)
-        target = self._firm_target(ctx, values, contractor)
-        if contractor is None:
-            contractor = Contractor(number=number, status="active", is_jv=False)
-            ctx.session.add(contractor)
-            ctx.contractors[number] = contractor
-            before, operation, what = None, "contractor.create", "業者を登録（取込）"
-        else:
-            before, operation, what = contractor_snapshot(contractor), "contractor.update", "業者を変更（取込）"
-        for key, value in target.items():
-            if getattr(contractor, key) != value:
-                setattr(contractor, key, value)
-        key = search_key((contractor.name or "") + (contractor.name_kana or ""))
-        if contractor.search_key != key:
-            contractor.search_key = key
-        ctx.pending.append((operation, f"{what}: {number} {contractor.name}", contractor, before, contractor_snapshot))
         ctx.firms_since_flush += 1
-        return contractor
+        return import_contractor(ctx.writer, number, self._firm_target(ctx, values, contractor))
 
     @staticmethod
     def _write_history(ctx: ContractorsContext) -> None:
-        """One flush for the queued changes (their ids), then their history rows (bulk mode: no flush each).
-
-        The written records then leave the session and the context keeps their ids only, so a 7,000-firm
-        file does not hold every firm, registration, 業種 and permit in memory at once; a later row of the
-        same firm loads what it needs again by id."""
-        if not ctx.pending:
-            return
-        ctx.session.flush()
-        written = {}
-        for operation, summary, target, before, snapshot in ctx.pending:
-            record_change(ctx.session, ctx.actor, operation, summary, target=target, before=before,
-                          after=snapshot(target))
-            written[id(target)] = target
-        ctx.session.flush()
-        for mapping in (ctx.contractors, ctx.registrations, ctx.work_type_rows, ctx.permits):
-            for key, value in mapping.items():
-                if id(value) in written:
-                    mapping[key] = value.id
-        for target in written.values():
-            if target in ctx.session:
-                ctx.session.expunge(target)
-        ctx.pending.clear()
+        """The queued writes and their history (one flush); the written records are then let go, so a 7,000-firm
+        file does not hold every firm, registration, 業種 and permit in memory at once."""
+        ctx.writer.write()
         ctx.firms_since_flush = 0
-
-
-def _live(ctx: ContractorsContext, mapping: dict, key, model):
-    """The record under ``key``, loaded again by id when an earlier flush let it go (see ``_write_history``)."""
-    value = mapping.get(key)
-    if isinstance(value, int):
-        value = mapping[key] = ctx.session.get(model, value)
-    return value
-
-
-def _attach(child, relation: str, parent) -> None:
-    """Link ``child`` to ``parent`` through the relationship: the parent's collection is updated when loaded
-    and not loaded otherwise (backrefs append without fetching), and the flush orders the inserts."""
-    setattr(child, relation, parent)

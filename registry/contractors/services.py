@@ -10,6 +10,7 @@ Public API::
     update_contractor(session, actor, contractor, **changed_fields)
     override_area(session, actor, contractor, area, reason) / clear_area_override(session, actor, contractor)
     change_status(session, actor, contractor, status, reason)
+    import_contractor(writer, number, target)   (bulk: an import's firm, history queued on a ``BulkWriter``)
     next_contractor_number(session, category)   (registry.contractors.numbering)
 """
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.queries import register_operations
 from core.errors import ValidationFailed, require
-from core.history import record_change, register_fields
+from core.history import BulkWriter, record_change, register_fields
 from core.jp import normalize_code, search_key
 from registry.codes import derive_area
 from registry.permissions import can_edit_registry
@@ -197,4 +198,25 @@ def change_status(session: Session, actor, contractor: Contractor, status: str, 
                   f"業者の状態を変更: {contractor.number} {contractor.name}（{STATUSES[before['status']]} → "
                   f"{STATUSES[status]}{'、理由: ' + reason if reason else ''}）",
                   target=contractor, before=before, after=contractor_snapshot(contractor))
+    return contractor
+
+
+def import_contractor(writer: BulkWriter, number: str, target: dict) -> Contractor:
+    """Create the firm ``number`` or bring it up to ``target`` (the imported values, checked and mapped by the
+    import kind), for a bulk import: no flush here, the history entry (``contractor.create`` or
+    ``contractor.update``, none when nothing changed) is queued on ``writer``, which keeps firms by 業者番号.
+    The search key follows the name."""
+    contractor = writer.get(Contractor, number)
+    if contractor is None:
+        contractor = writer.add(Contractor, number, Contractor(number=number, status="active", is_jv=False))
+        before, operation, what = None, "contractor.create", "業者を登録（取込）"
+    else:
+        before, operation, what = contractor_snapshot(contractor), "contractor.update", "業者を変更（取込）"
+    for key, value in target.items():
+        if getattr(contractor, key) != value:
+            setattr(contractor, key, value)
+    key = search_key((contractor.name or "") + (contractor.name_kana or ""))
+    if contractor.search_key != key:
+        contractor.search_key = key
+    writer.queue(operation, f"{what}: {number} {contractor.name}", contractor, before, contractor_snapshot)
     return contractor

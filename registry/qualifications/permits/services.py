@@ -1,4 +1,5 @@
-"""建設業許可 services: register or change the permit of one 業種, and its validity status."""
+"""建設業許可 services: register or change the permit of one 業種, and its validity status; for a bulk import,
+``import_permit`` (no flush, history queued on a ``core.history.BulkWriter``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import ValidationFailed
-from core.history import record_change
+from core.history import BulkWriter, record_change
 from core.rules import get_rule
 from core.timefmt import today
 from registry.contractors.models import Contractor
@@ -82,3 +83,22 @@ def permit_status(session: Session, permit: Permit, on_date: date | None = None)
     on_date = on_date or today()
     days = get_rule(session, "registry.qualification", on_date)["permit_warning_days"]
     return validity_status(permit.expires_on, on_date, days)
+
+
+def import_permit(writer: BulkWriter, contractor: Contractor, *, work_type_code: str, fields: dict) -> Permit:
+    """Create or update the firm's permit of one 業種 with the imported fields (already parsed: authority,
+    prefecture, grade, permit_year, permit_number, office), kept by ``writer`` under ``(業者番号, code)``;
+    ``contractor.import_permit`` is queued (no history row when nothing changed)."""
+    number = contractor.number
+    permit = writer.get(Permit, (number, work_type_code))
+    before = None if permit is None else permit_snapshot(permit)
+    if permit is None:
+        permit = Permit(work_type_code=work_type_code)
+        # Through the relationship: the flush orders the inserts, and an unloaded collection is not fetched.
+        permit.contractor = contractor
+        writer.add(Permit, (number, work_type_code), permit)
+    for key, value in fields.items():
+        setattr(permit, key, value)
+    writer.queue("contractor.import_permit", f"建設業許可（取込）: {number} {work_type_code}", permit, before,
+                 permit_snapshot)
+    return permit

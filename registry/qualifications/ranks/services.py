@@ -1,5 +1,6 @@
 """Registration and rank services: register a firm in a category for a period, add or remove 業種, enter
-主観点, confirm ranks from the review."""
+主観点, confirm ranks from the review; for a bulk import, ``import_registration`` and ``import_work_type``
+(no flush each, history queued on a ``core.history.BulkWriter``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.errors import ValidationFailed, require
-from core.history import record_change
+from core.history import BulkWriter, record_change
 from registry.codes import work_types
 from registry.contractors.models import CATEGORIES, Contractor
 from registry.rules import RANK_CHOICES
@@ -160,3 +161,37 @@ def confirm_ranks(session: Session, actor, proposals: list[Proposal]) -> int:
                       target=row, before=before, after=work_type_snapshot(row), details={"reason": proposal.reason})
     session.flush()
     return len(proposals)
+
+
+# --- bulk import (the legacy contractor import, CM12) ------------------------------------------------
+
+def import_registration(writer: BulkWriter, contractor: Contractor, *, category: str, period: tuple) -> Registration:
+    """The firm's registration in ``category`` for the ``(start, end)`` period, created when ``writer`` has
+    none under ``(業者番号, category)``; a creation queues ``contractor.import_registration``."""
+    number = contractor.number
+    registration = writer.get(Registration, (number, category))
+    if registration is None:
+        registration = Registration(category=category, period_start=period[0], period_end=period[1])
+        # Through the relationship: the flush orders the inserts, and an unloaded collection is not fetched.
+        registration.contractor = contractor
+        writer.add(Registration, (number, category), registration)
+        writer.queue("contractor.import_registration", f"資格の登録（取込）: {number} {CATEGORIES[category]}",
+                     registration, None, registration_snapshot)
+    return registration
+
+
+def import_work_type(writer: BulkWriter, registration: Registration, *, number: str, work_type_code: str,
+                     rank: str | None, objective_points: int | None) -> RegisteredWorkType:
+    """Create or update the 業種 of a registration with its imported 格付 and 総合評定値 (kept by ``writer``
+    under ``(業者番号, category, code)``); ``contractor.import_work_type`` is queued (no row when unchanged)."""
+    key = (number, registration.category, work_type_code)
+    row = writer.get(RegisteredWorkType, key)
+    before = None if row is None else work_type_snapshot(row)
+    if row is None:
+        row = RegisteredWorkType(work_type_code=work_type_code)
+        row.registration = registration
+        writer.add(RegisteredWorkType, key, row)
+    row.rank, row.objective_points = rank, objective_points
+    writer.queue("contractor.import_work_type", f"業種の登録（取込）: {number} {work_type_code}", row, before,
+                 work_type_snapshot)
+    return row
