@@ -83,14 +83,13 @@ def render_select(field, **attrs) -> Markup:
     """A select box of a WTForms ``SelectField``, written directly: WTForms renders each option through its
     generic attribute writer, which costs a list page of 100 options a few milliseconds on a weak server.
     Same markup: ``id``, ``name``, the given attributes (``class_`` for class), ``selected`` on the chosen one."""
-    attributes = {"id": field.id, "name": field.name, **{k.rstrip("_"): v for k, v in attrs.items()}}
+    attributes = {"id": field.id, **attrs, "name": field.name}
     if field.flags.required:
         attributes["required"] = True
-    head = " ".join(str(escape(k)) if v is True else f'{escape(k)}="{escape(v)}"'
-                    for k, v in sorted(attributes.items()) if v is not False and v is not None)
     chosen = "" if field.data is None else str(field.data)
-    options = "".join(_option(str(c.value), str(c.label))[str(c.value) == chosen] for c in field.choices)
-    return Markup(f"<select {head}>{options}</select>")  # noqa: S704 (each part escaped above)
+    options = "".join(_option(str(c.value), c.label, isinstance(c.label, Markup))[str(c.value) == chosen]
+                      for c in field.choices)
+    return Markup(f"<select {_attributes(attributes)}>{options}</select>")  # noqa: S704 (each part escaped)
 
 
 def render_input(field, **attrs) -> Markup:
@@ -126,8 +125,9 @@ def _attributes(attrs: dict) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _option(value: str, label: str) -> tuple[str, str]:
+def _option(value: str, label, is_markup: bool) -> tuple[str, str]:
     """The markup of one option, plain and selected: code lists repeat on every list page, escaping them
-    once per process instead of once per request."""
+    once per process instead of once per request. ``is_markup`` keeps a ``Markup`` label apart from the same
+    text as a plain string in the cache (the one is written as it is, the other escaped)."""
     value, label = escape(value), escape(label)
     return f'<option value="{value}">{label}</option>', f'<option selected value="{value}">{label}</option>'

@@ -156,16 +156,27 @@ def cached_in_transaction(session: Session, key: tuple, compute: Callable[[], T]
 # parse per request. Versions are only ever added, so the count, greatest id and latest creation time of the
 # table change whenever any process stores one: one small query per transaction (the stamp) tells whether what
 # this process resolved before still holds. A session that stored a version itself reads around this cache.
+# A version changed or deleted by hand in the database is not seen until the app restarts (docs/deploy.md).
 
-_shared: tuple[tuple | None, dict] = (None, {})
+#: stamp → {key: value}, for the latest stamps seen (a long job on an older snapshot and the requests on the
+#: newest one do not wipe each other's entries).
+_shared: dict[tuple, dict] = {}
 _shared_lock = threading.Lock()
-#: Entries kept across requests at most (rules of many distinct days, e.g. an import of ten years).
+_SHARED_STAMPS = 2
+#: Entries kept per stamp at most (rules of many distinct days, e.g. an import of ten years); when full it starts
+#: again rather than stop caching.
 _SHARED_LIMIT = 2048
+_MISSING = object()
 
 
 def _stamp(session: Session) -> tuple:
     return cached_in_transaction(session, ("rules_stamp",), lambda: tuple(session.execute(
         select(func.count(RuleVersion.id), func.max(RuleVersion.id), func.max(RuleVersion.created_at))).one()))
+
+
+def _wrote_rules(session: Session) -> bool:
+    """Has this session stored, or is it about to store, a rule version (not committed: never shared)?"""
+    return bool(session.info.get(_WROTE)) or any(isinstance(o, RuleVersion) for o in session.new)
 
 
 def cached_for_rules(session: Session, key: tuple, compute: Callable[[], T]) -> T:
@@ -174,19 +185,25 @@ def cached_for_rules(session: Session, key: tuple, compute: Callable[[], T]) -> 
     they get back."""
 
     def shared() -> T:
-        global _shared
-        if session.info.get(_WROTE):
+        if _wrote_rules(session):
             return compute()
-        stamp = _stamp(session)
-        held_stamp, held = _shared
-        if held_stamp == stamp and key in held:
-            return held[key]
+        stamp = _stamp(session)  # may autoflush: ask again below before sharing anything
+        held = _shared.get(stamp)
+        value = _MISSING if held is None else held.get(key, _MISSING)  # one lookup: another thread may clear it
+        if value is not _MISSING:
+            return value
         value = compute()
+        if _wrote_rules(session):
+            return value
         with _shared_lock:
-            if _shared[0] != stamp:
-                _shared = (stamp, {})
-            if len(_shared[1]) < _SHARED_LIMIT:
-                _shared[1][key] = value
+            entries = _shared.get(stamp)
+            if entries is None:
+                while len(_shared) >= _SHARED_STAMPS:
+                    _shared.pop(next(iter(_shared)))  # the oldest stamp seen
+                entries = _shared[stamp] = {}
+            elif len(entries) >= _SHARED_LIMIT:
+                entries.clear()
+            entries[key] = value
         return value
 
     return cached_in_transaction(session, key, shared)
@@ -223,8 +240,7 @@ def _resolve(session: Session, key: str, on_date: date) -> ResolvedVersion:
     if row is not None and (seed is None or row.effective_from >= seed[0].effective_from):
         return _from_row(definition, row)
     if seed is not None:
-        # No copy: this version is only held by the cache, whose readers never change it (see rule_in_force)
-        return ResolvedVersion(definition, seed[0].effective_from, 0, seed[1], seed[0].note)
+        return _from_seed(definition, *seed)  # a copy: the cache's readers share it, never the definition's own
     raise RuleNotInForce(
         f"「{definition.title}」は {format_date(on_date)}時点で適用される版がありません。"
         "システム管理者が「ルール設定」で、適用開始日がこの日以前の版を登録してください。")

@@ -1,5 +1,6 @@
 """The direct select and input renderers write the same markup as WTForms (list pages use them for speed)."""
 
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -22,8 +23,11 @@ def test_render_select_matches_wtforms(app):
     with app.test_request_context("/"):
         for data in ({"kind": "b"}, {}, {"kind": "<&>"}):
             form = _Form(MultiDict(data))
-            form.kind.choices = choices([("", "すべて"), ("a", "A <甲>"), ("b", "B & 乙"), ("<&>", "記号")])
-            assert str(render_select(form.kind, class_="select")) == str(form.kind(class_="select"))
+            form.kind.choices = choices([("", "すべて"), ("a", "A <甲>"), ("b", "B & 乙"), ("<&>", "記号"),
+                                         ("m", Markup("<b>太字</b>")), ("n", "<b>太字</b>")])
+            for attrs in ({"class_": "select"}, {"class_": "select", "aria_describedby": "hint", "data_x": "1"},
+                          {"class_": "select", "aria-describedby": "hint", "disabled": True, "multiple": False}):
+                assert str(render_select(form.kind, **attrs)) == str(form.kind(**attrs)), attrs
 
 
 def test_render_input_matches_wtforms(app):

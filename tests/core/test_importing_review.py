@@ -247,5 +247,7 @@ class TestBatchScreen:
         assert "書き込み中です" in html and "1,000 / 5,000 行を書き込みました" in html
         assert 'http-equiv="refresh"' not in html and "import-status.js?v=" in html
         assert "最新の状態に更新" in html and "data-running" in html
+        # The counts change every poll: the live region is busy until the end, so they are not read out each time
+        assert 'aria-live="polite"' in html and 'data-running aria-busy="true"' in html
 
 

@@ -112,3 +112,39 @@ def test_the_transaction_cache_ends_with_the_transaction(db_session, rule_reads)
         get_rule(db_session, "min_price.works", DAY)
         get_rule(db_session, "min_price.works", DAY)
     assert rule_reads[0] == 3
+
+
+def test_a_version_added_but_not_flushed_is_never_shared(db_session, admin):
+    from core.rules import queries
+
+    db_session.commit()
+    values = {k: str(v) for k, v in get_rule(db_session, "min_price.works", DAY).items()}
+    values["general_admin_rate"] = "72"
+    db_session.add(RuleVersion(key="min_price.works", effective_from=date(2028, 4, 1), revision=1,
+                               value=json.dumps(values), note="未確定", created_at=utcnow(), login_id="x"))
+    assert get_rule(db_session, "min_price.works", date(2028, 4, 1))["general_admin_rate"] == Decimal("72")
+    shared = [v for entries in queries._shared.values() for v in entries.values()]
+    assert not any(isinstance(v, queries.ResolvedVersion) and v.values.get("general_admin_rate") == Decimal("72")
+                   for v in shared)
+
+
+def test_a_full_cache_starts_again(db_session, monkeypatch):
+    from core.rules import queries
+
+    monkeypatch.setattr(queries, "_SHARED_LIMIT", 1)
+    monkeypatch.setattr(queries, "_shared", {})
+    db_session.commit()
+    shared_rule(db_session, "min_price.works", DAY)
+    db_session.commit()
+    shared_rule(db_session, "min_price.works", date(2027, 4, 1))  # the second key: the entries start again
+    db_session.commit()
+    assert shared_rule(db_session, "min_price.works", date(2027, 4, 1))["general_admin_rate"] == Decimal("68")
+    assert list(queries._shared[queries._stamp(db_session)]) == [("rule", "min_price.works", date(2027, 4, 1))]
+
+
+def test_shared_built_in_values_are_not_the_definitions_own(db_session):
+    from core.rules.catalogue import get_definition
+
+    db_session.commit()
+    seed_values = get_definition("min_price.works").parsed_seeds[-1][1]
+    assert shared_rule(db_session, "min_price.works", DAY) is not seed_values

@@ -167,3 +167,10 @@ def test_home_page_reads_in_a_handful_of_queries(app, staff, db_session, create_
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) <= 10, "\n\n".join(statements)
+
+
+def test_menu_cards_sit_below_their_section_heading(staff):
+    html = staff.get("/").get_data(as_text=True)
+    # Headings go h1 → h2 (いま対応が必要なもの, メニュー) → h3 (each card), not back to h2 for every card.
+    assert '<h2 class="section-title">メニュー</h2>' in html
+    assert '<h3 class="card__title">業者一覧</h3>' in html and '<h2 class="card__title">' not in html
