@@ -123,7 +123,7 @@ def _public_address(env: Mapping[str, str], app_env: str, mode: str) -> dict:
     if raw:
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise ConfigError("KEIYAKU_PUBLIC_URL は https://ホスト名 の形式で指定してください"
+            raise ConfigError("KEIYAKU_PUBLIC_URL は https://ホスト名（または http://ホスト名）の形式で指定してください"
                               f"（例: https://shinsei.example.jp、指定値: {raw!r}）。")
         public_host = _host_names(parts.hostname, "KEIYAKU_PUBLIC_URL")[0]
     elif app_env == "production" and mode != "internal":

@@ -52,7 +52,8 @@ def parse_int(raw, label: str, *, minimum: int = 0, maximum: int = MAX_INT) -> i
     text = unicodedata.normalize("NFKC", str(raw if raw is not None else "")).strip()
     if not text:
         return None
-    message = f"{label}の値「{text[:20]}」は正しくありません（{minimum}〜{maximum} の整数で指定してください）。"
+    allowed = f"{minimum} 以上の整数" if maximum == MAX_INT else f"{minimum}〜{maximum} の整数"
+    message = f"{label}の値「{text[:20]}」は正しくありません（{allowed}で指定してください）。"
     digits = text.removeprefix("-")
     if not digits.isascii() or not digits.isdigit() or len(digits) > len(str(max(abs(minimum), maximum))):
         raise ValueError(message)

@@ -39,14 +39,19 @@ def load_user(user_id: str):
     # timeouts only: no rule lookup on every request
     settings = AuthSettings.from_config(current_app.config)
     login_session, reason = load_login_session(db.session, session.get("sid"), settings=settings, now=utcnow())
+    retried = False
     if (db.session.new or db.session.dirty) and not begin_write(db.session):
         # A last-seen touch (once a minute) or an expiry is due, read in a GET request's deferred transaction,
         # which SQLite may refuse to upgrade: redo it in its own transaction that holds the write lock.
         db.session.rollback()
         begin_write(db.session)
+        retried = True
         login_session, reason = load_login_session(db.session, session.get("sid"), settings=settings, now=utcnow())
-    if db.session.new or db.session.dirty:
-        db.session.commit()  # keeps last_seen / expiry; nothing else is pending at this point
+    if retried or db.session.new or db.session.dirty:
+        # Keeps last_seen / expiry (nothing else is pending at this point), and ends a transaction that took
+        # SQLite's write lock even when another worker had touched the session first: a page must not render
+        # holding it.
+        db.session.commit()
     # else the read transaction goes on into the view: what it cached (rules, code lists) stays valid for it
     if login_session is None or str(login_session.user_id) != user_id:
         g.login_end_reason = reason

@@ -16,8 +16,9 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit.queries import register_operations
 from core.audit.services import record
@@ -154,9 +155,16 @@ def _usable(row: ApplicantToken | None, now: datetime) -> bool:
 
 def _use_token(session: Session, token: str, purpose: str, now: datetime) -> ApplicantToken:
     row = _token_row(session, token, purpose)
+    refused = ValidationFailed({"token": ["このリンクは無効か、有効期限が切れています。もう一度手続きしてください。"]})
     if not _usable(row, now):
-        raise ValidationFailed({"token": ["このリンクは無効か、有効期限が切れています。もう一度手続きしてください。"]})
-    row.used_at = now
+        raise refused
+    # Marked used only if nobody did in the meantime: two simultaneous requests with one link must not both
+    # pass (PostgreSQL reads committed rows without locking them).
+    taken = session.execute(update(ApplicantToken).where(ApplicantToken.id == row.id, ApplicantToken.used_at.is_(None))
+                            .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        raise refused
+    set_committed_value(row, "used_at", now)
     return row
 
 

@@ -21,6 +21,7 @@ revision would roll an application back). Reading is all or nothing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,7 @@ from .bundle_archive import FORMAT, AttachmentReader, BundleLimits, BundleRefuse
 from .bundle_archive import write as _write
 from .models import DECIDED_STATES, Application, ApplicationAttachment, ApplicationEvent, TransferBundle
 
+log = logging.getLogger("keiyaku")
 PORTAL_LABEL = "ポータル（転送）"
 CITY_LABEL = "審査担当（庁内から転送）"
 
@@ -184,6 +186,8 @@ def read_bundle(session: Session, actor, data: bytes, *, key: str | None, expect
         try:
             apply(session, item, reader, report, storage_root, now, dry_run)
         except (KeyError, TypeError) as exc:  # signed, yet not what this version writes
+            # Logged with its traceback: the same exception from a fault of ours must not pass as bad data only.
+            log.warning("transfer bundle %s item %d refused as incomplete", bundle_id, number, exc_info=True)
             raise BundleRefused(f"manifest.json の {number} 件目の内容が不完全です（{exc}）。取り込みませんでした。") from None
     if dry_run:
         return report
@@ -216,8 +220,13 @@ def _apply_application(session, item, reader: AttachmentReader, report, storage_
         return
     if application is not None and not application.can("submit"):
         raise BundleRefused(f"受付番号 {reference} は「{application.status_label}」のため、再提出を取り込めません。")
-    for doc in item["attachments"]:  # before anything is written, and in the dry run too
-        reader.attachment(reference, doc)
+    # Checked before anything is written, and in the dry run too. Files this application already holds were
+    # accepted by an earlier bundle: checking them again with a later version's stricter rules would refuse every
+    # future bundle for a file nobody can change any more (the portal sends all live attachments each time).
+    held = set() if application is None else {a.sha256 for a in application.attachments if a.removed_at is None}
+    for doc in item["attachments"]:
+        if doc["sha256"] not in held:
+            reader.attachment(reference, doc)
     (report.updated if application else report.new).append(f"{reference} {item['firm_name']}")
     if dry_run:
         return

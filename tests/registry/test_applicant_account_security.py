@@ -160,3 +160,19 @@ def test_mail_requests_write_the_same_for_known_and_unknown_addresses(app, db_se
     assert written == [1, 1, 1]
     entry = db_session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.user_id is None and entry.operation.startswith("applicant.")
+
+
+def test_one_link_cannot_be_used_by_two_requests_at_once(app, db_session, policy, confirmed):
+    from sqlalchemy import update
+
+    from registry.applications.models import ApplicantToken
+
+    (link,) = _reset_links(db_session, 1)
+    row = accounts._token_row(db_session, link, "reset")
+    assert row.used_at is None
+    # The other request used the link after this one read the row (committed, unseen by this session's object).
+    db_session.execute(update(ApplicantToken).where(ApplicantToken.id == row.id).values(used_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(ValidationFailed) as info:
+        _reset(app, db_session, policy, link, password="Second-Passw0rd-77")
+    assert "token" in info.value.errors

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from core.audit.models import AuditEntry
 from core.auth.roles import Role
 from core.db import utcnow
+from core.errors import ValidationFailed
 from registry.applications import bundle_archive, bundles, checks, review, services
 from registry.applications.bundles import BundleRefused
 from registry.applications.models import Application, ApplicationEvent, TransferBundle
@@ -453,3 +454,27 @@ def test_export_only_takes_what_waits(app, db_session, storage, staff, portal):
     assert count == 1
     assert [i["reference"] for i in json.loads(members(data)["manifest.json"])["items"]] == [portal[1].reference]
     assert export_decisions(db_session, staff) == (None, 0)  # nothing came from a portal
+
+
+def test_files_already_held_are_not_checked_again(db_session, storage, staff, portal, monkeypatch):
+    """A resubmission carries every live attachment again; those the internal side already holds were accepted
+    before and are not refused by a later, stricter check (which would block every future bundle)."""
+    _, local = portal
+    data, _ = export_applications(db_session, storage)
+    reference = move_aside(db_session, local, "P-")
+    read(db_session, data, "applications", storage)
+    copy = received_copy(db_session, reference)
+    review.start_review(db_session, staff, copy, utcnow())
+    review.return_application(db_session, staff, copy, "実績を追加してください。", utcnow())
+    content = members(data)
+    manifest = json.loads(content["manifest.json"])
+    manifest["items"][0]["revision"] = 2
+    manifest["bundle_id"] = "resubmission-0002"
+    blobs = {n: b for n, b in content.items() if n.startswith("files/")}
+
+    def stricter(*_args, **_kwargs):
+        raise ValidationFailed({"file": ["新しい基準では受け付けない内容です。"]})
+
+    monkeypatch.setattr("registry.applications.bundle_archive.files.check_file", stricter)
+    report = read(db_session, bundles._write(manifest, blobs, KEY), "applications", storage)
+    assert report.updated and (copy.status, copy.revision) == ("submitted", 2)
