@@ -10,7 +10,7 @@ import hmac
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core import archives
 from core.errors import DomainError, ValidationFailed
@@ -131,6 +131,9 @@ class AttachmentReader:
     archive: zipfile.ZipFile
     listed: dict
     limits: BundleLimits
+    #: Files already checked, by (sha256, name): the import checks every new file before writing anything and
+    #: reads it again to write it; parsing a large PDF twice would only cost time.
+    checked: dict = field(default_factory=dict)
 
     def attachment(self, reference: str, doc: dict) -> tuple[bytes, files.CheckedFile]:
         """The file of ``doc`` passed through the upload checks; the dry run and the import both call this."""
@@ -139,10 +142,12 @@ class AttachmentReader:
             raise BundleRefused(f"受付番号 {reference} の添付「{label}」のファイルが転送ファイルにありません。"
                                 "取り込みませんでした。")
         blob = read_member(self.archive, name, self.limits)
+        key = (doc["sha256"], doc["original_name"])
         try:  # the same checks as on upload: a signed bundle is trusted for origin, not for content
-            checked = files.check_file(doc["original_name"], blob, len(blob))
+            checked = self.checked.get(key) or files.check_file(doc["original_name"], blob, len(blob))
         except ValidationFailed as exc:
             raise BundleRefused(f"受付番号 {reference} の添付「{label}」: {exc}") from None
+        self.checked[key] = checked
         if checked.sha256 != doc["sha256"]:
             raise BundleRefused(f"受付番号 {reference} の添付「{label}」の内容が署名と一致しません。取り込みませんでした。")
         return blob, checked

@@ -10,6 +10,8 @@ shows the same comparison beforehand.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -90,14 +92,24 @@ def return_content(application: Application, comment: str | None) -> tuple[str, 
     return comment, notes
 
 
+def notes_digest(notes: dict[str, str]) -> str:
+    """A short fingerprint of the notes per section shown on the confirmation page."""
+    return hashlib.sha256(json.dumps(notes, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+
+
 def return_application(session: Session, actor, application: Application, comment: str | None,
-                       now: datetime) -> Mail | None:
+                       now: datetime, confirmed_digest: str | None = None) -> Mail | None:
     """Send back for correction with a comment and the notes per section (the applicant sees each note under
-    its section). The checks stay: after the resubmission those of unchanged sections still hold."""
+    its section). The checks stay: after the resubmission those of unchanged sections still hold.
+    ``confirmed_digest``: the ``notes_digest`` of the notes the reviewer confirmed; refused when they changed
+    since (another reviewer saved the page in between), so nothing unconfirmed is sent."""
     _check(actor)
     if not application.can("return"):
         application.transition("return")  # raises with the reason
     comment, notes = return_content(application, comment)
+    if confirmed_digest is not None and confirmed_digest != notes_digest(notes):
+        raise ValidationFailed({"": ["確認画面を表示した後に、項目ごとの指摘が変更されました（ほかの担当者が保存したため）。"
+                                       "内容を確かめてから、もう一度「差し戻す」を押してください。"]})
     full = checks.notes_text(comment, notes)
     application.transition("return")
     application.decision_comment = comment or None

@@ -119,7 +119,8 @@ def _decide(application: Application, step: str):
     if request.form.get("confirmed") == "1":
         if step == "return":
             stop = _transition(application, lambda: review.return_application(
-                db.session, current_user, application, form.comment.data, utcnow()))
+                db.session, current_user, application, form.comment.data, utcnow(),
+                confirmed_digest=request.form.get("notes_digest")))
             message = "申請者に差し戻しました。"
         else:
             stop = _transition(application, lambda: review.reject_application(
@@ -138,7 +139,8 @@ def _decide(application: Application, step: str):
     if not tx.ok:
         return _render_detail(application, form, 422)
     return render_template("registry/applications/review/decide.html", application=application, step=step,
-                           form=form, comment=comment, notes=notes, section_labels=content.SECTIONS)
+                           form=form, comment=comment, notes=notes, section_labels=content.SECTIONS,
+                           notes_digest=review.notes_digest(notes))
 
 
 @bp.route("/applications/<int:application_id>/return", methods=["POST"])

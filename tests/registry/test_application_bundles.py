@@ -478,3 +478,18 @@ def test_files_already_held_are_not_checked_again(db_session, storage, staff, po
     monkeypatch.setattr("registry.applications.bundle_archive.files.check_file", stricter)
     report = read(db_session, bundles._write(manifest, blobs, KEY), "applications", storage)
     assert report.updated and (copy.status, copy.revision) == ("submitted", 2)
+
+
+def test_each_new_file_is_checked_once(db_session, storage, portal, monkeypatch):
+    _, local = portal
+    data, _ = export_applications(db_session, storage)
+    move_aside(db_session, local, "P-")
+    real, calls = bundle_archive.files.check_file, []
+
+    def counting(name, blob, size):
+        calls.append(hashlib.sha256(blob).hexdigest())
+        return real(name, blob, size)
+
+    monkeypatch.setattr("registry.applications.bundle_archive.files.check_file", counting)
+    read(db_session, data, "applications", storage)
+    assert calls and len(calls) == len(set(calls))  # checked before writing, not parsed again to write

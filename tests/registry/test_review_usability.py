@@ -176,3 +176,20 @@ def test_keishin_p_mismatch_is_a_field_message_on_the_portal(app, db_session):
     assert response.status_code == 422
     assert re.search(r'<p class="form-error" id="p-error-1">P（総合評定値）795 は X1〜W から計算した値 790 と一致しません', page)
     assert db_session.get(Application, app_id).data["keishin"] == []
+
+
+def test_return_refuses_notes_changed_after_the_confirmation_page(app, db_session, staff_client):
+    import re
+
+    _, app_id = _under_review(app, staff_client, "race@portal.example.jp")
+    url = f"/registry/applications/{app_id}"
+    first = staff_client.post(f"{url}/return", data={"comment": "修正をお願いします。",
+                                                     "permits_note": "許可日を確認してください。"})
+    digest = re.search(r'name="notes_digest" value="([0-9a-f]+)"', first.get_data(as_text=True)).group(1)
+    # Another reviewer saves the page with a different note before this one confirms.
+    staff_client.post(f"{url}/checks", data={"permits_note": "許可番号も確認してください。"})
+    refused = staff_client.post(f"{url}/return", data={"comment": "修正をお願いします。", "notes_digest": digest,
+                                                       **CONFIRMED}, follow_redirects=True)
+    assert "項目ごとの指摘が変更されました" in page_text(refused)
+    db_session.expire_all()
+    assert db_session.get(Application, app_id).status == "under_review"
