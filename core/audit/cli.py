@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from core.db import begin_read, db, utcnow
+from core.db import begin_read, begin_write, db, utcnow
 from core.errors import ValidationFailed
 from core.rules.catalogue import mark_applied
 from core.timefmt import jst_day_start_utc
@@ -120,13 +120,19 @@ def audit_prune(before: datetime | None, dry_run: bool):
     _require_targets()
     verified = verify_configured(db.session, current_app.config, now=now)
     try:
+        # SQLite: the verification read in a deferred transaction; take the write lock before the first change
+        # (an upgrade later would fail if another writer committed in between). No-op on PostgreSQL.
+        begin_write(db.session)
         marker = prune(db.session, None, cutoff, retention, now, verified)
     except ValidationFailed as exc:
         _fail(_errors(exc))
     except DBAPIError as exc:
         db.session.rollback()
-        _fail("削除できませんでした。PostgreSQL では操作ログのテーブルの所有者のロールの接続先"
-              f"（KEIYAKU_DATABASE_URL）で実行してください。（{exc.orig}）")
+        if db.engine.dialect.name == "postgresql":
+            _fail("削除できませんでした。PostgreSQL では操作ログのテーブルの所有者のロールの接続先"
+                  f"（KEIYAKU_DATABASE_URL）で実行してください。（{exc.orig}）")
+        _fail(f"削除できませんでした。ほかの処理がデータベースに書き込んでいる可能性があります。しばらくしてから、"
+              f"もう一度実行してください。（{exc.orig}）")
     db.session.commit()
     if marker is None:
         click.echo(f"{cutoff_day:%Y-%m-%d} より前の記録はありません。")

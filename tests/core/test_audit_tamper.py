@@ -266,3 +266,18 @@ def test_checkpoint_goes_to_syslog(runner, app, db_session, monkeypatch):
     assert "keiyaku-audit: " in message
     found, bad = cp.parse_lines([message], app.config["AUDIT_CHECKPOINT_KEY"], "syslog")
     assert bad == [] and [(c.seq, c.hash) for c in found] == [(last.id, last.hash)]
+
+
+def test_a_failed_prune_names_what_to_do_on_this_engine(runner, app, db_session, checkpoint_dir, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    _write(db_session, 1, at=utcnow() - timedelta(days=app.config["AUDIT_RETENTION_DAYS"] + 30))
+
+    def refused(*_args, **_kwargs):
+        raise OperationalError("DELETE", {}, Exception("refused"))
+
+    monkeypatch.setattr("core.audit.cli.prune", refused)
+    result = runner.invoke(args=["audit", "prune"])
+    postgresql = db_session.get_bind().dialect.name == "postgresql"
+    assert result.exit_code == 1 and "削除できませんでした" in result.output
+    assert ("所有者のロール" in result.output) is postgresql
