@@ -113,8 +113,9 @@ def sign_up(session: Session, *, email: str, firm_name: str, password: str, poli
         hash_password(password, hash_method)
         account = session.scalar(select(ApplicantAccount).where(ApplicantAccount.user_id == existing.id))
         if account is None or _issue(session, account, "notice", now) is None:
-            record(session, None, "applicant.sign_up",
-                   f"登録済みのアドレスでの申請者登録（通知の上限に達したため送信せず）: {email}", login_id=email)
+            why = "申請者のアカウントではないため送信せず" if account is None else "通知の上限に達したため送信せず"
+            record(session, None, "applicant.sign_up", f"登録済みのアドレスでの申請者登録（{why}）: {email}",
+                   login_id=email)
             return None
         record(session, None, "applicant.sign_up", f"登録済みのアドレスでの申請者登録（通知のみ）: {email}",
                login_id=email)

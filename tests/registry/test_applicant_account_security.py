@@ -176,3 +176,13 @@ def test_one_link_cannot_be_used_by_two_requests_at_once(app, db_session, policy
     with pytest.raises(ValidationFailed) as info:
         _reset(app, db_session, policy, link, password="Second-Passw0rd-77")
     assert "token" in info.value.errors
+
+
+def test_a_sign_up_with_a_login_that_is_no_applicant_is_logged_for_what_it_is(app, db_session, policy, create_user):
+    user = create_user()
+    user.login_id = "someone@city.example.lg.jp"  # a login without an applicant account (no staff id has "@")
+    db_session.flush()
+    assert _sign_up(app, db_session, policy, email=user.login_id) is None
+    summary = db_session.scalars(select(AuditEntry.summary).where(AuditEntry.operation == "applicant.sign_up")
+                                 .order_by(AuditEntry.id.desc())).first()
+    assert "申請者のアカウントではないため送信せず" in summary and "上限" not in summary
