@@ -174,9 +174,16 @@ def _stamp(session: Session) -> tuple:
         select(func.count(RuleVersion.id), func.max(RuleVersion.id), func.max(RuleVersion.created_at))).one()))
 
 
+@event.listens_for(Session, "transient_to_pending")
+def _rule_added(session: Session, instance) -> None:
+    # Marked as soon as a version is added, before any flush: its values are not committed, so never shared.
+    if isinstance(instance, RuleVersion):
+        session.info[_WROTE] = True
+
+
 def _wrote_rules(session: Session) -> bool:
     """Has this session stored, or is it about to store, a rule version (not committed: never shared)?"""
-    return bool(session.info.get(_WROTE)) or any(isinstance(o, RuleVersion) for o in session.new)
+    return bool(session.info.get(_WROTE))
 
 
 def cached_for_rules(session: Session, key: tuple, compute: Callable[[], T]) -> T:
