@@ -40,3 +40,21 @@ def scratch_database(base_url: str, prefix: str):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def rule_form_data(key: str, values: dict, **extra) -> dict:
+    """The fields the rule screen's form posts for ``values`` of rule ``key`` (tables included), plus ``extra``."""
+    from core.rules.catalogue import get_definition
+    from core.rules.forms import PREFIX, SchemaForm
+
+    schema = SchemaForm(get_definition(key), values=values)
+    data = {}
+    for item in schema.inputs:
+        if item.kind == "table":
+            data[f"{item.id}-rows"] = str(len(item.rows))
+            for row in item.rows:
+                for cell in row.inputs:
+                    data[cell.id] = cell.raw
+        else:
+            data[PREFIX + item.key] = item.raw
+    return {**data, **extra}

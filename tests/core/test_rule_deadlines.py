@@ -15,10 +15,9 @@ from core.rules import services as rules
 from core.rules.builtin import deadline_table
 from core.rules.calendar import BusinessCalendar, DeadlineNotDefined, HolidaysMissing, compute_deadline
 from core.rules.catalogue import _RULES, RuleDefinition, SeedVersion, define_rule, get_definition
-from core.rules.forms import PREFIX, SchemaForm
 from core.rules.models import RuleVersion
 from core.rules.queries import rule_in_force
-from tests.helpers import page_text
+from tests.helpers import page_text, rule_form_data
 
 KEY = "test_only.deadlines"
 ROWS = {
@@ -128,23 +127,9 @@ def test_an_old_shaped_stored_version_still_loads(db_session, admin_client):
     assert "旧版" in exported and "旧設定" in exported  # the stored items stay readable for re-entering them
 
 
-def _form(key: str, values: dict, **extra) -> dict:
-    schema = SchemaForm(get_definition(key), values=values)
-    data = {}
-    for item in schema.inputs:
-        if item.kind == "table":
-            data[f"{item.id}-rows"] = str(len(item.rows))
-            for row in item.rows:
-                for cell in row.inputs:
-                    data[cell.id] = cell.raw
-        else:
-            data[PREFIX + item.key] = item.raw
-    return {**data, **extra}
-
-
 def test_deadline_table_through_the_form(admin_client, db_session, local_rule):
     values = get_rule(db_session, KEY, date(2026, 11, 20))
-    data = _form(KEY, values, effective_from="2027-04-01", note="行を追加")
+    data = rule_form_data(KEY, values, effective_from="2027-04-01", note="行を追加")
     rows = int(data["v-items-rows"])
     data.update({f"v-items-{rows - 1}-name": "re_notice", f"v-items-{rows - 1}-label": "再通知",
                  f"v-items-{rows - 1}-days": "10"})

@@ -15,12 +15,11 @@ from core.rules import add_days, get_rule, is_business_day
 from core.rules import services as rules
 from core.rules.amounts import round_yen
 from core.rules.calendar import national_holidays
-from core.rules.catalogue import get_definition
-from core.rules.forms import PREFIX, SchemaForm
+from core.rules.forms import PREFIX
 from core.rules.models import Holiday, RuleVersion
 from core.rules.numbering import check_pattern, era_of_fiscal_year, fiscal_year_of, format_number
 from core.rules.queries import RuleNotInForce, rule_history, rule_in_force
-from tests.helpers import page_text
+from tests.helpers import page_text, rule_form_data
 
 MODEL_2022 = {"direct_cost_rate": "97", "common_temporary_rate": "90", "site_management_rate": "90",
               "general_admin_rate": "68", "lower_limit": "75", "upper_limit": "92", "component_unit": 1,
@@ -297,20 +296,6 @@ def test_round_yen():
 
 # --- screens ----------------------------------------------------------------------------------------
 
-def _form(key: str, values: dict, **extra) -> dict:
-    schema = SchemaForm(get_definition(key), values=values)
-    data = {}
-    for item in schema.inputs:
-        if item.kind == "table":
-            data[f"{item.id}-rows"] = str(len(item.rows))
-            for row in item.rows:
-                for cell in row.inputs:
-                    data[cell.id] = cell.raw
-        else:
-            data[PREFIX + item.key] = item.raw
-    return {**data, **extra}
-
-
 def test_rule_list_and_page(admin_client):
     html = page_text(admin_client.get("/admin/rules/"))
     assert "最低制限価格（建設工事）" in html and "閉庁日と期限の数え方" in html and "パスワードの基準" in html
@@ -326,7 +311,7 @@ def test_rule_list_and_page(admin_client):
 def test_add_version_through_the_form(admin_client, db_session):
     page = page_text(admin_client.get("/admin/rules/min_price.works/new"))
     assert 'value="68"' in page and "登録の理由・根拠" in page
-    data = _form("min_price.works", get_rule(db_session, "min_price.works", date(2026, 11, 20)),
+    data = rule_form_data("min_price.works", get_rule(db_session, "min_price.works", date(2026, 11, 20)),
                  effective_from="2027-04-01", note="令和9年度の要領改正")
     data[PREFIX + "general_admin_rate"] = "70"
     response = admin_client.post("/admin/rules/min_price.works/new", data=data)
@@ -337,7 +322,7 @@ def test_add_version_through_the_form(admin_client, db_session):
 
 
 def test_bad_input_re_renders_with_japanese_messages(admin_client, db_session):
-    data = _form("min_price.works", get_rule(db_session, "min_price.works", date(2026, 11, 20)),
+    data = rule_form_data("min_price.works", get_rule(db_session, "min_price.works", date(2026, 11, 20)),
                  effective_from="", note="")
     data[PREFIX + "lower_limit"] = "95"
     data[PREFIX + "direct_cost_rate"] = "abc"

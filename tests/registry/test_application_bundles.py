@@ -24,27 +24,14 @@ from core.errors import ValidationFailed
 from registry.applications import bundle_archive, bundles, checks, review, services
 from registry.applications.bundles import BundleRefused
 from registry.applications.models import Application, ApplicationEvent, TransferBundle
-from tests.registry.applications_support import company, make_account, pdf, submitted_application, technician_row
+from tests.registry.applications_support import make_account, pdf, technician_row
 
 KEY = "k" * 40
 
 
 @pytest.fixture
-def storage(app) -> str:
-    return app.config["STORAGE_DIR"]
-
-
-@pytest.fixture
 def staff(create_user):
     return create_user(Role.CONTRACT_STAFF, name="審査 花子")
-
-
-@pytest.fixture
-def portal(app, db_session):
-    """(account, application): submitted on the portal, waiting to be sent."""
-    account = make_account(db_session, app, firm_name="株式会社ポータル建設", email="portal@example.co.jp")
-    return submitted_application(db_session, app, account,
-                                 company_values=company(name="株式会社ポータル建設", email="portal@example.co.jp"))
 
 
 def export_applications(session, storage, key=KEY):

@@ -39,11 +39,6 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-def storage(app) -> str:
-    return app.config["STORAGE_DIR"]
-
-
-@pytest.fixture
 def account(app, db_session):
     return make_account(db_session, app, firm_name="株式会社山口土木", email="yamaguchi@example.co.jp")
 

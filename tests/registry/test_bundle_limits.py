@@ -18,7 +18,6 @@ from registry.applications import bundle_archive, bundles
 from registry.applications.bundles import BundleLimits, BundleRefused
 from registry.applications.models import Application
 from tests.helpers import page_text
-from tests.registry.applications_support import company, make_account, submitted_application
 from tests.registry.test_application_bundles import KEY, export_applications, members, move_aside, read
 
 MB = 1024 * 1024
@@ -61,20 +60,8 @@ def without_the_first_file(manifest, blobs):
 
 
 @pytest.fixture
-def storage(app) -> str:
-    return app.config["STORAGE_DIR"]
-
-
-@pytest.fixture
 def staff(create_user):
     return create_user(Role.CONTRACT_STAFF, name="審査 花子")
-
-
-@pytest.fixture
-def portal(app, db_session):
-    account = make_account(db_session, app, firm_name="株式会社ポータル建設", email="portal@example.co.jp")
-    return submitted_application(db_session, app, account,
-                                 company_values=company(name="株式会社ポータル建設", email="portal@example.co.jp"))
 
 
 @pytest.fixture
