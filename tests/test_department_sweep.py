@@ -26,8 +26,19 @@ CITY_WIDE = {
     "rules.": "versioned rules and holidays are city-wide settings",
     "imports.": "import batches are run by the system administrator",
 }
+
+
+def _budget_line(session, department) -> dict:
+    from tests.bidding.budget.conftest import make_line
+
+    return {"line_id": make_line(session, department).id}
+
+
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
-SCOPED_ROUTES: dict[str, Callable] = {}
+SCOPED_ROUTES: dict[str, Callable] = {
+    "bidding.budget.line_detail": _budget_line,
+    "bidding.budget.line_history": _budget_line,
+}
 
 
 def _record_routes(app):

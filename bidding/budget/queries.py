@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import BigInteger, Select, cast, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from core.auth.models import Department
@@ -54,7 +54,7 @@ class Filters:
 def scoped(user, stmt: Select | None = None) -> Select:
     """Lines (joined with their department) that ``user`` may read."""
     stmt = stmt if stmt is not None else select(BudgetLine)
-    return restrict_to_department(stmt.join(Department, BudgetLine.department_id == Department.id), user,
+    return restrict_to_department(stmt.select_from(BudgetLine).join(Department, BudgetLine.department_id == Department.id), user,
                                   BudgetLine.department_id)
 
 
@@ -93,7 +93,8 @@ def line_list(user, f: Filters, sort: str | None = None) -> tuple[Select, str]:
 
 
 def _sums():
-    return [func.coalesce(func.sum(getattr(BudgetLine, f)), 0).label(f) for f in AMOUNT_FIELDS] + [
+    # SUM of a bigint is numeric on PostgreSQL: cast back, so both engines hand out int yen.
+    return [cast(func.coalesce(func.sum(getattr(BudgetLine, f)), 0), BigInteger).label(f) for f in AMOUNT_FIELDS] + [
         func.count(BudgetLine.id).label("lines"), func.count(BudgetLine.allotted_amount).label("allotted_lines")]
 
 

@@ -64,3 +64,17 @@ def imported(departments, run):
     report = run(SAMPLE.read_bytes())
     assert report.committed and report.new == 27, report.rejected
     return report
+
+
+def make_line(session, department, **fields):
+    """A budget line inserted directly (the import is tested on its own): 2025 01-08-01-01-14 by default."""
+    from bidding.budget.models import BudgetLine
+
+    values = {"fiscal_year": 2025, "account_code": "01", "account_name": "一般会計", "chapter_code": "08",
+              "chapter_name": "土木費", "section_code": "01", "item_code": "01", "project_code": "", "subitem_code": "14",
+              "subitem_name": "工事請負費", "detail_code": "", "current_amount": 1000, "executed_amount": 400,
+              "remaining_amount": 600, **fields}
+    line = BudgetLine(department_id=department.id, **values)
+    session.add(line)
+    session.flush()
+    return line
