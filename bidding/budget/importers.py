@@ -54,7 +54,8 @@ def parse_fiscal_year(text: str) -> int:
 class BudgetContext:
     session: object
     actor: object
-    writer: BudgetWriter
+    #: The services' pending writes and the stored lines of the current chunk, by ``BudgetLine.key``.
+    writer: BulkWriter
     departments: dict[str, Department]
     #: Key of every accepted row → its status (``compare``), for the absent lines and the import history.
     seen: dict[tuple, str] = field(default_factory=dict)
@@ -63,10 +64,6 @@ class BudgetContext:
     counts: Counter = field(default_factory=Counter)
     totals: Counter = field(default_factory=Counter)
     per_department: Counter = field(default_factory=Counter)
-
-
-class BudgetWriter(BulkWriter):
-    """The import's writer: lines by key (``BudgetLine.key``)."""
 
 
 class BudgetImport(ImportKind):
@@ -112,7 +109,7 @@ class BudgetImport(ImportKind):
 
     def begin(self, session, actor) -> BudgetContext:
         departments = {d.code: d for d in session.scalars(select(Department))}
-        return BudgetContext(session, actor, BudgetWriter(session, actor), departments)
+        return BudgetContext(session, actor, BulkWriter(session, actor), departments)
 
     # --- checking -----------------------------------------------------------------------------------
 
@@ -182,11 +179,12 @@ class BudgetImport(ImportKind):
         summary = {"年度・会計別の科目数": dict(ctx.counts), "年度・会計別の予算現額（円）": dict(ctx.totals),
                    "所管課別の科目数": dict(sorted(ctx.per_department.items()))}
         absent = self._absent(ctx)
-        summary["今回のファイルにない科目（取り込むと「最新の取込になし」の印を付けます）"] = {"科目数": len(absent)}
+        summary["今回のファイルにない科目（取り込むと印を付けます）"] = {"科目数": len(absent)}
         if absent:
             listed = {f"{jp.fiscal_year_label(line.fiscal_year, 'seireki')} {line.account_code} {line.title}"
                       f"（{line.department.name}）": line.current_amount for line in absent[:ABSENT_LISTED]}
-            summary[f"今回のファイルにない科目の予算現額（円、{min(len(absent), ABSENT_LISTED)} 件まで）"] = listed
+            more = f"、最初の {ABSENT_LISTED} 科目" if len(absent) > ABSENT_LISTED else ""
+            summary[f"今回のファイルにない科目の予算現額（円{more}）"] = listed
         return summary
 
     @staticmethod

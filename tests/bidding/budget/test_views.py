@@ -154,3 +154,19 @@ def test_pages_show_no_raw_values(db_session, imported, run, departments, staff_
         assert response.status_code == 200, path
         problems += [f"{path}: {p}" for p in raw_findings(page_text(response), keys, staff_only=True)]
     assert not problems, "\n".join(problems)
+
+
+def test_the_import_screen_checks_then_commits_and_flags(db_session, imported, admin_client):
+    """The administrator's upload (a background job run inline in tests): dry run with the report, then commit."""
+    lines = sample_lines()
+    del lines[7]
+    response = admin_client.post("/admin/imports/", data={
+        "kind": "budget", "profile": "財務会計（標準）",
+        "file": (io.BytesIO(encode(lines)), "budget_2025_11.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 302, page_text(response)[:2000]
+    html = page_text(admin_client.get(response.location))
+    assert "事前確認" in html and "今回のファイルにない科目" in html and "719,337,000" in html
+    batch_id = int(response.location.rsplit("/", 1)[1])
+    done = admin_client.post(f"/admin/imports/{batch_id}/commit", data={})
+    assert "取り込みました" in page_text(admin_client.get(done.location))
+    assert db_session.scalar(select(BudgetLine).where(BudgetLine.absent_since.is_not(None))).current_amount == 719337000
