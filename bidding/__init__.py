@@ -20,6 +20,11 @@ def init_app(app: Flask, mode: str) -> None:
     from core.importing.kinds import register_kind
 
     register_kind(BudgetImport())
+    from core.cli import register_demo_loader
+
+    from .budget.demo import load_demo as load_budget_demo
+
+    register_demo_loader(app, load_budget_demo)
     if mode != "portal":
         _init_staff(app)
 
