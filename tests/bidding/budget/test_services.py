@@ -72,3 +72,17 @@ def test_the_database_backs_the_key_and_the_amount_rule(db_session, departments)
     make_line(db_session, departments["110"], detail_code="01")  # another 細節 is another line
     with pytest.raises(IntegrityError), db_session.begin_nested():
         make_line(db_session, departments["120"], remaining_amount=1)
+
+
+def test_who_may_view_a_line_and_import(db_session, departments, create_user):
+    from bidding.budget.permissions import can_import_budget, can_view_budget_line
+
+    line = make_line(db_session, departments["110"])
+    assert can_view_budget_line(create_user(Role.CONTRACT_STAFF), line)
+    assert can_view_budget_line(create_user(Role.VIEWER), line)
+    assert can_view_budget_line(create_user(Role.INSPECTOR, department=departments["110"]), line)
+    assert not can_view_budget_line(create_user(Role.INSPECTOR, department=departments["120"]), line)
+    assert not can_view_budget_line(create_user(Role.DEPARTMENT_STAFF, department=departments["120"]), line)
+    assert not can_view_budget_line(create_user(Role.APPLICANT), line)
+    assert can_import_budget(None) and can_import_budget(create_user(Role.SYSTEM_ADMIN))
+    assert not can_import_budget(create_user(Role.INSPECTOR, department=departments["110"]))

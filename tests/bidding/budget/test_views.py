@@ -170,3 +170,18 @@ def test_the_import_screen_checks_then_commits_and_flags(db_session, imported, a
     done = admin_client.post(f"/admin/imports/{batch_id}/commit", data={})
     assert "取り込みました" in page_text(admin_client.get(done.location))
     assert db_session.scalar(select(BudgetLine).where(BudgetLine.absent_since.is_not(None))).current_amount == 719337000
+
+
+@pytest.mark.parametrize("query", ["fiscal_year=" + "9" * 20, "fiscal_year=abc", "department=-1", "department=abc"])
+def test_bad_number_filters_are_named(imported, staff_client, query):
+    response = staff_client.get(f"{LIST}?{query}")
+    assert response.status_code == 200
+    html = page_text(response)
+    assert "正しくありません" in html and ("年度" in html or "所管課" in html) and "全 27 件" in html
+
+
+@pytest.mark.parametrize("query", ["page=" + "9" * 20, "sort=nothing", "level=nothing", "q=" + "あ" * 101,
+                                   "account=zz&chapter=zz", "fiscal_year=1999"])
+def test_other_odd_queries_show_the_list(imported, staff_client, query):
+    response = staff_client.get(f"{LIST}?{query}")
+    assert response.status_code == 200 and "予算科目" in page_text(response)
