@@ -24,7 +24,7 @@ from core.timefmt import to_jst
 
 from .models import AMOUNT_FIELDS, CODE_MAX, KEY_FIELDS, NAME_MAX, BudgetLine
 from .permissions import can_import_budget
-from .queries import lines_by_ids, lines_of_years, stored_keys
+from .queries import lines_by_ids, lines_with_keys, stored_keys
 from .services import FIELD_LABELS, NAME_FIELDS, check_amounts, flag_absent_lines, import_budget_line, record_line_imports
 
 #: The lines listed by name in the report's 「今回のファイルにない科目」 (the count is always exact).
@@ -152,7 +152,7 @@ class BudgetImport(ImportKind):
         """The stored lines of a chunk of rows, in one query (their 年度・会計・款 and 所管課, filtered to the keys)."""
         ctx.writer.write()
         keys = {self._key(values, values["department"]) for values in rows}
-        ctx.writer.load(BudgetLine, {line.key: line for line in lines_of_years(ctx.session, keys)})
+        ctx.writer.load(BudgetLine, {line.key: line for line in lines_with_keys(ctx.session, keys)})
 
     def compare(self, ctx: BudgetContext, values: dict) -> str:
         department = values["department"]

@@ -213,7 +213,7 @@ def line_choices(session: Session, user, fiscal_year: int, department_id: int | 
     return [(line.id, choice_label(line)) for line in session.scalars(stmt)]
 
 
-def lines_of_years(session: Session, keys: set[tuple]) -> list[BudgetLine]:
+def lines_with_keys(session: Session, keys: set[tuple]) -> list[BudgetLine]:
     """The stored lines with these keys (``BudgetLine.key``): one query over their 年度・会計・款・所管課."""
     if not keys:
         return []
