@@ -26,8 +26,28 @@ CITY_WIDE = {
     "rules.": "versioned rules and holidays are city-wide settings",
     "imports.": "import batches are run by the system administrator",
 }
+
+
+def _tender_case(session, department) -> dict:
+    """A draft case of ``department`` (inserted directly: the sweep tests scope, not the case services)."""
+    from datetime import date
+
+    from bidding.cases.models import TenderCase
+
+    case = TenderCase(number=f"SWEEP-{department.code}", fiscal_year=2026, name="掃引用の案件", department=department,
+                      category="construction", work_type_code="010", method="nominated", drafted_on=date(2026, 5, 1),
+                      cost_breakdown={})
+    session.add(case)
+    session.flush()
+    return {"case_id": case.id}
+
+
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
-SCOPED_ROUTES: dict[str, Callable] = {}
+SCOPED_ROUTES: dict[str, Callable] = {
+    f"bidding.cases.{name}": _tender_case for name in (
+        "case_detail", "case_edit", "case_history", "case_approve", "case_publish", "case_close",
+        "case_withdraw_approval", "case_cancel", "case_retender")
+}
 
 
 def _record_routes(app):
@@ -50,10 +70,12 @@ def test_scoped_routes_refuse_another_department(app, db_session, endpoint, crea
     args = SCOPED_ROUTES[endpoint](db_session, own)
     with app.test_request_context():
         url = url_for(endpoint, **args)
+        methods = app.url_map._rules_by_endpoint[endpoint][0].methods
+    method = "GET" if "GET" in methods else "POST"  # a step's button posts; another department's case is 404
     outsider = login_as(create_user(Role.DEPARTMENT_STAFF, department=other))
     insider = login_as(create_user(Role.DEPARTMENT_STAFF, department=own))
-    assert outsider.get(url).status_code == 404
-    assert insider.get(url).status_code != 404
+    assert outsider.open(url, method=method).status_code == 404
+    assert insider.open(url, method=method).status_code != 404
 
 
 def test_scope_helpers(create_user, create_department):
