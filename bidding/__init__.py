@@ -1,7 +1,7 @@
 """Tender cases and their budget, prices and nominations; later bids, contracts and inspections (SPEC CM2-CM8).
 
-Split by aggregate as the registry is: ``cases`` (入札案件). ``init_app`` is the one place that wires the package
-into an app: nothing registers itself on import.
+Split by aggregate as the registry is: ``cases`` (入札案件), ``nominations`` (指名・参加申請). ``init_app`` is the
+one place that wires the package into an app: nothing registers itself on import.
 """
 
 from __future__ import annotations
@@ -9,15 +9,20 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 #: Every module with tables of the package (the factory and Alembic import them).
-MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models",)
+MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models")
 
 
 def init_app(app: Flask, mode: str) -> None:
     """Rules and labels always; the staff screens unless ``mode`` is ``portal`` (applicants see no case yet)."""
     from . import rules  # noqa: F401  (defines the package's versioned settings)
     from .cases import services as case_services
+    from .nominations import rules as nomination_rules  # noqa: F401
+    from .nominations import services as nomination_services
+    from .nominations.cli import nominations_cli
 
     case_services.register_labels()
+    nomination_services.register_labels()
+    app.cli.add_command(nominations_cli)
     if mode != "portal":
         _init_staff(app)
 
@@ -27,13 +32,30 @@ def _init_staff(app: Flask) -> None:
 
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
+    from .nominations import views as nominations
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp,):
+    for child in (cases.bp, nominations.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
 
+    @app.context_processor
+    def _bidding_globals():
+        return {"case_notices": _case_notices}
+
     menu.register_group(app, "入札・契約", 30)
     menu.register(app, "入札・契約", "入札案件", "bidding.cases.case_list", VIEW_ROLES,
-                  ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history"))
+                  ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
+                   "bidding.nominations.case_nominations"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
+
+
+def _case_notices(case) -> list[str]:
+    """Warnings shown in every tab header of a case: nominations cancelled by a suspension, and nominated
+    firms whose decided suspension starts before the opening (``nominations.queries`` owns the rule)."""
+    from core.db import db
+    from core.timefmt import today
+
+    from .nominations.queries import participants, suspension_warnings
+
+    return suspension_warnings(db.session, case, participants(db.session, case.id), today())

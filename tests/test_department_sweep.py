@@ -42,11 +42,28 @@ def _tender_case(session, department) -> dict:
     return {"case_id": case.id}
 
 
+def _case_participant(session, department) -> dict:
+    """A firm on a draft case of ``department``."""
+    from bidding.nominations.models import CaseParticipant
+    from registry.contractors.models import Contractor
+
+    args = _tender_case(session, department)
+    firm = Contractor(number=f"SW{department.code}", name="掃引用の業者", search_key="掃引用の業者", legal_form="corporation")
+    session.add(CaseParticipant(case_id=args["case_id"], contractor=firm, kind="nominated", status="picked"))
+    session.flush()
+    return {**args, "participant_id": session.query(CaseParticipant.id).filter_by(contractor_id=firm.id).scalar()}
+
+
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
 SCOPED_ROUTES: dict[str, Callable] = {
-    f"bidding.cases.{name}": _tender_case for name in (
+    **{f"bidding.cases.{name}": _tender_case for name in (
         "case_detail", "case_edit", "case_history", "case_approve", "case_publish", "case_close",
-        "case_withdraw_approval", "case_cancel", "case_retender")
+        "case_withdraw_approval", "case_cancel", "case_retender")},
+    **{f"bidding.nominations.{name}": _tender_case for name in (
+        "case_nominations", "case_nominations_pick", "case_nominations_notify", "case_nominations_apply",
+        "case_nominations_sweep")},
+    **{f"bidding.nominations.{name}": _case_participant for name in (
+        "case_nominations_unpick", "case_nominations_review")},
 }
 
 

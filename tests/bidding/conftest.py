@@ -8,6 +8,7 @@ import pytest
 
 from bidding.cases import services as case_services
 from core.auth.roles import Role
+from registry.qualifications.models import KeishinScore, Technician
 
 
 @pytest.fixture
@@ -57,5 +58,26 @@ def make_case(db_session, contract_staff, doboku):
     def _make(department=None, actor=None, **overrides):
         return case_services.create_case(db_session, actor or contract_staff, case_values(department or doboku,
                                                                                           **overrides))
+
+    return _make
+
+
+@pytest.fixture
+def firm(db_session, create_contractor):
+    """Factory: a firm registered for 土木一式 (010) with rank, P, a valid 経審 and a qualified technician."""
+
+    def _make(name=None, *, rank="A", points=800, area="city", keishin_until=date(2027, 6, 30),
+              qualification="1級土木施工管理技士", **kw):
+        c = create_contractor(name, area=area, work_types={"010": rank}, **kw)
+        row = c.registrations[0].work_types[0]
+        row.objective_points, row.subjective_points = points, 20
+        if keishin_until:
+            db_session.add(KeishinScore(contractor_id=c.id, work_type_code="010", base_date=date(2025, 12, 31),
+                                        x1=700, x2=700, y=700, z=700, w=700, p_computed=points,
+                                        valid_until=keishin_until))
+        if qualification:
+            db_session.add(Technician(contractor_id=c.id, name="技術 太郎", qualifications=qualification))
+        db_session.flush()
+        return c
 
     return _make
