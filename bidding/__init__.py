@@ -23,6 +23,11 @@ def init_app(app: Flask, mode: str) -> None:
     case_services.register_labels()
     nomination_services.register_labels()
     app.cli.add_command(nominations_cli)
+    from core.cli import register_demo_loader
+
+    from .demo import load_demo
+
+    register_demo_loader(app, load_demo)
     if mode != "portal":
         _init_staff(app)
 
