@@ -53,6 +53,9 @@ def _init_staff(app: Flask) -> None:
                   ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
                    "bidding.nominations.case_nominations"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
+    from .home import register_queues
+
+    register_queues(app)
 
 
 def _case_notices(case) -> list[str]:
