@@ -1,29 +1,42 @@
-"""Tender cases, bids and award, contracts, inspections, e-bid and budget imports (SPEC CM2-CM8).
+"""Tender cases and their budget, prices and nominations; later bids, contracts and inspections (SPEC CM2-CM8).
 
-Split by aggregate: ``budget`` (予算科目 from the finance system, CM7); the other aggregates are built in the
-registry's shape by their issues. ``init_app`` is the one place that wires the package into an app."""
+Split by aggregate as the registry is: ``cases`` (入札案件), ``nominations`` (指名・参加申請), ``budget`` (予算科目
+from the finance system, CM7). ``init_app`` is the one place that wires the package into an app: nothing
+registers itself on import.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-MODEL_MODULES: tuple[str, ...] = ("bidding.budget.models",)
+#: Every module with tables of the package (the factory and Alembic import them).
+MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models", "bidding.budget.models")
 
 
 def init_app(app: Flask, mode: str) -> None:
-    """Rules, labels and import kinds always; the staff screens unless ``mode`` is ``portal``."""
+    """Rules, labels and import kinds always; the staff screens unless ``mode`` is ``portal`` (applicants see no
+    case yet)."""
     from . import rules  # noqa: F401  (defines the package's versioned settings)
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
+    from .cases import services as case_services
+    from .nominations import rules as nomination_rules  # noqa: F401
+    from .nominations import services as nomination_services
+    from .nominations.cli import nominations_cli
 
+    case_services.register_labels()
+    nomination_services.register_labels()
     budget_services.register_labels()
+    app.cli.add_command(nominations_cli)
     from core.importing.kinds import register_kind
 
     register_kind(BudgetImport())
     from core.cli import register_demo_loader
 
     from .budget.demo import load_demo as load_budget_demo
+    from .demo import load_demo
 
+    register_demo_loader(app, load_demo)
     register_demo_loader(app, load_budget_demo)
     if mode != "portal":
         _init_staff(app)
@@ -34,12 +47,37 @@ def _init_staff(app: Flask) -> None:
 
     from .budget import views as budget
     from .budget.permissions import VIEW_ROLES as BUDGET_VIEW_ROLES
+    from .cases import views as cases
+    from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
+    from .nominations import views as nominations
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (budget.bp,):
+    for child in (cases.bp, nominations.bp, budget.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
 
+    @app.context_processor
+    def _bidding_globals():
+        return {"case_notices": _case_notices}
+
     menu.register_group(app, "入札・契約", 30)
+    menu.register(app, "入札・契約", "入札案件", "bidding.cases.case_list", VIEW_ROLES,
+                  ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
+                   "bidding.nominations.case_nominations"))
+    menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
     menu.register(app, "入札・契約", "予算科目", "bidding.budget.line_list", BUDGET_VIEW_ROLES,
                   ("bidding.budget.line_detail", "bidding.budget.line_history"))
+    from .home import register_queues
+
+    register_queues(app)
+
+
+def _case_notices(case) -> list[str]:
+    """Warnings shown in every tab header of a case: nominations cancelled by a suspension, and nominated
+    firms whose decided suspension starts before the opening (``nominations.queries`` owns the rule)."""
+    from core.db import db
+    from core.timefmt import today
+
+    from .nominations.queries import participants, suspension_warnings
+
+    return suspension_warnings(db.session, case, participants(db.session, case.id), today())

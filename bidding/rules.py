@@ -159,7 +159,8 @@ define_rule(RuleDefinition(
         TextField("case_number", "案件番号", max_length=40, check=check_pattern, mono=True, hint=PATTERN_HINT),
         TextField("contract_number", "契約番号", max_length=40, check=check_pattern, mono=True, hint=PATTERN_HINT),
     ),
-    seeds=(SeedVersion(DEFAULTS_FROM, {"case_number": "{fy}-{seq:04d}",
-                                       "contract_number": "{fy}-K{seq:04d}"}, "初期値・要確認。"),),
+    seeds=(SeedVersion(DEFAULTS_FROM, {"case_number": "{fy}-{dept}-{seq:04d}",
+                                       "contract_number": "{fy}-K{seq:04d}"},
+                       "初期値・要確認。案件番号は年度・担当課の部署コード・課ごとの連番（例: 2026-110-0001）。"),),
 ))
 

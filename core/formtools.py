@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.errors import ValidationFailed
 from core.inputs import MAX_INT, check_date, parse_int
@@ -131,3 +132,32 @@ def _option(value: str, label, is_markup: bool) -> tuple[str, str]:
     text as a plain string in the cache (the one is written as it is, the other escaped)."""
     value, label = escape(value), escape(label)
     return f'<option value="{value}">{label}</option>', f'<option selected value="{value}">{label}</option>'
+
+
+class AmountField(StringField):
+    """An amount in whole yen typed as people write it (1,234,000 / １２３４０００ / 1,234,000円), read by
+    ``core.jp.parse_amount``; anything else is a field error naming the field. ``data`` is an ``int`` or None."""
+
+    def process_formdata(self, valuelist):
+        from core.jp import JpParseError, parse_amount
+
+        self.raw_text = (valuelist[0] if valuelist else "") or ""
+        self.data = None
+        if self.raw_text.strip():
+            try:
+                self.data = parse_amount(self.raw_text)
+            except JpParseError:
+                raise ValueError(f"{self.label.text}は円単位の整数で入力してください（例: 12,345,000）。") from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:,}" if isinstance(self.data, int) else ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes (roles, ranks, areas) instead of a multiple select, easier with a keyboard and a
+    screen reader."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

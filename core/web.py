@@ -200,6 +200,8 @@ def init_web(app: Flask) -> None:
         return format_date(value)
 
     app.jinja_env.filters["jdate"] = _jdate
+    # Times a person entered as Japan time (開札日時), stored as they were: no time-zone conversion.
+    app.jinja_env.filters["local_time"] = lambda v: f"{format_date(v.date())} {v:%H:%M}" if v else ""
     app.jinja_env.filters["yen"] = format_yen
     from core.display import init_display
     from core.formtools import render_input, render_select

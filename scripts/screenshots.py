@@ -57,12 +57,20 @@ PAGES = [
     ("applications", "/registry/applications"),
     ("application_review", "/registry/applications/1"),
     ("application_transfer", "/registry/applications/transfer"),
+    ("cases", "/bidding/cases"),
+    ("case_new", "/bidding/cases/new"),
+    ("case_detail", "/bidding/cases/1"),
+    ("case_nominations", "/bidding/cases/1/nominations"),
+    ("case_nominations_ineligible", "/bidding/cases/1/nominations?show=ineligible&sort=points"),
+    ("case_open_applicants", "/bidding/cases/3/nominations"),
+    ("case_history", "/bidding/cases/1/history"),
     ("not_found", "/admin/users/9999"),
 ]
 #: The home page of each staff role (its work queues follow the role), then one page each role often opens.
 ROLE_PAGES = {
     "keiyaku": [("home_contract_staff", "/"), ("transfer_contract_staff", "/registry/applications/transfer")],
     "douro": [("home_department_staff", "/")],
+    "doboku": [("cases_department_staff", "/bidding/cases"), ("case_draft_department_staff", "/bidding/cases/2")],
     "kensa": [("home_inspector", "/")],
     "etsuran": [("home_viewer", "/")],
 }

@@ -28,6 +28,32 @@ CITY_WIDE = {
 }
 
 
+def _tender_case(session, department) -> dict:
+    """A draft case of ``department`` (inserted directly: the sweep tests scope, not the case services)."""
+    from datetime import date
+
+    from bidding.cases.models import TenderCase
+
+    case = TenderCase(number=f"SWEEP-{department.code}", fiscal_year=2026, name="掃引用の案件", department=department,
+                      category="construction", work_type_code="010", method="nominated", drafted_on=date(2026, 5, 1),
+                      cost_breakdown={})
+    session.add(case)
+    session.flush()
+    return {"case_id": case.id}
+
+
+def _case_participant(session, department) -> dict:
+    """A firm on a draft case of ``department``."""
+    from bidding.nominations.models import CaseParticipant
+    from registry.contractors.models import Contractor
+
+    args = _tender_case(session, department)
+    firm = Contractor(number=f"SW{department.code}", name="掃引用の業者", search_key="掃引用の業者", legal_form="corporation")
+    session.add(CaseParticipant(case_id=args["case_id"], contractor=firm, kind="nominated", status="picked"))
+    session.flush()
+    return {**args, "participant_id": session.query(CaseParticipant.id).filter_by(contractor_id=firm.id).scalar()}
+
+
 def _budget_line(session, department) -> dict:
     from tests.bidding.budget.conftest import make_line
 
@@ -36,6 +62,14 @@ def _budget_line(session, department) -> dict:
 
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
 SCOPED_ROUTES: dict[str, Callable] = {
+    **{f"bidding.cases.{name}": _tender_case for name in (
+        "case_detail", "case_edit", "case_history", "case_approve", "case_publish", "case_close",
+        "case_withdraw_approval", "case_cancel", "case_retender")},
+    **{f"bidding.nominations.{name}": _tender_case for name in (
+        "case_nominations", "case_nominations_pick", "case_nominations_notify", "case_nominations_apply",
+        "case_nominations_sweep")},
+    **{f"bidding.nominations.{name}": _case_participant for name in (
+        "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,
     "bidding.budget.line_history": _budget_line,
 }
@@ -61,10 +95,12 @@ def test_scoped_routes_refuse_another_department(app, db_session, endpoint, crea
     args = SCOPED_ROUTES[endpoint](db_session, own)
     with app.test_request_context():
         url = url_for(endpoint, **args)
+        methods = app.url_map._rules_by_endpoint[endpoint][0].methods
+    method = "GET" if "GET" in methods else "POST"  # a step's button posts; another department's case is 404
     outsider = login_as(create_user(Role.DEPARTMENT_STAFF, department=other))
     insider = login_as(create_user(Role.DEPARTMENT_STAFF, department=own))
-    assert outsider.get(url).status_code == 404
-    assert insider.get(url).status_code != 404
+    assert outsider.open(url, method=method).status_code == 404
+    assert insider.open(url, method=method).status_code != 404
 
 
 def test_scope_helpers(create_user, create_department):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.formtools import DateInputField, IntegerSelectField, JapaneseForm, choices
+from core.formtools import DateInputField, IntegerSelectField, JapaneseForm, MultiCheckboxField, choices
 
 from .roles import ROLE_LABELS, STAFF_ROLES, Role
 
@@ -36,10 +35,6 @@ class ChangePasswordForm(JapaneseForm):
             ok = False
         return ok
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class UserForm(JapaneseForm):

@@ -4,7 +4,7 @@ The key (年度・会計・款・項・目・事業・節・細節・所管課) 
 must equal 予算現額 − 執行済額.
 
 Revision ID: b1a22ed0bf84
-Revises: 4c9e1b7a2d58
+Revises: 9c1e4a7b3d62
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = 'b1a22ed0bf84'
-down_revision = '4c9e1b7a2d58'
+down_revision = '9c1e4a7b3d62'
 branch_labels = None
 depends_on = None
 

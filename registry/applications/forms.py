@@ -8,24 +8,17 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from core.formtools import JapaneseForm, choices
+from core.formtools import JapaneseForm, MultiCheckboxField, choices
 from registry.contractors.validation import FIELD_LABELS
 
 from . import content
 from .models import KINDS
 from .queries import STATE_FILTERS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class SignUpForm(JapaneseForm):
