@@ -9,4 +9,4 @@ MODEL_MODULES: tuple[str, ...] = ()
 
 def init_app(app, mode: str) -> None:
     """The bidding rules (prices, rounding, case and contract numbers) are defined for the rules screens."""
-    from . import rules  # noqa: F401  (defines the package's versioned settings)
+    from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
