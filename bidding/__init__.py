@@ -10,3 +10,6 @@ MODEL_MODULES: tuple[str, ...] = ()
 def init_app(app, mode: str) -> None:
     """The bidding rules (prices, rounding, case and contract numbers) are defined for the rules screens."""
     from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
+    from .prices import init_app as init_prices
+
+    init_prices(app, mode)

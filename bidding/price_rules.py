@@ -251,7 +251,7 @@ RANDOM_TARGETS = (("minimum", "最低制限価格のみ"), ("both", "最低制�
 def _check_random(values: dict) -> Errors:
     low, high = values.get("coefficient_min"), values.get("coefficient_max")
     if low is not None and high is not None and low > high:
-        return {"coefficient_min": [f"係数の下限（{low}）は上限（{high}）以下にしてください。"]}
+        return {"coefficient_min": [f"係数の下限（{low:.4f}）は上限（{high:.4f}）以下にしてください。"]}
     return {}
 
 
@@ -307,7 +307,9 @@ define_rule(RuleDefinition(
     fields=(PercentField("rate", "税率（消費税と地方消費税の合計）", maximum="30"),),
     summary=lambda v: f"税率 {v['rate']}%",
     seeds=(
-        SeedVersion(date(1997, 4, 1), {"rate": "5"}, f"平成9年4月1日から 5%（消費税 4%・地方消費税 1%）。出典: {NTA} "),
+        # 5 % applies from 1997-04-01; the version starts with the other defaults (migrated data is later).
+        SeedVersion(DEFAULTS_FROM, {"rate": "5"}, "平成9年4月1日から 5%（消費税 4%・地方消費税 1%）。この設定は他の初期値と"
+                                                 f"同じく平成12年1月1日から。出典: {NTA} "),
         SeedVersion(date(2014, 4, 1), {"rate": "8"}, f"平成26年4月1日から 8%（消費税 6.3%・地方消費税 1.7%）。出典: {NTA} "),
         SeedVersion(date(2019, 10, 1), {"rate": "10"},
                     f"令和元年10月1日から 10%（消費税 7.8%・地方消費税 2.2%）。出典: {NTA} "),

@@ -32,7 +32,17 @@ __all__ = ["KINDS", "Draw", "PriceResult", "RandomSetting", "Step", "breakdown_t
 
 
 def init_app(app, mode: str) -> None:
-    """The ``prices`` command."""
+    """The ``prices`` command always; the calculator screen and its menu item on staff apps."""
     from .cli import prices_cli
 
     app.cli.add_command(prices_cli)
+    if mode == "portal":
+        return
+    from core import menu
+
+    from .permissions import CALCULATOR_ROLES
+    from .views import bp
+
+    app.register_blueprint(bp)
+    menu.register_group(app, "入札・契約", 30)
+    menu.register(app, "入札・契約", "最低制限価格の計算", "prices.calculator", CALCULATOR_ROLES)

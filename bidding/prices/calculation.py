@@ -100,6 +100,9 @@ def _percent(rate: Decimal) -> str:
 
 def check_amount(value, key: str, label: str, errors: Errors, *, minimum: int = 0) -> int | None:
     """``value`` as whole yen in ``minimum``..MAX_AMOUNT, or None after adding a message naming ``label``."""
+    if value is None:
+        add_error(errors, key, f"{label}を入力してください。")
+        return None
     if isinstance(value, bool) or not isinstance(value, int):
         add_error(errors, key, f"{label}は円単位の整数で指定してください。")
         return None
@@ -145,9 +148,9 @@ def _check_coefficient(session: Session, on: date, kind: str, coefficient) -> De
     setting = random_coefficient(session, on, kind)
     if setting is None:
         raise ValidationFailed({"coefficient": [f"{KINDS[kind][1]}には、この日の設定では入札時ランダム係数を使いません。"]})
-    if isinstance(coefficient, bool) or not isinstance(coefficient, Decimal | int | str):
+    if not isinstance(coefficient, Decimal) or not coefficient.is_finite():
         raise ValidationFailed({"coefficient": ["入札時ランダム係数は小数（例: 1.0012）で指定してください。"]})
-    value = Decimal(str(coefficient))
+    value = coefficient
     if not setting.low <= value <= setting.high or value % COEFFICIENT_STEP:
         raise ValidationFailed({"coefficient": [
             f"入札時ランダム係数は {setting.low:.4f}〜{setting.high:.4f} の小数点以下 4 桁までの値です（指定: {value}）。"]})
