@@ -163,12 +163,13 @@ def _adjust(amounts: dict[str, int], model: Model, steps: list[Step]) -> dict[st
     """Apply the works adjustment: part of 直接工事費 counted as 現場管理費. Returns the relabelled components."""
     adjustment = model.adjustment
     direct, site = amounts["direct_cost"], amounts["site_management"]
-    moved = round_yen(Decimal(direct) * adjustment.share / 100, 1, "down")
+    exact = Decimal(direct) * adjustment.share / 100
+    moved = round_yen(exact, 1, "down")
     amounts["direct_cost"], amounts["site_management"] = direct - moved, site + moved
+    cut = "" if exact == moved else "（1 円未満切り捨て）"
     steps += [
         Step(f"読み替え（{adjustment.label}）",
-             f"直接工事費 {direct:,} 円 × {_percent(adjustment.share)} = {moved:,} 円を現場管理費とみなす（1 円未満切り捨て）",
-             moved),
+             f"直接工事費 {direct:,} 円 × {_percent(adjustment.share)} = {moved:,} 円{cut}を現場管理費とみなす", moved),
         Step("直接工事費相当額", f"{direct:,} 円 − {moved:,} 円 = {direct - moved:,} 円", direct - moved),
         Step("現場管理費相当額", f"{site:,} 円 + {moved:,} 円 = {site + moved:,} 円", site + moved),
     ]
@@ -248,9 +249,10 @@ def compute_minimum(session: Session, *, on: date, category: str, planned: int, 
     result = _settle(raw, lower, upper, planned, model, steps)
     if coefficient is not None:
         coefficient = _check_coefficient(session, on, kind, coefficient)
-        product = round_yen(Decimal(result) * coefficient, 1, "down")
-        steps.append(Step("入札時ランダム係数",
-                          f"基本価格 {result:,} 円 × {coefficient:.4f} = {product:,} 円（1 円未満切り捨て）", product))
+        exact = Decimal(result) * coefficient
+        product = round_yen(exact, 1, "down")
+        cut = "" if exact == product else "（1 円未満切り捨て）"
+        steps.append(Step("入札時ランダム係数", f"基本価格 {result:,} 円 × {coefficient:.4f} = {product:,} 円{cut}", product))
         result = _settle(product, lower, upper, planned, model, steps, "係数適用後の")
     return PriceResult(model=model.name, raw=raw, lower=lower, upper=upper, result=result, steps=steps, kind=kind,
                        category=category, note=model.note, effective_from=model.effective_from, coefficient=coefficient)

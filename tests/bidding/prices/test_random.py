@@ -52,7 +52,7 @@ def test_draw_lowest_coefficient(db_session, coefficient_on):
     assert rng.asked == [100]
     assert drawn.coefficient == Decimal("0.9950") and drawn.base.result == 9_191_000
     assert drawn.result.result == 9_145_000 and drawn.result.coefficient == Decimal("0.9950")
-    assert drawn.result.steps[-3].formula == "基本価格 9,191,000 円 × 0.9950 = 9,145,045 円（1 円未満切り捨て）"
+    assert drawn.result.steps[-3].formula == "基本価格 9,191,000 円 × 0.9950 = 9,145,045 円"
     assert drawn.result.steps[-1].label == "係数適用後の端数処理"
 
 
@@ -60,6 +60,7 @@ def test_draw_highest_coefficient_stays_in_the_range(db_session, coefficient_on)
     # index 99 → 1.0049: 9,191,000 × 1.0049 = 9,236,035.9 → 9,236,035 > 上限 9,200,000 → 9,200,000.
     drawn = draw_minimum(db_session, on=ON, rng=FixedRandom(-1), **CASE)
     assert drawn.coefficient == Decimal("1.0049")
+    assert drawn.result.steps[-3].formula == "基本価格 9,191,000 円 × 1.0049 = 9,236,035 円（1 円未満切り捨て）"
     assert drawn.result.steps[-2].formula == "9,236,035 円は上限額 9,200,000 円を上回るため、上限額とする"
     assert drawn.result.result == 9_200_000
 

@@ -178,6 +178,7 @@ def test_adjustment_moves_whole_yen(db_session):
     r = compute_minimum(db_session, on=date(2022, 4, 1), category="works.building", planned=2_000_000,
                         breakdown=works(1_234_567, 100_000, 300_000, 365_433))
     assert [s.amount for s in r.steps[:3]] == [123_456, 1_111_111, 423_456]
+    assert r.steps[0].formula == "直接工事費 1,234,567 円 × 10% = 123,456 円（1 円未満切り捨て）を現場管理費とみなす"
 
 
 def test_an_adjustment_removed_by_a_version_is_no_longer_a_category(db_session, add_version):
