@@ -89,3 +89,9 @@ def test_random_coefficient_notice(staff, db_session, admin):
     add_rule_version(db_session, admin, "prices.random_coefficient", date(2030, 4, 1), values, "導入")
     html = page_text(staff.get(URL, query_string={**WORKS, "on": "2030-04-01"}))
     assert html.count("入札時ランダム係数を使う設定です") == 1 and "0.9950〜1.0049" in html
+
+
+def test_category_without_a_version_on_the_day(staff):
+    html = page_text(staff.get(URL, query_string={"action": "switch", "on": "1999-12-31", "category": "surveying"}))
+    assert "入力内容に誤りがあります" in html and "平成11年12月31日時点で適用される版がありません" in html
+    assert 'id="c_direct_survey"' not in html
