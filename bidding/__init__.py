@@ -1,6 +1,7 @@
 """Tender cases and their budget, prices and nominations; later bids, contracts and inspections (SPEC CM2-CM8).
 
-Split by aggregate as the registry is: ``cases`` (入札案件), ``nominations`` (指名・参加申請). ``init_app`` is the
+Split by aggregate as the registry is: ``cases`` (入札案件), ``nominations`` (指名・参加申請), ``prices`` (最低制限価格等,
+消費税, 予定価格: calculations other aggregates call). ``init_app`` is the
 one place that wires the package into an app: nothing registers itself on import.
 """
 
@@ -14,7 +15,7 @@ MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.m
 
 def init_app(app: Flask, mode: str) -> None:
     """Rules and labels always; the staff screens unless ``mode`` is ``portal`` (applicants see no case yet)."""
-    from . import rules  # noqa: F401  (defines the package's versioned settings)
+    from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
     from .cases import services as case_services
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
@@ -23,6 +24,9 @@ def init_app(app: Flask, mode: str) -> None:
     case_services.register_labels()
     nomination_services.register_labels()
     app.cli.add_command(nominations_cli)
+    from .prices.cli import prices_cli
+
+    app.cli.add_command(prices_cli)
     from core.cli import register_demo_loader
 
     from .demo import load_demo
@@ -38,9 +42,11 @@ def _init_staff(app: Flask) -> None:
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
     from .nominations import views as nominations
+    from .prices import views as prices
+    from .prices.permissions import CALCULATOR_ROLES
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp):
+    for child in (cases.bp, nominations.bp, prices.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
 
@@ -53,6 +59,7 @@ def _init_staff(app: Flask) -> None:
                   ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
                    "bidding.nominations.case_nominations"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
+    menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
     from .home import register_queues
 
     register_queues(app)
