@@ -39,6 +39,7 @@ def init_app(app: Flask, mode: str) -> None:
 def _init_staff(app: Flask) -> None:
     from core import menu
 
+    from .cases import price_views  # noqa: F401  (the 価格 tab's routes, on the cases blueprint)
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
     from .nominations import views as nominations
@@ -57,7 +58,7 @@ def _init_staff(app: Flask) -> None:
     menu.register_group(app, "入札・契約", 30)
     menu.register(app, "入札・契約", "入札案件", "bidding.cases.case_list", VIEW_ROLES,
                   ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
-                   "bidding.nominations.case_nominations"))
+                   "bidding.cases.case_prices", "bidding.nominations.case_nominations"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
     menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
     from .home import register_queues
