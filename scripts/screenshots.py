@@ -60,6 +60,8 @@ PAGES = [
     ("cases", "/bidding/cases"),
     ("case_new", "/bidding/cases/new"),
     ("case_detail", "/bidding/cases/1"),
+    ("case_prices", "/bidding/cases/1/prices"),
+    ("case_prices_draft", "/bidding/cases/2/prices"),
     ("case_nominations", "/bidding/cases/1/nominations"),
     ("case_nominations_ineligible", "/bidding/cases/1/nominations?show=ineligible&sort=points"),
     ("case_open_applicants", "/bidding/cases/3/nominations"),

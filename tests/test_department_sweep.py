@@ -63,7 +63,8 @@ def _budget_line(session, department) -> dict:
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
 SCOPED_ROUTES: dict[str, Callable] = {
     **{f"bidding.cases.{name}": _tender_case for name in (
-        "case_detail", "case_edit", "case_history", "case_approve", "case_publish", "case_close",
+        "case_detail", "case_edit", "case_history", "case_prices", "case_prices_save", "case_approve", "case_publish",
+        "case_close",
         "case_withdraw_approval", "case_cancel", "case_retender")},
     **{f"bidding.nominations.{name}": _tender_case for name in (
         "case_nominations", "case_nominations_pick", "case_nominations_notify", "case_nominations_apply",
