@@ -39,8 +39,8 @@ def init_app(app: Flask, mode: str) -> None:
     from .budget.demo import load_demo as load_budget_demo
     from .demo import load_demo
 
+    register_demo_loader(app, load_budget_demo)  # first: the demo cases are charged to its lines
     register_demo_loader(app, load_demo)
-    register_demo_loader(app, load_budget_demo)
     if mode != "portal":
         _init_staff(app)
 
@@ -50,7 +50,7 @@ def _init_staff(app: Flask) -> None:
 
     from .budget import views as budget
     from .budget.permissions import VIEW_ROLES as BUDGET_VIEW_ROLES
-    from .cases import price_views  # noqa: F401  (the 価格 tab's routes, on the cases blueprint)
+    from .cases import charge_views, price_views  # noqa: F401  (routes of the 予算 section and 価格 tab)
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
     from .nominations import views as nominations
@@ -61,6 +61,7 @@ def _init_staff(app: Flask) -> None:
     for child in (cases.bp, nominations.bp, prices.bp, budget.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
+    charge_views.register_budget_section(app)
 
     @app.context_processor
     def _bidding_globals():

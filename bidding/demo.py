@@ -1,6 +1,6 @@
-"""The bidding package's demo data (``flask demo`` only, wired by ``bidding.init_app``): the departments of the
-sample budget file, a 土木課 user, 経審 for some demo firms so that nomination has eligible firms, and a few
-cases in different states. Everything goes through the services, as a user would do it."""
+"""The bidding package's demo data (``flask demo`` only, wired by ``bidding.init_app`` after the budget's): a 土木課
+user, 経審 for some demo firms so that nomination has eligible firms, and a few cases in different states charged
+to the demo budget. Everything goes through the services, as a user would do it."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from sqlalchemy.orm import Session
 from core.auth.roles import Role
 from core.auth.services import AuthSettings
 
-#: The departments of ``../shared/data/budget_2025.csv`` (the finance system's organisation codes).
-BUDGET_DEPARTMENTS = (("110", "土木課"), ("120", "道路課"), ("130", "河川港湾課"), ("210", "建築課"),
-                      ("310", "上下水道局工務課"), ("410", "教育総務課"), ("510", "農林漁港整備課"))
 DEMO_USER = ("doboku", "土木 一郎", "110")
 
 
@@ -24,8 +21,10 @@ def load_demo(session: Session, settings: AuthSettings, storage_root: str) -> li
     from core.auth.services import find_user
     from core.db import utcnow
 
+    from .budget.demo import SAMPLE_DEPARTMENTS
+
     by_code = {d.code: d for d in session.scalars(select(Department))}
-    for code, name in BUDGET_DEPARTMENTS:
+    for code, name in SAMPLE_DEPARTMENTS.items():  # the budget demo made them; kept for a demo without it
         if code not in by_code:
             by_code[code] = admin_services.create_department(session, None, code=code, name=name)
     login_id, name, code = DEMO_USER
@@ -62,9 +61,12 @@ def _give_keishin(session: Session, day) -> None:
 
 
 def _load_cases(session: Session, departments: dict, department_user) -> None:
+    from bidding.budget.models import BudgetLine
+    from bidding.cases.charges import add_charge
     from bidding.cases.models import TenderCase
     from bidding.cases.pricing import set_breakdown
     from bidding.cases.services import approve_case, create_case, publish_case
+    from bidding.prices import tax_included
     from core.auth.services import find_user
     from core.timefmt import today
 
@@ -84,16 +86,27 @@ def _load_cases(session: Session, departments: dict, department_user) -> None:
                 "bids_until": notice + timedelta(days=14),
                 "opening_at": datetime.combine(notice + timedelta(days=15), time(10, 0)), "work_days": 150, **extra}
 
+    def charge(case, department: str) -> None:
+        line = session.scalar(select(BudgetLine).where(BudgetLine.fiscal_year == case.fiscal_year,
+                                                       BudgetLine.department_id == departments[department].id)
+                              .order_by(BudgetLine.id).limit(1))
+        if line is not None:
+            add_charge(session, department_user if department == "110" else staff, case, line.id,
+                       tax_included(session, case.planned_price, case.price_date))
+
     nominated = create_case(session, department_user, values("（デモ）市道中央線道路改良工事", "110", "nominated",
                                                              28_500_000, summary="延長 120 m、幅員 6.0 m の道路改良",
                                                              floor_price=None))
     set_breakdown(session, department_user, nominated, "works",
                   {"direct_cost": 19_000_000, "common_temporary": 1_900_000, "site_management": 3_800_000,
                    "general_admin": 3_800_000})
+    charge(nominated, "110")
     approve_case(session, staff, nominated)
-    create_case(session, department_user, values("（デモ）中央排水路改修工事", "110", "nominated", 12_300_000,
-                                                 floor_price=None))
+    draft = create_case(session, department_user, values("（デモ）中央排水路改修工事", "110", "nominated", 12_300_000,
+                                                         floor_price=None))
+    charge(draft, "110")
     open_case = create_case(session, staff, values("（デモ）市民体育館駐車場整備工事", "210", "open_post_review",
                                                    64_000_000, allowed_ranks=["A"], floor_kind="survey"))
+    charge(open_case, "210")
     approve_case(session, staff, open_case)
     publish_case(session, staff, open_case)

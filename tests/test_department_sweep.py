@@ -42,6 +42,20 @@ def _tender_case(session, department) -> dict:
     return {"case_id": case.id}
 
 
+def _case_charge(session, department) -> dict:
+    """A draft case of ``department`` charged to a budget line of that department."""
+    from bidding.budget.models import BudgetLine
+    from bidding.cases.models import CaseBudgetCharge
+
+    args = _tender_case(session, department)
+    line = BudgetLine(fiscal_year=2026, account_code="01", chapter_code="08", section_code="01", item_code="01",
+                      subitem_code="14", department=department, current_amount=10, executed_amount=0, remaining_amount=10)
+    charge = CaseBudgetCharge(case_id=args["case_id"], line=line, amount=5)
+    session.add(charge)
+    session.flush()
+    return {**args, "charge_id": charge.id}
+
+
 def _case_participant(session, department) -> dict:
     """A firm on a draft case of ``department``."""
     from bidding.nominations.models import CaseParticipant
@@ -64,11 +78,12 @@ def _budget_line(session, department) -> dict:
 SCOPED_ROUTES: dict[str, Callable] = {
     **{f"bidding.cases.{name}": _tender_case for name in (
         "case_detail", "case_edit", "case_history", "case_prices", "case_prices_save", "case_approve", "case_publish",
-        "case_close",
+        "case_close", "case_charge_add",
         "case_withdraw_approval", "case_cancel", "case_retender")},
     **{f"bidding.nominations.{name}": _tender_case for name in (
         "case_nominations", "case_nominations_pick", "case_nominations_notify", "case_nominations_apply",
         "case_nominations_sweep")},
+    "bidding.cases.case_charge_remove": _case_charge,
     **{f"bidding.nominations.{name}": _case_participant for name in (
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,

@@ -93,3 +93,8 @@ class CaseFilterForm(JapaneseForm):
     opening_to = DateInputField("開札日（まで）", validators=[Optional()])
     price_min = AmountField("予定価格（以上）")
     price_max = AmountField("予定価格（以下）")
+
+
+class ChargeForm(JapaneseForm):
+    line_id = IntegerSelectField("予算科目", default=0)
+    amount = AmountField("充当額（税込）")

@@ -21,9 +21,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from bidding.budget.models import BudgetLine
 from core.auth.models import Department, User
 from core.db import Base, utcnow
 from core.errors import InvalidTransition
@@ -188,6 +190,7 @@ class TenderCase(Base):
     department: Mapped[Department] = relationship()
     approved_by: Mapped[User | None] = relationship()
     retender_of: Mapped[TenderCase | None] = relationship(remote_side=[id])
+    charges: Mapped[list[CaseBudgetCharge]] = relationship(back_populates="case", order_by="CaseBudgetCharge.id")
 
     def __repr__(self) -> str:
         return f"<TenderCase {self.number} {self.state}>"
@@ -293,3 +296,27 @@ class TenderCase(Base):
         if self.state not in DRAFT_STATES:
             raise InvalidTransition(f"「{self.state_label}」の案件は決裁を取り消せません（公告・指名通知の前だけです）。")
         self.approval, self.approved_at, self.approved_by = "drafting", None, None
+
+
+#: States in which a case commits its charges against the budget beyond the finance system's 執行済額: before the
+#: contract (a contract's 支出負担行為 reaches 執行済額 with the finance system's next export).
+COMMITTING_STATES = frozenset({"draft", "published", "nominated", "closed", "opened", "awarded"})
+
+
+class CaseBudgetCharge(Base):
+    """予算の充当: the amount (税込) a case charges to one budget line (a case may be split over several)."""
+
+    __tablename__ = "case_budget_charges"
+    __table_args__ = (
+        UniqueConstraint("case_id", "budget_line_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("tender_cases.id"))
+    budget_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[TenderCase] = relationship(back_populates="charges")
+    line: Mapped[BudgetLine] = relationship()

@@ -21,7 +21,7 @@ from core.rules import get_rule
 from core.rules.numbering import fiscal_year_of
 from core.sequences import next_number
 
-from .models import APPROVALS, DISCLOSURES, FLOOR_KINDS, METHODS, STATES, TenderCase
+from .models import APPROVALS, DISCLOSURES, FLOOR_KINDS, METHODS, STATES, CaseBudgetCharge, TenderCase
 from .permissions import can_create_case, can_edit_case, can_manage_case
 from .pricing import derived_planned_price, refresh_floor
 from .validation import (
@@ -55,6 +55,7 @@ def case_snapshot(case: TenderCase) -> dict:
     snap["approved_by"] = case.approved_by.name if case.approved_by else None
     snap["cost_breakdown"] = dict(case.cost_breakdown or {})
     snap["retender_of"] = case.retender_of.number if case.retender_of else None
+    snap["charges"] = {c.line.title if c.line else str(c.budget_line_id): c.amount for c in case.charges}
     return snap
 
 
@@ -77,6 +78,12 @@ def _breakdown_text(value) -> str:
     return "、".join(f"{key} {amount:,} 円" for key, amount in value.items())
 
 
+def _charges_text(value) -> str:
+    if not value:
+        return "なし"
+    return "、".join(f"{title} {amount:,} 円" for title, amount in value.items())
+
+
 def register_labels() -> None:
     """History labels of a case's fields and audit labels of its operations (``bidding.init_app``)."""
     formatters = {key: _date_text for key in _DATE_FIELDS}
@@ -84,15 +91,16 @@ def register_labels() -> None:
                        "state": lambda v: STATES.get(v, v), "method": lambda v: METHODS.get(v, v),
                        "floor_kind": lambda v: FLOOR_KINDS.get(v, v), "disclosure": lambda v: DISCLOSURES.get(v, v),
                        "approval": lambda v: APPROVALS.get(v, v), "cost_breakdown": _breakdown_text,
-                       "fiscal_year": lambda v: f"{v} 年度"})
+                       "fiscal_year": lambda v: f"{v} 年度", "charges": _charges_text})
     formatters.update({key: _yen for key in ("design_amount", "planned_price", "floor_price")})
-    register_fields("tender_cases", {**FIELD_LABELS, "fiscal_year": "年度"}, formatters,
+    register_fields("tender_cases", {**FIELD_LABELS, "fiscal_year": "年度", "charges": "予算の充当（税込）"}, formatters,
                     snapshot=(TenderCase, case_snapshot))
     register_operations({
         "case.create": "入札案件の起案", "case.update": "入札案件の変更", "case.approve": "入札案件の決裁",
         "case.withdraw_approval": "入札案件の決裁の取消", "case.publish": "入札案件の公告",
         "case.nominate": "入札案件の指名通知", "case.close": "入札案件の入札締切", "case.cancel": "入札案件の中止",
-        "case.retender": "入札案件の再入札（不調による）",
+        "case.retender": "入札案件の再入札（不調による）", "case.charge": "入札案件への予算の充当",
+        "case.uncharge": "入札案件の予算の充当の取消",
     }, {"tender_cases": "入札案件"})
 
 
@@ -205,8 +213,12 @@ def approve_case(session: Session, actor, case: TenderCase, *, extra_checks=(), 
     :raises ValidationFailed: what the case still lacks, per field.
     :raises InvalidTransition: the case is not an unapproved draft.
     """
+    from .charges import budget_readiness
+
     require(can_manage_case(actor, case), "決裁の記録は契約課の職員が行います。")
     errors = readiness(case)
+    for field, messages in budget_readiness(case).items():
+        errors.setdefault(field, []).extend(messages)
     for check in extra_checks:
         for field, messages in check(case).items():
             for message in messages:
@@ -266,6 +278,9 @@ def retender_case(session: Session, actor, case: TenderCase, *, drafted_on: date
     before = case_snapshot(new)
     new.retender_of = case
     new.cost_breakdown = dict(case.cost_breakdown or {})
+    new.price_category = case.price_category
+    for charge in case.charges:  # the same budget: the failed case no longer commits it
+        new.charges.append(CaseBudgetCharge(budget_line_id=charge.budget_line_id, amount=charge.amount))
     session.flush()
     record_change(session, actor, "case.retender", f"不調の案件 {case.number} を再入札として起案: {new.number}",
                   target=new, before=before, after=case_snapshot(new), details={"retender_of": case.id})

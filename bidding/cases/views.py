@@ -7,11 +7,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from bidding.budget.queries import line_choices
 from bidding.prices import tax_included
 from core.audit.services import record_export
 from core.db import db
 from core.errors import PermissionDenied
-from core.formtools import choices
+from core.formtools import JapaneseForm, choices
 from core.history_views import render_history
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
@@ -19,9 +20,9 @@ from core.timefmt import today
 from core.transaction import general_errors, transaction
 from registry.codes import work_type_options, work_types
 
-from . import queries, services
+from . import charges, queries, services
 from .exports import export_response
-from .forms import CaseFilterForm, CaseForm, ReasonForm, RetenderForm, StepForm
+from .forms import CaseFilterForm, CaseForm, ChargeForm, ReasonForm, RetenderForm, StepForm
 from .models import TenderCase
 from .permissions import DRAFT_ROLES, VIEW_ROLES, can_create_case, can_edit_case, can_manage_case
 from .tabs import case_tabs
@@ -134,15 +135,23 @@ def case_edit(case_id: int):
 
 # --- the record ----------------------------------------------------------------------------------------
 
-def _render_detail(case: TenderCase, status: int = 200, **forms):
+def render_detail(case: TenderCase, status: int = 200, **forms):
     work_type = work_types(db.session, case.drafted_on).get(case.work_type_code)
     planned_with_tax = tax_included(db.session, case.planned_price, case.price_date) \
         if case.planned_price is not None else None
+    may_edit = can_edit_case(current_user, case)
+    charge_form = forms.get("charge_form")
+    if charge_form is None and may_edit:
+        charge_form = ChargeForm(formdata=None, amount=planned_with_tax if not case.charges else None)
+    if charge_form is not None:
+        charge_form.line_id.choices = choices(
+            [(0, "選んでください")] + line_choices(db.session, current_user, case.fiscal_year, case.department_id))
     return render_template(
         "bidding/cases/detail.html", case=case, tabs=case_tabs(case.id, "bidding.cases.case_detail"),
         work_type_title=work_type.title if work_type else case.work_type_code,
-        planned_with_tax=planned_with_tax, retenders=queries.retenders_of(db.session, case.id),
-        can_edit=can_edit_case(current_user, case),
+        planned_with_tax=planned_with_tax, retenders=queries.retenders_of(db.session, case.id), can_edit=may_edit,
+        charge_rows=charges.case_charges(db.session, case), charge_form=charge_form,
+        over_balance=charges.over_balance_warnings(db.session, case), remove_form=JapaneseForm(),
         can_manage=can_manage_case(current_user, case), step_form=forms.get("step_form") or StepForm(),
         cancel_form=forms.get("cancel_form") or ReasonForm(prefix="cancel"),
         withdraw_form=forms.get("withdraw_form") or ReasonForm(prefix="withdraw"),
@@ -154,7 +163,7 @@ def _render_detail(case: TenderCase, status: int = 200, **forms):
 @roles_required(*VIEW_ROLES)
 def case_detail(case_id: int):
     """概要 tab: the case's fields, state, 決裁 and the steps the user may take."""
-    return _render_detail(get_case(case_id))
+    return render_detail(get_case(case_id))
 
 
 def _manage(case_id: int) -> TenderCase:
@@ -173,7 +182,7 @@ def _step(case_id: int, service, done: str):
         if tx.ok:
             flash(done, "success")
             return redirect(url_for("bidding.cases.case_detail", case_id=case.id))
-    return _render_detail(case, 422, step_form=form)
+    return render_detail(case, 422, step_form=form)
 
 
 @bp.route("/cases/<int:case_id>/approve", methods=["POST"])
@@ -204,7 +213,7 @@ def _with_reason(case_id: int, prefix: str, service, done: str):
         if tx.ok:
             flash(done, "success")
             return redirect(url_for("bidding.cases.case_detail", case_id=case.id))
-    return _render_detail(case, 422, **{f"{prefix}_form": form})
+    return render_detail(case, 422, **{f"{prefix}_form": form})
 
 
 @bp.route("/cases/<int:case_id>/withdraw-approval", methods=["POST"])
@@ -231,7 +240,7 @@ def case_retender(case_id: int):
         if tx.ok:
             flash(f"再入札の案件を起案しました（案件番号 {new.number}）。", "success")
             return redirect(url_for("bidding.cases.case_detail", case_id=new.id))
-    return _render_detail(case, 422, retender_form=form)
+    return render_detail(case, 422, retender_form=form)
 
 
 @bp.route("/cases/<int:case_id>/history")

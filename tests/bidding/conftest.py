@@ -52,12 +52,41 @@ def case_values(department, **overrides) -> dict:
 
 
 @pytest.fixture
-def make_case(db_session, contract_staff, doboku):
-    """Factory: a case drafted through the service (by the contract section unless ``actor`` is given)."""
+def budget_line(db_session):
+    """Factory: a budget line of 工事請負費 of ``department`` (inserted as the import would leave it)."""
+    from bidding.budget.models import BudgetLine
 
-    def _make(department=None, actor=None, **overrides):
-        return case_services.create_case(db_session, actor or contract_staff, case_values(department or doboku,
-                                                                                          **overrides))
+    made = {}
+
+    def _make(department, fiscal_year: int = 2026, *, item: str = "01", current: int = 500_000_000,
+              executed: int = 100_000_000):
+        key = (department.id, fiscal_year, item)
+        if key not in made:
+            line = BudgetLine(fiscal_year=fiscal_year, account_code="01", account_name="一般会計", chapter_code="08",
+                              chapter_name="土木費", section_code="02", item_code=item, subitem_code="14",
+                              subitem_name="工事請負費", department=department, current_amount=current,
+                              executed_amount=executed, remaining_amount=current - executed)
+            db_session.add(line)
+            db_session.flush()
+            made[key] = line
+        return made[key]
+
+    return _make
+
+
+@pytest.fixture
+def make_case(db_session, contract_staff, doboku, budget_line):
+    """Factory: a case drafted through the service (by the contract section unless ``actor`` is given), charged
+    to a budget line of its department unless ``charge=False``."""
+    from bidding.cases.charges import add_charge
+
+    def _make(department=None, actor=None, charge: bool = True, **overrides):
+        department = department or doboku
+        case = case_services.create_case(db_session, actor or contract_staff, case_values(department, **overrides))
+        if charge:
+            add_charge(db_session, contract_staff, case, budget_line(department, case.fiscal_year).id,
+                       (case.planned_price or 1_000_000) * 110 // 100)
+        return case
 
     return _make
 

@@ -35,7 +35,7 @@ def test_the_fiscal_year_restarts_the_sequence_and_march_belongs_to_the_year_bef
 
 
 def test_creating_records_history_and_the_operation_log(db_session, make_case):
-    case = make_case()
+    case = make_case(charge=False)
     rows = _history(db_session, case)
     assert [r.operation for r in rows] == ["case.create"]
     assert "入札案件を起案" in rows[0].summary
@@ -125,7 +125,8 @@ def test_the_nominated_path_and_its_refusals(db_session, make_case, contract_sta
     case.transition("nominate")
     services.close_bidding(db_session, contract_staff, case)
     assert case.state == "closed"
-    assert [r.operation for r in _history(db_session, case)] == ["case.create", "case.approve", "case.close"]
+    assert [r.operation for r in _history(db_session, case)] == ["case.create", "case.charge", "case.approve",
+                                                                 "case.close"]
 
 
 def test_an_open_tender_is_published_after_approval(db_session, make_case, contract_staff):
