@@ -14,7 +14,8 @@ runs the migrations, then fills it with SQLAlchemy Core bulk inserts, step by st
   the as-of day, some starting after it, some lifted early);
 - ``applications``: ~40,000 qualification applications and 変更届 in every state, with their JSON content,
   applicant accounts and step logs;
-- ``bidding``: ~18,000 tender cases over 10 years in the works departments, in every state, with their
+- ``bidding``: ~5,000 budget lines and ~18,000 tender cases (each charged to a line) over 10 years in the works
+  departments, in every state, with their
   nominated firms or applicants (6–10 / 3–12 per case) drawn from the firms registered for the case's 業種;
 - ``bare_rows``: ``bench_bare_rows``, the plain indexed table the bare reference page of ``load.py`` lists.
 

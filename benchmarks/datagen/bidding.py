@@ -1,5 +1,6 @@
-"""Step ``bidding``: ~1,800 tender cases a year over the dataset's years (18,000 for 10 years) and their
-participants: 6–10 nominated firms per 指名競争・随意契約 case, 3–12 applicants per open tender, drawn from the
+"""Step ``bidding``: ~500 budget lines a year (5,000 for 10 years), ~1,800 tender cases a year (18,000) each
+charged to a 工事請負費 line of its department, and their participants: 6–10 nominated firms per
+指名競争・随意契約 case, 3–12 applicants per open tender, drawn from the
 firms registered for the case's 業種 in the period of its notice.
 
 Cases belong to the works departments of the ``staff`` step. Past years' cases are finished (完成, some 不調 or
@@ -8,7 +9,7 @@ Cases belong to the works departments of the ``staff`` step. Past years' cases a
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core.rules.numbering import scope_of
 
@@ -46,6 +47,33 @@ def _pool(ctx: Context) -> dict[tuple[int, str, str], list[int]]:
     return pool
 
 
+#: 款 of the works budget (code, name) and the 節 every case is charged to.
+CHAPTERS = (("06", "農林水産業費"), ("08", "土木費"), ("10", "教育費"))
+SUBITEMS = (("13", "委託料"), ("14", "工事請負費"), ("17", "備品購入費"))
+LINES_PER_DEPARTMENT = 50
+
+
+def _budget_lines(ctx: Context, rng, departments: dict, fiscal_year: int, first_id: int) -> list[dict]:
+    """~50 lines a works department and year (5,000 over 10 years): 款・項・目 under 一般会計, with the 節
+    委託料・工事請負費・備品購入費."""
+    rows = []
+    for d_index, code in enumerate(WORKS_DEPARTMENTS):
+        for n in range(LINES_PER_DEPARTMENT):
+            chapter = CHAPTERS[(d_index + n) % len(CHAPTERS)]
+            subitem = SUBITEMS[n % len(SUBITEMS)]
+            current = rng.randint(20, 900) * 1_000_000
+            executed = current * rng.randint(5, 80) // 100
+            rows.append({"id": first_id + len(rows), "fiscal_year": fiscal_year, "account_code": "01",
+                         "account_name": "一般会計", "chapter_code": chapter[0], "chapter_name": chapter[1],
+                         "section_code": f"{d_index + 1:02d}", "item_code": f"{n // len(SUBITEMS) + 1:02d}",
+                         "project_code": "", "subitem_code": subitem[0], "subitem_name": subitem[1],
+                         "detail_code": "", "department_id": departments[code], "current_amount": current,
+                         "allotted_amount": None, "executed_amount": executed, "remaining_amount": current - executed,
+                         "absent_since": None, "absent_batch_id": None, "created_at": ctx.at(date(fiscal_year, 4, 1)),
+                         "updated_at": ctx.at(date(fiscal_year, 4, 1))})
+    return rows
+
+
 def generate(ctx: Context) -> None:
     rng = ctx.rng("bidding")
     departments = ctx.shared["departments"]
@@ -56,9 +84,15 @@ def generate(ctx: Context) -> None:
     for (_, category, code), ids in pool.items():
         codes.setdefault(category, {})[code] = codes.get(category, {}).get(code, 0) + len(ids)
     current_year = ctx.as_of.year if ctx.as_of.month >= 4 else ctx.as_of.year - 1
-    cases, participants = [], []
+    cases, participants, lines, charges = [], [], [], []
     case_id, per_scope = 1, {}
     for fiscal_year in range(current_year - ctx.years + 1, current_year + 1):
+        year_lines = _budget_lines(ctx, rng, departments, fiscal_year, len(lines) + 1)
+        lines += year_lines
+        by_department: dict[int, list[dict]] = {}
+        for line in year_lines:
+            if line["subitem_code"] == "14":
+                by_department.setdefault(line["department_id"], []).append(line)
         count = round(CASES_PER_YEAR * ctx.firms / 7000)
         for _ in range(count):
             department = rng.choice(WORKS_DEPARTMENTS)
@@ -92,6 +126,8 @@ def generate(ctx: Context) -> None:
                 "approved_at": ctx.at(drafted + timedelta(days=3)) if approved else None,
                 "approved_by_id": rng.choice(staff)[0] if approved else None, "retender_of_id": None,
                 "created_at": ctx.at(drafted), "updated_at": ctx.at(drafted)})
+            charges.append({"case_id": case_id, "budget_line_id": rng.choice(by_department[departments[department]])["id"],
+                            "amount": planned * 110 // 100, "created_at": ctx.at(drafted)})
             if state != "draft":
                 period = next((i for i, (_, first, last) in enumerate(periods) if first <= notice <= last),
                               len(periods) - 1)
@@ -106,7 +142,9 @@ def generate(ctx: Context) -> None:
                         "cancelled_for_suspension": False, "created_at": ctx.at(notice)})
             case_id += 1
     with ctx.engine.begin() as conn:
+        ctx.insert(conn, "budget_lines", lines, chunk=2000)
         ctx.insert(conn, "tender_cases", cases, chunk=2000)
+        ctx.insert(conn, "case_budget_charges", charges, chunk=5000)
         ctx.insert(conn, "case_participants", participants, chunk=5000)
         sequences = [{"key": "case_number", "scope": scope_of("{fy}-{dept}-{seq:04d}", fiscal_year=fy, dept=dept),
                       "last_value": n, "updated_at": ctx.at(ctx.as_of)} for (fy, dept), n in per_scope.items()]
