@@ -14,6 +14,8 @@ runs the migrations, then fills it with SQLAlchemy Core bulk inserts, step by st
   the as-of day, some starting after it, some lifted early);
 - ``applications``: ~40,000 qualification applications and 変更届 in every state, with their JSON content,
   applicant accounts and step logs;
+- ``bidding``: ~18,000 tender cases over 10 years in the works departments, in every state, with their
+  nominated firms or applicants (6–10 / 3–12 per case) drawn from the firms registered for the case's 業種;
 - ``bare_rows``: ``bench_bare_rows``, the plain indexed table the bare reference page of ``load.py`` lists.
 
 Each feature package adds its own step: a function ``generate(ctx: Context) -> None`` in
@@ -45,13 +47,14 @@ from sqlalchemy import func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import BENCH_PASSWORD, STAFF_LOGINS  # noqa: E402
-from benchmarks.datagen import applications, bare, registry, staff  # noqa: E402
+from benchmarks.datagen import applications, bare, bidding, registry, staff  # noqa: E402
 from benchmarks.datagen.context import Context  # noqa: E402
 
 STEPS: list[tuple[str, Callable[[Context], None]]] = [
     ("staff", staff.generate),
     ("registry", registry.generate),
     ("applications", applications.generate),
+    ("bidding", bidding.generate),
     ("bare_rows", bare.generate),
 ]
 

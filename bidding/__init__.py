@@ -1,7 +1,8 @@
 """Tender cases and their budget, prices and nominations; later bids, contracts and inspections (SPEC CM2-CM8).
 
-Split by aggregate as the registry is: ``cases`` (入札案件), ``nominations`` (指名・参加申請). ``init_app`` is the
-one place that wires the package into an app: nothing registers itself on import.
+Split by aggregate as the registry is: ``cases`` (入札案件), ``nominations`` (指名・参加申請), ``prices`` (最低制限価格等,
+消費税, 予定価格: calculations other aggregates call), ``budget`` (予算科目 from the finance system, CM7). ``init_app``
+is the one place that wires the package into an app: nothing registers itself on import.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 #: Every module with tables of the package (the factory and Alembic import them).
-MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models")
+MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models", "bidding.budget.models")
 
 
 def init_app(app: Flask, mode: str) -> None:
-    """Rules and labels always; the staff screens unless ``mode`` is ``portal`` (applicants see no case yet)."""
-    from . import rules  # noqa: F401  (defines the package's versioned settings)
+    """Rules, labels and import kinds always; the staff screens unless ``mode`` is ``portal`` (applicants see no
+    case yet)."""
+    from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
+    from .budget import services as budget_services
+    from .budget.importers import BudgetImport
     from .cases import services as case_services
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
@@ -22,12 +26,21 @@ def init_app(app: Flask, mode: str) -> None:
 
     case_services.register_labels()
     nomination_services.register_labels()
+    budget_services.register_labels()
     app.cli.add_command(nominations_cli)
+    from .prices.cli import prices_cli
+
+    app.cli.add_command(prices_cli)
+    from core.importing.kinds import register_kind
+
+    register_kind(BudgetImport())
     from core.cli import register_demo_loader
 
+    from .budget.demo import load_demo as load_budget_demo
     from .demo import load_demo
 
     register_demo_loader(app, load_demo)
+    register_demo_loader(app, load_budget_demo)
     if mode != "portal":
         _init_staff(app)
 
@@ -35,12 +48,17 @@ def init_app(app: Flask, mode: str) -> None:
 def _init_staff(app: Flask) -> None:
     from core import menu
 
+    from .budget import views as budget
+    from .budget.permissions import VIEW_ROLES as BUDGET_VIEW_ROLES
+    from .cases import price_views  # noqa: F401  (the 価格 tab's routes, on the cases blueprint)
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
     from .nominations import views as nominations
+    from .prices import views as prices
+    from .prices.permissions import CALCULATOR_ROLES
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp):
+    for child in (cases.bp, nominations.bp, prices.bp, budget.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
 
@@ -51,8 +69,14 @@ def _init_staff(app: Flask) -> None:
     menu.register_group(app, "入札・契約", 30)
     menu.register(app, "入札・契約", "入札案件", "bidding.cases.case_list", VIEW_ROLES,
                   ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
-                   "bidding.nominations.case_nominations"))
+                   "bidding.cases.case_prices", "bidding.nominations.case_nominations"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
+    menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
+    menu.register(app, "入札・契約", "予算科目", "bidding.budget.line_list", BUDGET_VIEW_ROLES,
+                  ("bidding.budget.line_detail", "bidding.budget.line_history"))
+    from .home import register_queues
+
+    register_queues(app)
 
 
 def _case_notices(case) -> list[str]:

@@ -63,6 +63,7 @@ def _give_keishin(session: Session, day) -> None:
 
 def _load_cases(session: Session, departments: dict, department_user) -> None:
     from bidding.cases.models import TenderCase
+    from bidding.cases.pricing import set_breakdown
     from bidding.cases.services import approve_case, create_case, publish_case
     from core.auth.services import find_user
     from core.timefmt import today
@@ -84,7 +85,11 @@ def _load_cases(session: Session, departments: dict, department_user) -> None:
                 "opening_at": datetime.combine(notice + timedelta(days=15), time(10, 0)), "work_days": 150, **extra}
 
     nominated = create_case(session, department_user, values("（デモ）市道中央線道路改良工事", "110", "nominated",
-                                                             28_500_000, summary="延長 120 m、幅員 6.0 m の道路改良"))
+                                                             28_500_000, summary="延長 120 m、幅員 6.0 m の道路改良",
+                                                             floor_price=None))
+    set_breakdown(session, department_user, nominated, "works",
+                  {"direct_cost": 19_000_000, "common_temporary": 1_900_000, "site_management": 3_800_000,
+                   "general_admin": 3_800_000})
     approve_case(session, staff, nominated)
     create_case(session, department_user, values("（デモ）中央排水路改修工事", "110", "nominated", 12_300_000,
                                                  floor_price=None))

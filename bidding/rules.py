@@ -24,6 +24,18 @@ RANGE = "設定範囲（予定価格に対する割合）"
 ROUNDING = "端数処理"
 
 
+def price_rounding_fields() -> tuple:
+    """The rounding of a price model (works and consultancy alike): each component, the result, the lower limit."""
+    return (
+        ChoiceField("component_unit", "各費目の算入額の端数処理の単位", choices=UNIT_CHOICES, group=ROUNDING),
+        ChoiceField("component_mode", "各費目の算入額の端数処理", choices=MODE_CHOICES, group=ROUNDING),
+        ChoiceField("result_unit", "算定額の端数処理の単位", choices=UNIT_CHOICES, group=ROUNDING),
+        ChoiceField("result_mode", "算定額の端数処理", choices=MODE_CHOICES, group=ROUNDING),
+        BoolField("round_up_at_lower", "下限額に満たなくなる場合の扱い", group=ROUNDING,
+                  true_text="下限額の端数は切り上げる（下限を下回らない）", false_text="特別な扱いをしない"),
+    )
+
+
 def _price_fields() -> tuple:
     return (
         PercentField("direct_cost_rate", "直接工事費の算入率", group=RATES),
@@ -32,12 +44,7 @@ def _price_fields() -> tuple:
         PercentField("general_admin_rate", "一般管理費等の算入率", group=RATES),
         PercentField("lower_limit", "下限（予定価格に対する割合）", minimum="50", maximum="100", group=RANGE),
         PercentField("upper_limit", "上限（予定価格に対する割合）", minimum="50", maximum="100", group=RANGE),
-        ChoiceField("component_unit", "各費目の算入額の端数処理の単位", choices=UNIT_CHOICES, group=ROUNDING),
-        ChoiceField("component_mode", "各費目の算入額の端数処理", choices=MODE_CHOICES, group=ROUNDING),
-        ChoiceField("result_unit", "算定額の端数処理の単位", choices=UNIT_CHOICES, group=ROUNDING),
-        ChoiceField("result_mode", "算定額の端数処理", choices=MODE_CHOICES, group=ROUNDING),
-        BoolField("round_up_at_lower", "下限額に満たなくなる場合の扱い", group=ROUNDING,
-                  true_text="下限額の端数は切り上げる（下限を下回らない）", false_text="特別な扱いをしない"),
+        *price_rounding_fields(),
     )
 
 
@@ -96,8 +103,8 @@ PRICE_SEEDS = (
 PRICE_DESCRIPTION = (
     "予定価格算出の基礎となった額（消費税抜き）の費目ごとに算入率を乗じて合計し、予定価格に下限・上限の割合を乗じた"
     "範囲に収めた額を{what}とします（算定額 = 直接工事費 × 率 + 共通仮設費 × 率 + 現場管理費 × 率 + 一般管理費等 × 率）。"
-    "各費目の算入額と算定額は、指定の単位で端数処理します。建築工事の読み替え（直接工事費相当額など）や入札時の"
-    "ランダム係数のような市独自の扱いは、この設定には含まれません。"
+    "各費目の算入額と算定額は、指定の単位で端数処理します。建築工事などの読み替え（直接工事費相当額など）は"
+    "「最低制限価格等の読み替え（建設工事）」、入札時のランダム係数は「入札時ランダム係数」の設定で定めます。"
 )
 PRICE_BASIS = (
     "中央公共工事契約制度運用連絡協議会モデル（中央公契連モデル）。算入率: 直接工事費 97/100（平成29年改正前は 95/100）、"
@@ -125,7 +132,8 @@ define_rule(RuleDefinition(
 define_rule(RuleDefinition(
     key="rounding.amounts", title="金額の端数処理", category="入札・契約",
     description="予定価格・契約金額・消費税等相当額を計算で求めるときの端数処理の単位と方法です。"
-                "入力された金額をそのまま使う場合には適用されません。",
+                "予定価格は、設計金額から求めるときにこの単位で端数処理します（1 円未満切り捨てなら設計金額と同額）。"
+                "入力された金額をそのまま使う場合には適用されません。消費税等の税率は「消費税等の税率」で定めます。",
     basis="消費税等相当額: 入札書記載金額に 10% を加えた額の 1 円未満の端数は切り捨てる例（岩手県の入札公告の例）。"
           "予定価格・契約金額の単位は市の定めによります（初期値・要確認）。",
     fields=(

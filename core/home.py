@@ -37,23 +37,26 @@ class Queue:
     title: str
     #: The list the entries link to: its route's roles decide who sees the queue.
     endpoint: str
-    counter: Callable[[Session, date], Iterable[QueueEntry]]
+    counter: Callable[..., Iterable[QueueEntry]]
     position: int = 50
     note: str = ""
+    #: The counter also takes the user (``counter(session, today, user)``): counts within their department.
+    per_user: bool = False
 
 
 def _queues(app: Flask) -> list[Queue]:
     return app.extensions.setdefault("keiyaku_home_queues", [])
 
 
-def register_queue(app: Flask, title: str, endpoint: str, counter: Callable[[Session, date], Iterable[QueueEntry]],
-                   position: int = 50, note: str = "") -> None:
+def register_queue(app: Flask, title: str, endpoint: str, counter: Callable[..., Iterable[QueueEntry]],
+                   position: int = 50, note: str = "", *, per_user: bool = False) -> None:
     """Add a queue to the home page; ``counter(session, today)`` returns its entries (zero counts included:
-    "0 件" is an answer too)."""
+    "0 件" is an answer too). With ``per_user`` it is ``counter(session, today, user)``, for lists scoped by
+    department: the counts are those of the list the user would see."""
     queues = _queues(app)
     if any(q.endpoint == endpoint and q.title == title for q in queues):
         raise ValueError(f"home queue {title} for {endpoint} registered twice")
-    queues.append(Queue(title, endpoint, counter, position, note))
+    queues.append(Queue(title, endpoint, counter, position, note, per_user))
     queues.sort(key=lambda q: q.position)
 
 
@@ -73,7 +76,7 @@ def queues_for(user, session: Session, day: date) -> list[dict]:
         if not may_open(user, queue.endpoint):
             continue
         entries = []
-        for entry in queue.counter(session, day):
+        for entry in (queue.counter(session, day, user) if queue.per_user else queue.counter(session, day)):
             endpoint = entry.endpoint or queue.endpoint
             if endpoint != queue.endpoint and not may_open(user, endpoint):
                 continue

@@ -60,17 +60,24 @@ PAGES = [
     ("cases", "/bidding/cases"),
     ("case_new", "/bidding/cases/new"),
     ("case_detail", "/bidding/cases/1"),
+    ("case_prices", "/bidding/cases/1/prices"),
+    ("case_prices_draft", "/bidding/cases/2/prices"),
     ("case_nominations", "/bidding/cases/1/nominations"),
     ("case_nominations_ineligible", "/bidding/cases/1/nominations?show=ineligible&sort=points"),
     ("case_open_applicants", "/bidding/cases/3/nominations"),
     ("case_history", "/bidding/cases/1/history"),
+    ("budget", "/bidding/budget"),
+    ("budget_chapters", "/bidding/budget?level=chapter"),
+    ("budget_line", "/bidding/budget/1"),
+    ("budget_line_history", "/bidding/budget/1/history"),
     ("not_found", "/admin/users/9999"),
 ]
 #: The home page of each staff role (its work queues follow the role), then one page each role often opens.
 ROLE_PAGES = {
     "keiyaku": [("home_contract_staff", "/"), ("transfer_contract_staff", "/registry/applications/transfer")],
     "douro": [("home_department_staff", "/")],
-    "doboku": [("cases_department_staff", "/bidding/cases"), ("case_draft_department_staff", "/bidding/cases/2")],
+    "doboku": [("cases_department_staff", "/bidding/cases"), ("case_draft_department_staff", "/bidding/cases/2"),
+               ("budget_department_staff", "/bidding/budget")],
     "kensa": [("home_inspector", "/")],
     "etsuran": [("home_viewer", "/")],
 }

@@ -54,16 +54,25 @@ def _case_participant(session, department) -> dict:
     return {**args, "participant_id": session.query(CaseParticipant.id).filter_by(contractor_id=firm.id).scalar()}
 
 
+def _budget_line(session, department) -> dict:
+    from tests.bidding.budget.conftest import make_line
+
+    return {"line_id": make_line(session, department).id}
+
+
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
 SCOPED_ROUTES: dict[str, Callable] = {
     **{f"bidding.cases.{name}": _tender_case for name in (
-        "case_detail", "case_edit", "case_history", "case_approve", "case_publish", "case_close",
+        "case_detail", "case_edit", "case_history", "case_prices", "case_prices_save", "case_approve", "case_publish",
+        "case_close",
         "case_withdraw_approval", "case_cancel", "case_retender")},
     **{f"bidding.nominations.{name}": _tender_case for name in (
         "case_nominations", "case_nominations_pick", "case_nominations_notify", "case_nominations_apply",
         "case_nominations_sweep")},
     **{f"bidding.nominations.{name}": _case_participant for name in (
         "case_nominations_unpick", "case_nominations_review")},
+    "bidding.budget.line_detail": _budget_line,
+    "bidding.budget.line_history": _budget_line,
 }
 
 

@@ -156,7 +156,9 @@ def _pages(db_session, firm) -> list[str]:
              "/registry/suspensions?state=all", "/registry/ranks/review", "/registry/applications",
              "/registry/applications?state=all", f"/registry/applications/{application.id}",
              f"/registry/applications/{application.id}/accept", "/registry/applications/transfer",
-             "/exports/reports", "/password"]
+             "/exports/reports", "/password",
+             "/bidding/prices/calculator?action=calculate&on=2026-05-01&category=works.building&planned=12345678"
+             "&c_direct_cost=8000001&c_common_temporary=700003&c_site_management=2000005&c_general_admin=1645669"]
     return pages
 
 

@@ -10,6 +10,7 @@ from registry.contractors.models import AREAS, CATEGORIES
 from registry.rules import RANK_CHOICES
 
 from .models import DISCLOSURES, FLOOR_KINDS, METHODS, STATES
+from .queries import STATE_FILTERS
 
 
 def _text(label: str, max_length: int) -> StringField:
@@ -86,7 +87,8 @@ class CaseFilterForm(JapaneseForm):
                            choices=choices([("", "すべて")] + list(CATEGORIES.items())))
     work_type = SelectField("業種", validate_choice=False, default="")
     state = SelectField("状態", validate_choice=False, default="",
-                        choices=choices([("", "すべて"), ("running", "進行中（起案〜開札済）")] + list(STATES.items())))
+                        choices=choices([("", "すべて")] + [(k, label) for k, (label, _c) in STATE_FILTERS.items()]
+                                        + list(STATES.items())))
     opening_from = DateInputField("開札日（から）", validators=[Optional()])
     opening_to = DateInputField("開札日（まで）", validators=[Optional()])
     price_min = AmountField("予定価格（以上）")

@@ -142,6 +142,8 @@ class TenderCase(Base):
     design_amount: Mapped[int | None] = mapped_column(BigInteger)
     planned_price: Mapped[int | None] = mapped_column(BigInteger)
     cost_breakdown: Mapped[dict] = deferred(mapped_column(JSON, default=dict))
+    #: The price model's category of the breakdown (``bidding.prices.categories``: works, works.building, civil …).
+    price_category: Mapped[str | None] = mapped_column(String(40))
     floor_kind: Mapped[str] = mapped_column(String(10), default="minimum")
     #: The floor computed by the model in force on the case's date (or entered where no model applies).
     floor_price: Mapped[int | None] = mapped_column(BigInteger)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from core.auth.models import Department
@@ -40,6 +40,14 @@ def _order(sort: str) -> tuple:
             TenderCase.number.desc() if descending else TenderCase.number)
 
 
+#: State filters beyond one state: label and condition (the home page's queues link to them).
+STATE_FILTERS = {
+    "running": ("進行中（起案〜開札済）", TenderCase.state.in_(sorted(RUNNING_STATES))),
+    "awaiting_approval": ("決裁待ち（起案中）", and_(TenderCase.state == "draft", TenderCase.approval == "drafting")),
+    "approved_draft": ("公告・指名通知待ち（決裁済）", and_(TenderCase.state == "draft", TenderCase.approval == "approved")),
+}
+
+
 @dataclass
 class CaseFilters:
     fiscal_year: int | None = None
@@ -67,8 +75,8 @@ def case_list(user, filters: CaseFilters) -> Select:
                           (TenderCase.work_type_code, filters.work_type_code)):
         if value:
             stmt = stmt.where(column == value)
-    if filters.state == "running":
-        stmt = stmt.where(TenderCase.state.in_(sorted(RUNNING_STATES)))
+    if filters.state in STATE_FILTERS:
+        stmt = stmt.where(STATE_FILTERS[filters.state][1])
     elif filters.state:
         stmt = stmt.where(TenderCase.state == filters.state)
     if filters.opening_from:
@@ -121,3 +129,23 @@ def department_choices(session: Session, user) -> list[tuple[int, str]]:
     if not user.sees_all_departments:
         stmt = stmt.where(Department.id == user.department_id)
     return [(d.id, f"{d.code} {d.name}") for d in session.scalars(stmt)]
+
+
+def week_filters(day: date) -> CaseFilters:
+    """The list's filters for the openings of ``day``'s week (Monday to Sunday)."""
+    monday = day - timedelta(days=day.weekday())
+    return CaseFilters(opening_from=monday, opening_to=monday + timedelta(days=6), sort="opening")
+
+
+def queue_counts(session: Session, user, day: date) -> dict[str, int]:
+    """The home page's counts in one statement, each the count of the list with the same filters:
+    ``awaiting_approval``, ``approved_draft`` and ``opening_this_week``."""
+    week = week_filters(day)
+    opening = and_(TenderCase.opening_at >= datetime.combine(week.opening_from, time.min),
+                   TenderCase.opening_at < datetime.combine(week.opening_to + timedelta(days=1), time.min))
+    conditions = {"awaiting_approval": STATE_FILTERS["awaiting_approval"][1],
+                  "approved_draft": STATE_FILTERS["approved_draft"][1], "opening_this_week": opening}
+    stmt = restrict_to_department(
+        select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in conditions.values())),
+        user, TenderCase.department_id).select_from(TenderCase)
+    return dict(zip(conditions, session.execute(stmt).one(), strict=True))

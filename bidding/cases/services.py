@@ -23,6 +23,7 @@ from core.sequences import next_number
 
 from .models import APPROVALS, DISCLOSURES, FLOOR_KINDS, METHODS, STATES, TenderCase
 from .permissions import can_create_case, can_edit_case, can_manage_case
+from .pricing import derived_planned_price, refresh_floor
 from .validation import (
     EDITABLE,
     FIELD_LABELS,
@@ -38,7 +39,7 @@ from .validation import (
 SEQUENCE_KEY = "case_number"
 REASON_MAX = 500
 _SNAPSHOT_FIELDS = ("number", "fiscal_year", "name", "category", "work_type_code", "place", "summary", "method",
-                    "design_amount", "planned_price", "floor_kind", "floor_price", "floor_model", "disclosure",
+                    "design_amount", "planned_price", "price_category", "floor_kind", "floor_price", "floor_model", "disclosure",
                     "allowed_ranks", "allowed_areas", "min_points", "required_qualification", "work_days", "state",
                     "cancel_reason", "approval")
 _DATE_FIELDS = ("drafted_on", "notice_on", "questions_until", "bids_from", "bids_until", "work_from", "work_to")
@@ -115,6 +116,10 @@ def _check_fiscal_year(value, errors: dict) -> int | None:
     return value
 
 
+#: Fields whose change makes the floor computed again from the stored breakdown.
+PRICE_INPUTS = ("planned_price", "floor_kind", "notice_on", "drafted_on")
+
+
 def _apply(session: Session, case: TenderCase, values: dict, errors: dict) -> None:
     for key, value in values.items():
         setattr(case, key, value)
@@ -123,6 +128,10 @@ def _apply(session: Session, case: TenderCase, values: dict, errors: dict) -> No
     if case.category and case.drafted_on and "category" not in errors:
         check_work_type(session, case.category, case.work_type_code, case.drafted_on, errors)
     check_dates(case, errors)
+    if errors:
+        return
+    if case.planned_price is None and case.design_amount is not None and "planned_price" in values:
+        case.planned_price = derived_planned_price(session, case)  # 予定価格 from 設計金額 by the rule
     check_prices(case, errors)
 
 
@@ -168,27 +177,12 @@ def update_case(session: Session, actor, case: TenderCase, values: dict) -> Tend
     cleaned = clean_values(session, {k: v for k, v in values.items() if k in EDITABLE}, errors)
     with session.no_autoflush:
         _apply(session, case, cleaned, errors)
+        if not errors and any(before[key] != case_snapshot(case)[key] for key in PRICE_INPUTS):
+            refresh_floor(session, case)
     if errors:
         raise ValidationFailed(errors)
     session.flush()
     record_change(session, actor, "case.update", f"入札案件を変更: {case.number} {case.name}",
-                  target=case, before=before, after=case_snapshot(case))
-    return case
-
-
-def set_breakdown(session: Session, actor, case: TenderCase, breakdown: dict[str, int], floor_price: int | None,
-                  floor_model: str | None) -> TenderCase:
-    """Store the cost breakdown with the floor it gives (computed by ``bidding.prices`` in the caller)."""
-    require(can_edit_case(actor, case), "この案件の価格は変更できません（決裁前の起案中の案件だけです）。")
-    before = case_snapshot(case)
-    case.cost_breakdown = dict(breakdown)
-    case.floor_price, case.floor_model = floor_price, floor_model
-    errors: dict[str, list[str]] = {}
-    check_prices(case, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    session.flush()
-    record_change(session, actor, "case.update", f"入札案件の積算内訳を変更: {case.number} {case.name}",
                   target=case, before=before, after=case_snapshot(case))
     return case
 

@@ -22,6 +22,7 @@ FIELD_LABELS = {
     "number": "案件番号", "name": "件名", "department": "担当課", "department_id": "担当課", "category": "区分",
     "work_type_code": "業種", "place": "工事場所", "summary": "工事概要", "method": "入札方式",
     "design_amount": "設計金額", "planned_price": "予定価格（税抜）", "cost_breakdown": "積算内訳",
+    "price_category": "積算の区分",
     "floor_kind": "最低制限価格等の種類", "floor_price": "最低制限価格等", "floor_model": "算定に用いた基準",
     "disclosure": "予定価格の公表", "allowed_ranks": "参加できる等級", "allowed_areas": "参加できる地域区分",
     "min_points": "総合評定値（P）の下限", "required_qualification": "配置技術者の資格",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from bidding.prices import tax_included
 from core.audit.services import record_export
 from core.db import db
 from core.errors import PermissionDenied
@@ -135,10 +136,13 @@ def case_edit(case_id: int):
 
 def _render_detail(case: TenderCase, status: int = 200, **forms):
     work_type = work_types(db.session, case.drafted_on).get(case.work_type_code)
+    planned_with_tax = tax_included(db.session, case.planned_price, case.price_date) \
+        if case.planned_price is not None else None
     return render_template(
         "bidding/cases/detail.html", case=case, tabs=case_tabs(case.id, "bidding.cases.case_detail"),
         work_type_title=work_type.title if work_type else case.work_type_code,
-        retenders=queries.retenders_of(db.session, case.id), can_edit=can_edit_case(current_user, case),
+        planned_with_tax=planned_with_tax, retenders=queries.retenders_of(db.session, case.id),
+        can_edit=can_edit_case(current_user, case),
         can_manage=can_manage_case(current_user, case), step_form=forms.get("step_form") or StepForm(),
         cancel_form=forms.get("cancel_form") or ReasonForm(prefix="cancel"),
         withdraw_form=forms.get("withdraw_form") or ReasonForm(prefix="withdraw"),

@@ -126,6 +126,19 @@ class ImportKind(ABC):
         """Called every ``runner.WRITE_CHUNK`` written rows and after the last: write what ``apply`` queued and
         let go of written records, so memory does not grow with the file (``core.history.BulkWriter.write``)."""
 
+    def finish(self, session, actor, ctx, batch, report) -> None:  # noqa: B027 (optional hook)
+        """Once after a committed import, also one whose rows were all unchanged (nothing else was written), in
+        the same transaction and before the batch's report is stored: what the file means beyond its rows, e.g.
+        flag the stored records a newer file no longer holds. ``ctx`` is the context of the last pass (its
+        ``compare`` saw every accepted row), ``batch`` the ``ImportBatch`` (with its id), ``report`` the
+        ``runner.ImportReport`` (a kind may add to its ``summary``). Writes go through the feature's services;
+        their history rows are bulk rows counted with the batch's."""
+
+    @property
+    def finishes(self) -> bool:
+        """Whether the kind has a ``finish`` step (the runner then keeps the checked context for it)."""
+        return type(self).finish is not ImportKind.finish
+
     def summarize(self, ctx) -> dict[str, dict[str, int]]:
         """Counts for the verification checklist, e.g. ``{"区分別": {"建設工事": 40}, "地域別": {...}}``, over the
         accepted rows (rows are not kept: a kind counts them in ``compare``). Shown on the report, printed by

@@ -3,8 +3,9 @@
 Rows stream: the first pass reads, parses and checks the file keeping only counts, the duplicate-key index and
 the first rejections; writing starts only after that pass, so a rejected row can block the whole file without
 anything to undo. The write pass reads the file again with a fresh context and applies each accepted row,
-letting the kind flush every ``WRITE_CHUNK`` rows. An error while writing propagates and the caller rolls the
-transaction back (nothing commits).
+letting the kind flush every ``WRITE_CHUNK`` rows; a kind with a ``finish`` step then gets it once (a committed
+import only, also when no row changed), e.g. to flag stored records the file no longer holds. An error while
+writing propagates and the caller rolls the transaction back (nothing commits).
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ def run_import(
     if report.total == 0:
         raise ValidationFailed({"file": [NO_DATA_ROWS]})
     report.summary = kind.summarize(ctx)
-    ctx = None  # the write pass starts from a fresh context; let this one go first
+    # The write pass starts from a fresh context; let this one go first unless ``finish`` needs it.
+    last_ctx = ctx if kind.finishes else None
+    ctx = None
 
     blocked = report.rejected_rows and not skip_rejected
     if before_write is not None:
@@ -139,7 +142,15 @@ def run_import(
             kind.flush(ctx)
             progress("write", accepted, accepted)
         changed = log.changed
+        last_ctx = ctx if kind.finishes else None
     report.committed = not dry_run and not blocked
+    if report.committed and last_ctx is not None:
+        if batch is None:
+            batch = _new_batch(session, actor, kind, report)
+            session.flush()
+        with bulk_changes() as log:
+            kind.finish(session, actor, last_ctx, batch, report)
+        changed += log.changed
     _record_batch(session, actor, kind, report, batch, skip_rejected, changed)
     return report
 
@@ -268,13 +279,18 @@ def _parse_row(kind: ImportKind, cells: list[str], columns: dict[str, int], sett
     return values, errors
 
 
+def _new_batch(session, actor, kind, report: ImportReport) -> ImportBatch:
+    batch = ImportBatch(kind=kind.name, profile_name=report.profile, file_name=report.file_name[:255],
+                        file_sha256=report.file_sha256, user_id=getattr(actor, "id", None),
+                        login_id=getattr(actor, "login_id", None), started_at=utcnow())
+    session.add(batch)
+    return batch
+
+
 def _record_batch(session, actor, kind, report: ImportReport, batch: ImportBatch | None, skip_rejected: bool,
                   changed: int) -> None:
     if batch is None:
-        batch = ImportBatch(kind=kind.name, profile_name=report.profile, file_name=report.file_name[:255],
-                            file_sha256=report.file_sha256, user_id=getattr(actor, "id", None),
-                            login_id=getattr(actor, "login_id", None), started_at=utcnow())
-        session.add(batch)
+        batch = _new_batch(session, actor, kind, report)
     batch.encoding = report.encoding
     batch.dry_run, batch.skip_rejected, batch.committed = report.dry_run, skip_rejected, report.committed
     batch.total, batch.processed = report.total, report.total

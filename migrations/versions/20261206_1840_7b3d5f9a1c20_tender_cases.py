@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('design_amount', sa.BigInteger(), nullable=True),
     sa.Column('planned_price', sa.BigInteger(), nullable=True),
     sa.Column('cost_breakdown', sa.JSON(), nullable=True),
+    sa.Column('price_category', sa.String(length=40), nullable=True),
     sa.Column('floor_kind', sa.String(length=10), nullable=False),
     sa.Column('floor_price', sa.BigInteger(), nullable=True),
     sa.Column('floor_model', sa.String(length=200), nullable=True),

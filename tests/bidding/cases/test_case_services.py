@@ -91,7 +91,8 @@ def test_another_departments_staff_cannot_edit(db_session, make_case, kenchiku_s
 
 
 def test_approval_lists_everything_the_case_lacks(db_session, make_case, contract_staff):
-    case = make_case(planned_price=None, floor_price=None, opening_at=None, notice_on=None, work_days=None)
+    case = make_case(design_amount=None, planned_price=None, floor_price=None, opening_at=None, notice_on=None,
+                     work_days=None)
     with pytest.raises(ValidationFailed) as info:
         services.approve_case(db_session, contract_staff, case)
     assert set(info.value.errors) >= {"planned_price", "floor_price", "opening_at", "notice_on", "work_days"}

@@ -113,7 +113,7 @@ def test_edit_approve_and_steps_over_http(login_as, make_case, contract_staff, d
 
 
 def test_approval_of_an_incomplete_case_lists_what_is_missing(login_as, make_case, contract_staff, db_session):
-    case = make_case(planned_price=None, floor_price=None)
+    case = make_case(design_amount=None, planned_price=None, floor_price=None)
     response = login_as(contract_staff).post(f"/bidding/cases/{case.id}/approve")
     text = page_text(response)
     db_session.refresh(case)
