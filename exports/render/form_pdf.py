@@ -17,7 +17,17 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+)
 
 from exports import fonts
 from exports.reports.formdoc import (
@@ -49,6 +59,7 @@ BODY = 10.5
 SMALL = 9
 TITLE = 18
 CELL = 10
+GRID = 9
 LINE = colors.HexColor("#333333")
 LABEL_FILL = colors.HexColor("#F0F1F3")
 #: 決裁欄: the label row and the room for a seal, and the width of a box.
@@ -56,6 +67,8 @@ BOX_LABEL = 6 * mm
 BOX_SEAL = 17 * mm
 BOX_WIDTH = 19 * mm
 ALIGNMENTS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+#: The room a heading needs under it for its section to start on the same sheet.
+HEADING_KEEP = 30 * mm
 
 
 def render_form_pdf(document: FormDocument, issuer: str, issued_on: date, *, date_style: str = "wareki") -> bytes:
@@ -138,12 +151,13 @@ class _Builder:
         self.indented = style("indented", firstLineIndent=BODY)
         self.right = self.body["right"]
         self.title = style("title", font=face.bold, size=TITLE, leading=TITLE * 1.4, alignment=TA_CENTER,
-                           spaceBefore=4 * mm, spaceAfter=6 * mm)
-        self.heading = style("heading", font=face.bold, size=11, spaceBefore=3 * mm, spaceAfter=1.5 * mm,
-                             keepWithNext=1)
+                           spaceBefore=2 * mm, spaceAfter=5 * mm)
+        self.heading = style("heading", font=face.bold, size=11, spaceBefore=3 * mm, spaceAfter=1.5 * mm)
         self.note = style("note", size=SMALL, leading=SMALL * 1.5)
         self.cell = style("cell", size=CELL, leading=CELL * 1.45)
-        self.cell_right = style("cell-right", size=CELL, leading=CELL * 1.45, alignment=TA_RIGHT)
+        # A grid (a list inside a form) is set a point smaller than the labelled tables, as the tabular reports.
+        self.grid = style("grid", size=GRID, leading=GRID * 1.45)
+        self.grid_right = style("grid-right", size=GRID, leading=GRID * 1.45, alignment=TA_RIGHT)
         self.label = style("label", size=CELL, leading=CELL * 1.45)
         self.header = style("th", font=face.bold, size=SMALL, leading=SMALL * 1.4, alignment=TA_CENTER)
         self.box_label = style("box", size=SMALL, leading=SMALL * 1.2, alignment=TA_CENTER)
@@ -181,7 +195,9 @@ class _Builder:
         return [Paragraph(_markup(block.text), self.title)]
 
     def _heading(self, block: Heading) -> list:
-        return [Paragraph(_markup(block.text), self.heading)]
+        # A heading starts a new sheet when its section could not begin under it (a few lines of a table);
+        # longer sections then split across sheets, never leaving the heading alone at the foot.
+        return [CondPageBreak(HEADING_KEEP), Paragraph(_markup(block.text), self.heading)]
 
     def _text(self, block: Text) -> list:
         style = self.indented if block.indent else self.body[block.align]
@@ -216,8 +232,8 @@ class _Builder:
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
             ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.3 * mm),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.6 * mm),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.2 * mm),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm),
         ]
         for number, items in enumerate(block.lines()):
             if len(items) == 2:
@@ -244,7 +260,7 @@ class _Builder:
         weights = list(block.widths) or [1.0] * len(block.headers)
         widths = [self.width * w / sum(weights) for w in weights]
         header = [Paragraph(_markup(h), self.header) for h in block.headers]
-        rows = [[Paragraph(_markup(v), self.cell_right if i in block.numeric else self.cell) for i, v in enumerate(row)]
+        rows = [[Paragraph(_markup(v), self.grid_right if i in block.numeric else self.grid) for i, v in enumerate(row)]
                 for row in block.rows]
         style = [
             ("FONT", (0, 0), (-1, -1), self.face.regular, CELL),
@@ -255,8 +271,8 @@ class _Builder:
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), 1.5 * mm),
             ("RIGHTPADDING", (0, 0), (-1, -1), 1.5 * mm),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.2 * mm),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5 * mm),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.0 * mm),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.3 * mm),
         ]
         if not rows:
             rows = [[Paragraph(_markup(block.empty), self.body["center"])] + [""] * (len(widths) - 1)]
@@ -285,7 +301,7 @@ class _Builder:
             widths = [7 * mm] + widths
             style += [("SPAN", (0, 0), (0, 1)), ("BACKGROUND", (0, 0), (0, 1), LABEL_FILL)]
         table = Table(data, colWidths=widths, rowHeights=heights, style=style, hAlign=block.align.upper())
-        return [KeepTogether(_spaced([table], after=4 * mm))]
+        return [KeepTogether(_spaced([table], after=3 * mm))]
 
     # --- measuring -------------------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from exports.reports.formdoc import (
 )
 
 from .common import issue_date_text
-from .form_pdf import BODY, CELL, SMALL, TITLE
+from .form_pdf import BODY, CELL, GRID, SMALL, TITLE
 
 COLS = 24
 #: Printable width of A4 portrait between the PDF's margins (25 mm and 20 mm), in points.
@@ -239,11 +239,11 @@ class _Sheet:
                      fill=LABEL_FILL)
         if not block.rows:
             self.next_row()
-            self.put(1, COLS, block.empty, size=CELL, align="center", border=True)
+            self.put(1, COLS, block.empty, size=GRID, align="center", border=True)
         for values in block.rows:
             self.next_row()
             for i, (start, span, value) in enumerate(zip(starts, spans, values, strict=True)):
-                self.put(start, start + span - 1, value, size=CELL, border=True,
+                self.put(start, start + span - 1, value, size=GRID, border=True,
                          align="right" if i in block.numeric else "left")
         self.gap(8)
 

@@ -50,7 +50,8 @@ __all__ = ["Column", "Document", "ReportDefinition", "Param", "all_reports", "ge
 _FORMS: dict[str, ReportDefinition] = {}
 
 #: Modules holding report definitions, imported once with this package.
-_MODULES = ("exports.reports.admin", "exports.reports.registry", "exports.reports.bidding")
+_MODULES = ("exports.reports.admin", "exports.reports.registry", "exports.reports.bidding",
+            "exports.reports.bidding_records")
 
 
 def register(definition: ReportDefinition) -> ReportDefinition:

@@ -76,14 +76,30 @@ def test_the_case_pages_link_to_the_forms(login_as, doboku_staff, case, make_cas
     tab = page_text(client.get(f"/bidding/cases/{case.id}/nominations"))
     assert f'href="/exports/reports/nomination_notice?case={case.number}">指名通知書を印刷する（全業者）' in tab
     assert f'href="/exports/reports/nomination_notice?case={case.number}&amp;contractor=250002">指名通知書' in tab
+    assert "floor_price_record" not in html  # the floor was typed in: no calculation to print
     draft = make_case()
     html = page_text(client.get(f"/bidding/cases/{draft.id}"))
     assert "入札執行伺</a>" in html and "nomination_notice" not in html
 
 
+def test_the_floor_record_is_offered_once_the_breakdown_gives_the_floor(login_as, doboku_staff, make_case, db_session,
+                                                                      contract_staff):
+    from bidding.cases.pricing import set_breakdown
+
+    case = make_case(floor_price=None)
+    set_breakdown(db_session, contract_staff, case, "works", {
+        "direct_cost": 20_000_000, "common_temporary": 2_000_000, "site_management": 4_000_000,
+        "general_admin": 4_000_000})
+    client = login_as(doboku_staff)
+    html = page_text(client.get(f"/bidding/cases/{case.id}"))
+    assert f'href="/exports/reports/floor_price_record?case={case.number}">最低制限価格調書</a>' in html
+    [page] = read_pdf(client.get(f"/exports/reports/floor_price_record.pdf?case={case.number}").get_data())
+    assert "最低制限価格調書" in page.text and "27,520,000" in page.text
+
+
 def test_the_list_of_forms_offers_the_case_forms(login_as, doboku_staff):
     html = page_text(login_as(doboku_staff).get("/exports/reports"))
-    for name in ("nomination_notice", "case_approval", "planned_price_record", "cases"):
+    for name in ("nomination_notice", "case_approval", "planned_price_record", "floor_price_record", "cases"):
         assert f'href="/exports/reports/{name}"' in html
 
 

@@ -173,19 +173,48 @@ def test_case_approval_summarises_the_case_with_approval_boxes(db_session, nomin
                      "30,000,000円", "26,000,000円", "事後公表", "A・B", "市内", "700 点以上", "1級土木施工管理技士",
                      "令和8年5月15日", "令和8年5月22日", "令和8年5月29日 10時00分", "指名業者", "株式会社山田建設",
                      "髙﨑建設株式会社", "指名済", "取消・参加資格なしの業者が 1 者", "決裁済", "指名済",
-                     "金額は消費税及び地方消費税相当額を含みません。", "1 / "):
+                     "予定価格（税込）", "33,000,000円", "（税込は令和8年5月15日の税率によります）", "1 / "):
         assert expected in flat, expected
 
 
 def test_planned_price_record(db_session, nominated_case, contract_staff, make_case):
     [page] = _pages(_produce("planned_price_record", {"case": nominated_case.number}, db_session, contract_staff))
     flat = page.replace("\n", "")
-    for expected in ("予定価格調書", "決裁日", "市長", "設計金額（税抜）", "30,000,000円", "金参千万円", "最低制限価格",
-                     "26,000,000円", "86.67 %", "事後公表", "上記の案件の予定価格等を次のとおり定めます。"):
+    for expected in ("予定価格調書", "決裁日", "市長", "設計金額（税抜）", "30,000,000円", "予定価格（税込） 33,000,000円",
+                     "金参千万円", "最低制限価格", "26,000,000円", "最低制限価格（税込） 28,600,000円", "86.67 %", "事後公表",
+                     "上記の案件の予定価格等を次のとおり定めます。", "税込は令和8年5月15日の税率によります"):
         assert expected in flat, expected
     empty = make_case(design_amount=None, planned_price=None, floor_price=None, floor_kind="none")
     [page] = _pages(_produce("planned_price_record", {"case": empty.number}, db_session, contract_staff))
     assert "起案日" in page and "未入力" in page and "設定しない" in page
+
+
+def test_floor_price_record_shows_the_calculation(db_session, make_case, contract_staff, kenchiku_staff):
+    from bidding.cases.pricing import set_breakdown
+
+    case = make_case(floor_price=None)
+    set_breakdown(db_session, contract_staff, case, "works", {
+        "direct_cost": 20_000_000, "common_temporary": 2_000_000, "site_management": 4_000_000,
+        "general_admin": 4_000_000})
+    document = _produce("floor_price_record", {"case": case.number}, db_session, contract_staff)
+    assert document.title == "最低制限価格調書"
+    flat = "".join(_pages(document)).replace("\n", "")
+    for expected in ("最低制限価格調書", "決裁欄", "起案日", case.number, "積算内訳（消費税抜き）", "直接工事費", "20,000,000",
+                     "合計", "30,000,000", "計算過程", "20,000,000 円 × 97% = 19,400,000 円", "算定額（算入額の合計）",
+                     "27,520,000", "設定範囲 22,500,000円〜27,600,000円", "最低制限価格（税込） 30,272,000円", "91.73 %",
+                     "適用したルール", "税込は令和8年5月15日の税率によります", "1 / 1"):
+        assert expected in flat, expected
+    assert "異なります" not in flat
+    assert "見つかりません" in _errors("floor_price_record", {"case": case.number}, db_session, kenchiku_staff)["case"][0]
+
+
+def test_floor_price_record_needs_a_floor_and_its_breakdown(db_session, make_case, contract_staff):
+    entered = make_case()  # the floor typed in, no breakdown
+    message = _errors("floor_price_record", {"case": entered.number}, db_session, contract_staff)["case"][0]
+    assert "最低制限価格を積算内訳から計算できません（積算内訳が入力されていません）" in message and "「価格」タブ" in message
+    without = make_case(floor_kind="none", floor_price=None)
+    assert "最低制限価格等を設定しません" in _errors("floor_price_record", {"case": without.number}, db_session,
+                                                      contract_staff)["case"][0]
 
 
 # --- 入札案件一覧 -----------------------------------------------------------------------------------------
