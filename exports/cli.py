@@ -77,7 +77,7 @@ def report_command(name: str | None, list_reports: bool, fmt: str, out: Path | N
         db.session.commit()
     finally:
         reset_context(token)
-    click.echo(f"帳票「{definition.title}」を {label} で出力しました: {out}（{len(document.rows):,} 件、{len(data):,} バイト）")
+    click.echo(f"帳票「{definition.title}」を {label} で出力しました: {out}（{document.count_label}、{len(data):,} バイト）")
 
 
 def describe_reports() -> str:

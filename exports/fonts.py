@@ -26,6 +26,12 @@ class FontFace:
     bold_file: str
     #: the family name Excel shows (Japanese name of the installed Windows font, identical to the PDF's face)
     excel_name: str
+    #: the family of the bold face in Excel (明朝 has none: titles use the Gothic bold, as in the PDF)
+    excel_bold_name: str = ""
+
+    @property
+    def excel_bold(self) -> str:
+        return self.excel_bold_name or self.excel_name
 
 
 FACES = {
@@ -33,7 +39,7 @@ FACES = {
                        "BIZUDGothic-Bold.ttf", "BIZ UDゴシック"),
     # BIZ UD明朝 has no bold face; headings of a 明朝 report use the Gothic bold, as Japanese documents usually do.
     "mincho": FontFace("mincho", "BIZUDMincho-Regular", "BIZUDGothic-Bold", "BIZUDMincho-Regular.ttf",
-                       "BIZUDGothic-Bold.ttf", "BIZ UD明朝"),
+                       "BIZUDGothic-Bold.ttf", "BIZ UD明朝", "BIZ UDゴシック"),
 }
 
 _lock = threading.Lock()

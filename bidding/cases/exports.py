@@ -17,7 +17,9 @@ EXPORT_HEADER = ["案件番号", "年度", "件名", "担当課", "区分", "業
 WIDTHS = {1: 16, 3: 40, 4: 20, 6: 20, 7: 26, 8: 30, 16: 18}
 
 
-def _row(case, titles: dict, for_csv: bool) -> list:
+def case_row(case, titles: dict, for_csv: bool) -> list:
+    """One case as the columns of ``EXPORT_HEADER`` (also the 入札案件一覧 report's rows)."""
+
     def day(value):
         if value is None:
             return ""
@@ -37,6 +39,6 @@ def export_response(session: Session, stmt, fmt: str) -> Response:
     # Read now: the download streams after the request's session has closed.
     cases = list(session.scalars(stmt).unique())
     if fmt == "csv":
-        return csv_response("入札案件一覧", EXPORT_HEADER, (_row(c, titles, True) for c in cases))
-    return xlsx_response([("入札案件一覧", EXPORT_HEADER, WIDTHS, (_row(c, titles, False) for c in cases))],
+        return csv_response("入札案件一覧", EXPORT_HEADER, (case_row(c, titles, True) for c in cases))
+    return xlsx_response([("入札案件一覧", EXPORT_HEADER, WIDTHS, (case_row(c, titles, False) for c in cases))],
                          "入札案件一覧")

@@ -101,6 +101,16 @@ def get_case(session: Session, user, case_id: int) -> TenderCase | None:
     return case
 
 
+def case_by_number(session: Session, user, number: str) -> TenderCase | None:
+    """The case numbered ``number`` (the 案件番号 a form is asked for), or None when missing or outside
+    ``user``'s department scope."""
+    case = session.scalar(select(TenderCase).options(joinedload(TenderCase.department))
+                          .where(TenderCase.number == number))
+    if case is None or not in_scope(user, case.department_id):
+        return None
+    return case
+
+
 def retenders_of(session: Session, case_id: int) -> list[TenderCase]:
     """The cases that tender a 不調 case again."""
     return list(session.scalars(select(TenderCase).where(TenderCase.retender_of_id == case_id)

@@ -24,6 +24,11 @@ To add a report, write ``exports/reports/<area>.py`` and list it in ``_MODULES``
                 Param("date_to", "期間（終了日）", "date", required=True, default=lambda t: t)),
         check=period_check("date_from", "date_to", 366)))
 
+A letter-like form (a letter per firm, a 伺 or 調書 with a 決裁欄) returns a ``FormDocument`` instead: pages of
+blocks (addressee, date, issuer, title, paragraphs, labelled tables, the 記 section, approval boxes); see
+``formdoc.py`` and ``bidding.py``. It renders as an A4 portrait PDF with a page per letter and a workbook with a
+sheet per letter.
+
 The preview page (``/exports/reports/contracts``), the PDF and Excel downloads, ``flask report contracts``, the
 menu entry and the audit entries follow from the definition. A report has at most ``max_rows`` rows (100,000 by
 default; the renderers' memory does not grow with the rows, their time does). Forms for department-bound roles must limit
@@ -45,7 +50,8 @@ __all__ = ["Column", "Document", "ReportDefinition", "Param", "all_reports", "ge
 _FORMS: dict[str, ReportDefinition] = {}
 
 #: Modules holding report definitions, imported once with this package.
-_MODULES = ("exports.reports.admin", "exports.reports.registry")
+_MODULES = ("exports.reports.admin", "exports.reports.registry", "exports.reports.bidding",
+            "exports.reports.bidding_records")
 
 
 def register(definition: ReportDefinition) -> ReportDefinition:

@@ -21,6 +21,7 @@ from core.errors import ValidationFailed
 from core.permissions import ADMIN_ONLY
 from core.timefmt import today
 
+from .formdoc import FormDocument
 from .rows import RowStore, TooManyRows
 
 PARAM_TYPES = ("date", "choice", "text")
@@ -134,15 +135,20 @@ class Document:
             raise TooManyRows(limit, len(rows))
         return rows
 
+    @property
+    def count_label(self) -> str:
+        """The size the preview and the command line report: ``全 1,234 件``."""
+        return f"全 {len(self.spool()):,} 件"
+
     def close(self) -> None:
         """Drop the temporary file of spooled rows (also done when the document is garbage-collected)."""
         if isinstance(self.rows, RowStore):
             self.rows.close()
 
 
-#: ``build(session, params, actor) -> Document``; ``actor`` is the requesting user (None from the CLI), for
-#: reports that must limit data to the user's department.
-Builder = Callable[[Any, dict[str, Any], Any], Document]
+#: ``build(session, params, actor) -> Document | FormDocument``; ``actor`` is the requesting user (None from the
+#: CLI), for reports that must limit data to the user's department.
+Builder = Callable[[Any, dict[str, Any], Any], "Document | FormDocument"]
 
 
 @dataclass(frozen=True)
@@ -239,8 +245,9 @@ class ReportDefinition:
             args[p.name] = value.isoformat() if isinstance(value, date) else str(value)
         return args
 
-    def produce(self, session, values: dict[str, Any], actor=None) -> Document:
-        """Build the document for parsed ``values``; the orientation defaults to the definition's."""
+    def produce(self, session, values: dict[str, Any], actor=None) -> Document | FormDocument:
+        """Build the document for parsed ``values``; the orientation defaults to the definition's (a
+        ``FormDocument`` is always portrait and has no row limit)."""
         document = self.build(session, values, actor)
         if document.landscape is None:
             document.landscape = self.landscape
