@@ -1,6 +1,7 @@
 """The bidding tests' fixtures (departments, their staff, cases and firms) for the tender-case forms."""
 
 from tests.bidding.conftest import (  # noqa: F401  (fixtures used by the tests of this folder)
+    budget_line,
     contract_staff,
     doboku,
     doboku_staff,
