@@ -155,6 +155,21 @@ def test_case_from_budget_to_nomination(live_app, live_server, new_page, tmp_pat
     expect(contract.locator(".notice--success")).to_contain_text("6 者に指名通知を行いました")
     expect(contract.locator(".badge", has_text="指名済")).to_have_count(7)  # the case and its six firms
 
+    # The 指名通知書: the preview first (6 letters), then the PDF to print, one page per firm.
+    contract.get_by_role("link", name="指名通知書を印刷する（全業者）").click()
+    expect(contract.locator("h1")).to_have_text("指名通知書")
+    expect(contract.locator(".table-meta")).to_contain_text("6 通")
+    expect(contract.locator("iframe.form-preview")).to_be_visible()
+    with contract.expect_download() as download:
+        contract.get_by_role("link", name="PDF をダウンロード").click()
+    pdf = tmp_path / "notice.pdf"
+    download.value.save_as(pdf)
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        assert len(document.pages) == 6
+    contract.go_back()
+
     # A firm suspended after its nomination drops out, with a warning on the case.
     _suspend_from_yesterday(live_app, "150001")
     contract.reload()
