@@ -10,13 +10,16 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 #: Every module with tables of the package (the factory and Alembic import them).
-MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models", "bidding.budget.models")
+MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models", "bidding.budget.models",
+                                  "bidding.bids.models")
 
 
 def init_app(app: Flask, mode: str) -> None:
     """Rules, labels and import kinds always; the staff screens unless ``mode`` is ``portal`` (applicants see no
     case yet)."""
     from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
+    from .bids import rules as bid_rules  # noqa: F401
+    from .bids import services as bid_services
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
     from .cases import services as case_services
@@ -26,6 +29,7 @@ def init_app(app: Flask, mode: str) -> None:
 
     case_services.register_labels()
     nomination_services.register_labels()
+    bid_services.register_labels()
     budget_services.register_labels()
     app.cli.add_command(nominations_cli)
     from .prices.cli import prices_cli
@@ -48,6 +52,7 @@ def init_app(app: Flask, mode: str) -> None:
 def _init_staff(app: Flask) -> None:
     from core import menu
 
+    from .bids import views as bids
     from .budget import views as budget
     from .budget.permissions import VIEW_ROLES as BUDGET_VIEW_ROLES
     from .cases import charge_views, price_views  # noqa: F401  (routes of the 予算 section and 価格 tab)
@@ -58,7 +63,7 @@ def _init_staff(app: Flask) -> None:
     from .prices.permissions import CALCULATOR_ROLES
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp, prices.bp, budget.bp):
+    for child in (cases.bp, nominations.bp, bids.bp, prices.bp, budget.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     charge_views.register_budget_section(app)
@@ -70,7 +75,8 @@ def _init_staff(app: Flask) -> None:
     menu.register_group(app, "入札・契約", 30)
     menu.register(app, "入札・契約", "入札案件", "bidding.cases.case_list", VIEW_ROLES,
                   ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
-                   "bidding.cases.case_prices", "bidding.nominations.case_nominations"))
+                   "bidding.cases.case_prices", "bidding.nominations.case_nominations",
+                   "bidding.bids.case_bids"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
     menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
     menu.register(app, "入札・契約", "予算科目", "bidding.budget.line_list", BUDGET_VIEW_ROLES,

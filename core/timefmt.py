@@ -15,6 +15,13 @@ def today() -> date:
     return to_jst(utcnow()).date()
 
 
+def now_local() -> datetime:
+    """Now in Japan as a naive datetime: the form of times people enter as Japan time (開札日時, 受付日時)."""
+    from core.db import utcnow
+
+    return to_jst(utcnow()).replace(tzinfo=None)
+
+
 def to_jst(value: datetime | None) -> datetime | None:
     if value is None:
         return None

@@ -56,6 +56,38 @@ def _case_charge(session, department) -> dict:
     return {**args, "charge_id": charge.id}
 
 
+def _case_bid(session, department) -> dict:
+    """A bid of round 1 of a case of ``department``."""
+    from datetime import datetime
+
+    from bidding.bids.models import Bid, BidRound
+    from registry.contractors.models import Contractor
+
+    args = _tender_case(session, department)
+    firm = Contractor(number=f"SB{department.code}", name="掃引用の入札者", search_key="掃引用の入札者",
+                      legal_form="corporation")
+    bid = Bid(round=BidRound(case_id=args["case_id"], number=1), case_id=args["case_id"], contractor=firm,
+              amount=1_000, received_at=datetime(2026, 5, 1, 10, 0))
+    session.add(bid)
+    session.flush()
+    return {**args, "bid_id": bid.id}
+
+
+def _case_award(session, department) -> dict:
+    """An award (candidate) on a case of ``department``."""
+    from datetime import date
+
+    from bidding.bids.models import Award, Bid
+
+    args = _case_bid(session, department)
+    bid = session.get(Bid, args["bid_id"])
+    award = Award(case_id=args["case_id"], bid=bid, contractor=bid.contractor, state="candidate", amount=1_000,
+                  amount_with_tax=1_100, decided_on=date(2026, 5, 1))
+    session.add(award)
+    session.flush()
+    return {"case_id": args["case_id"], "award_id": award.id}
+
+
 def _case_participant(session, department) -> dict:
     """A firm on a draft case of ``department``."""
     from bidding.nominations.models import CaseParticipant
@@ -84,6 +116,11 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_nominations", "case_nominations_pick", "case_nominations_notify", "case_nominations_apply",
         "case_nominations_sweep")},
     "bidding.cases.case_charge_remove": _case_charge,
+    **{f"bidding.bids.{name}": _tender_case for name in (
+        "case_bids", "case_bid_record", "case_bids_open", "case_bids_lot", "case_bids_rebid", "case_bids_fail",
+        "case_bids_award")},
+    **{f"bidding.bids.{name}": _case_award for name in ("case_award_confirm", "case_award_undo")},
+    "bidding.bids.case_bid_survey": _case_bid,
     **{f"bidding.nominations.{name}": _case_participant for name in (
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,

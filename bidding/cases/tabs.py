@@ -9,6 +9,7 @@ TABS = (
     ("概要", "bidding.cases.case_detail"),
     ("価格", "bidding.cases.case_prices"),
     ("指名・参加者", "bidding.nominations.case_nominations"),
+    ("入札", "bidding.bids.case_bids"),
     ("履歴", "bidding.cases.case_history"),
 )
 

@@ -1,0 +1,377 @@
+"""Bid services (SPEC CM4): record bids per round, open a round (statuses from 予定価格 and the floor), settle ties
+by 電子くじ, record 低入札調査 decisions, start a 再度入札 or declare 不調, award (or name the 落札候補者 under 事後審査)
+and undo an award with a reason. Each write checks the actor, keeps history and never commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bidding.cases.models import TenderCase
+from bidding.cases.permissions import can_manage_case
+from bidding.cases.services import case_snapshot
+from bidding.nominations.models import BIDDING_STATUSES, CaseParticipant
+from bidding.prices import tax_included
+from core.audit.queries import register_operations
+from core.errors import InvalidTransition, ValidationFailed, require
+from core.history import record_change, register_fields
+from core.jp import format_date
+from core.rules import get_rule
+from registry.contractors.models import Contractor
+from registry.suspensions.queries import suspensions_in_force
+
+from . import lots
+from .models import BID_STATUSES, SURVEY_DECISIONS, Award, Bid, BidRound, LotDraw
+from .outcome import competing, lowest_tie, round_outcome
+
+REASON_MAX = 500
+
+
+def bid_snapshot(bid: Bid) -> dict:
+    return {"round": bid.round.number if bid.round else None,
+            "contractor": f"{bid.contractor.number} {bid.contractor.name}" if bid.contractor else bid.contractor_id,
+            "amount": bid.amount, "declined": bid.declined, "invalid_reason": bid.invalid_reason,
+            "received_at": bid.received_at.isoformat(timespec="milliseconds") if bid.received_at else None,
+            "lot_input": bid.lot_input, "paper": bid.paper, "status": bid.status,
+            "tech": [str(v) if v is not None else None for v in (bid.tech_standard, bid.tech_added, bid.tech_structure)],
+            "survey_decision": bid.survey_decision,
+            "survey_decided_on": bid.survey_decided_on.isoformat() if bid.survey_decided_on else None,
+            "survey_note": bid.survey_note}
+
+
+def register_labels() -> None:
+    register_fields("bids", {
+        "round": "回", "contractor": "業者", "amount": "入札金額（税抜）", "declined": "辞退", "invalid_reason": "無効の理由",
+        "received_at": "受付日時", "lot_input": "くじ入力番号", "paper": "紙入札", "status": "結果", "tech": "技術評価点",
+        "survey_decision": "低入札価格調査の結果", "survey_decided_on": "調査の決定日", "survey_note": "調査の所見"},
+        {"status": lambda v: BID_STATUSES.get(v, v), "survey_decision": lambda v: SURVEY_DECISIONS.get(v, v)},
+        snapshot=(Bid, bid_snapshot))
+    register_operations({
+        "bid.record": "入札の記録", "bid.open": "開札", "bid.lot": "電子くじ", "bid.survey": "低入札価格調査の結果",
+        "bid.rebid": "再度入札", "bid.fail": "不調", "bid.award": "落札決定", "bid.confirm": "落札候補者の確定（事後審査）",
+        "bid.undo_award": "落札決定の取消",
+    }, {"bids": "入札", "awards": "落札決定"})
+
+
+def rules(session: Session, case: TenderCase) -> dict:
+    """The ``bidding.bids`` rule in force on the case's opening (or notice) day."""
+    day = case.opening_at.date() if case.opening_at else case.price_date
+    return get_rule(session, "bidding.bids", day)
+
+
+def current_round(session: Session, case: TenderCase) -> BidRound | None:
+    return session.scalar(select(BidRound).where(BidRound.case_id == case.id).order_by(BidRound.number.desc())
+                          .limit(1))
+
+
+def accepts_bids(session: Session, case: TenderCase) -> bool:
+    """Whether bids may be recorded now: round 1 after the notice, or a 再度入札 round not yet opened."""
+    latest = current_round(session, case)
+    if latest is None:
+        return case.state in ("published", "nominated", "closed")
+    return latest.state == "bidding"
+
+
+def _round_for_bids(session: Session, case: TenderCase) -> BidRound:
+    """The round taking bids: round 1 is made at the first bid (the case must be past its notice)."""
+    latest = current_round(session, case)
+    if latest is not None and latest.state == "bidding":
+        return latest
+    if latest is None and case.state in ("published", "nominated", "closed"):
+        latest = BidRound(case=case, number=1, state="bidding")
+        session.add(latest)
+        session.flush()
+        return latest
+    raise ValidationFailed(f"「{case.state_label}」の案件は入札を受け付けていません"
+                           + ("（再度入札を始めてください）。" if case.state == "opened" else "。"))
+
+
+def _check_bidder(session: Session, case: TenderCase, contractor: Contractor, errors: dict) -> None:
+    participant = session.scalar(select(CaseParticipant).where(CaseParticipant.case_id == case.id,
+                                                               CaseParticipant.contractor_id == contractor.id))
+    if participant is None or participant.status not in BIDDING_STATUSES:
+        errors.setdefault("contractor", []).append(
+            f"{contractor.name}はこの案件の指名業者・参加資格のある業者ではありません。")
+        return
+    day = case.opening_at.date() if case.opening_at else None
+    if day and suspensions_in_force(session, [contractor.id], day).get(contractor.id):
+        errors.setdefault("contractor", []).append(
+            f"{contractor.name}は開札日（{format_date(day)}）に指名停止中のため入札できません。")
+
+
+def record_bid(session: Session, actor, case: TenderCase, contractor: Contractor, *, amount: int | None,
+               declined: bool, received_at: datetime, invalid_reason: str | None = None,
+               lot_input: str | None = None, paper: bool = False) -> Bid:
+    """Record a firm's bid of the round taking bids (a re-entry before the opening corrects it, with history).
+
+    :raises ValidationFailed: not a bidder of the case, suspended on the opening day, no amount, an amount not a
+        positive whole yen, a re-bid not below the firm's previous bid (when the rule says so), a くじ入力番号 that
+        is not three digits, an unknown invalid-bid reason.
+    """
+    require(can_manage_case(actor, case), "入札の記録は契約課の職員が行います。")
+    rule = rules(session, case)
+    bid_round = _round_for_bids(session, case)
+    errors: dict[str, list[str]] = {}
+    _check_bidder(session, case, contractor, errors)
+    if declined:
+        amount = None
+    elif amount is None:
+        errors.setdefault("amount", []).append("入札金額を入力してください（辞退のときは「辞退」を選びます）。")
+    elif isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        errors.setdefault("amount", []).append("入札金額は 1 円以上の整数（円、税抜）で入力してください。")
+    if invalid_reason and invalid_reason not in rule["invalid_reasons"]:
+        errors.setdefault("invalid_reason", []).append("無効の理由を一覧から選んでください。")
+    if not paper and not declined and lot_input is not None and not lots.valid_input(lot_input):
+        errors.setdefault("lot_input", []).append("くじ入力番号は 3 桁の数字（例: 427）で入力してください。")
+    if amount and bid_round.number > 1 and rule["rebid_lower"] and "amount" not in errors:
+        previous = session.scalar(select(Bid.amount).join(BidRound).where(
+            BidRound.case_id == case.id, BidRound.number == bid_round.number - 1, Bid.contractor_id == contractor.id))
+        if previous is not None and amount >= previous:
+            errors.setdefault("amount", []).append(
+                f"再度入札の金額は前回の入札額（{previous:,} 円）より低くしてください（{amount:,} 円）。")
+    if errors:
+        raise ValidationFailed(errors)
+    bid = session.scalar(select(Bid).where(Bid.round_id == bid_round.id, Bid.contractor_id == contractor.id))
+    before = bid_snapshot(bid) if bid else None
+    if bid is None:
+        bid = Bid(round=bid_round, case_id=case.id, contractor=contractor)
+        session.add(bid)
+    bid.amount, bid.declined, bid.invalid_reason = amount, declined, invalid_reason or None
+    bid.received_at, bid.paper = received_at, paper
+    bid.lot_input = rule["paper_number"] if paper else lot_input
+    bid.status = "pending"
+    session.flush()
+    what = "辞退" if declined else f"{amount:,} 円"
+    record_change(session, actor, "bid.record",
+                  f"入札を記録: {case.number} 第{bid_round.number}回 {contractor.number} {contractor.name} {what}",
+                  target=bid, before=before, after=bid_snapshot(bid), details={"case_id": case.id})
+    return bid
+
+
+def _status(bid: Bid, case: TenderCase, floor: int | None) -> str:
+    if bid.invalid_reason:
+        return "invalid"
+    if bid.declined:
+        return "declined"
+    if case.planned_price is not None and bid.amount > case.planned_price:
+        return "over_planned"
+    if floor is not None and bid.amount < floor:
+        return "below_minimum" if case.floor_kind == "minimum" else "survey"
+    return "valid"
+
+
+def open_round(session: Session, actor, case: TenderCase, *, now: datetime) -> BidRound:
+    """開札 of the round taking bids: each bid gets its status; the case becomes 開札済 (round 1).
+
+    :raises ValidationFailed: before the opening time, or no bid recorded.
+    """
+    require(can_manage_case(actor, case), "開札は契約課の職員が行います。")
+    bid_round = current_round(session, case)
+    if bid_round is None or bid_round.state != "bidding" or not bid_round.bids:
+        raise ValidationFailed("開札する入札がありません。先に入札を記録してください。")
+    if bid_round.number == 1:
+        if case.opening_at and now < case.opening_at:
+            raise ValidationFailed(f"開札日時（{format_date(case.opening_at.date())} {case.opening_at:%H:%M}）の前には"
+                                   "開札できません。")
+        if case.state in ("published", "nominated"):
+            case.transition("close")
+        case.transition("open_bids")
+    floor = case.floor_price if case.floor_kind != "none" else None
+    bid_round.state, bid_round.opened_at, bid_round.floor_price = "opened", now, floor
+    for bid in bid_round.bids:
+        before = bid_snapshot(bid)
+        bid.status = _status(bid, case, floor)
+        bid.survey_decision = "pending" if bid.status == "survey" else None
+        session.flush()
+        record_change(session, actor, "bid.open", f"開札: {case.number} 第{bid_round.number}回 {bid.contractor.name} "
+                      f"{bid.status_label}", target=bid, before=before, after=bid_snapshot(bid),
+                      details={"case_id": case.id})
+    return bid_round
+
+
+def draw_lot(session: Session, actor, case: TenderCase, *, system_values: dict[int, int] | None = None) -> LotDraw:
+    """電子くじ among the bids tied at the lowest competing amount of the opened round. System values come from
+    the rule (receipt milliseconds or a random draw) unless given (tests, a recomputation)."""
+    require(can_manage_case(actor, case), "くじは契約課の職員が行います。")
+    bid_round = current_round(session, case)
+    tied = lowest_tie(bid_round) if bid_round is not None and bid_round.state == "opened" else []
+    if len(tied) < 2:
+        raise ValidationFailed("同額の最低価格の入札がないため、くじは不要です。")
+    if any(d.amount == tied[0].amount for d in bid_round.lots):
+        raise ValidationFailed("この同額の入札のくじは引き済みです。")
+    rule = rules(session, case)
+    source = rule["lot_source"]
+    entries = []
+    for bid in sorted(tied, key=lambda b: (b.received_at, b.id)):
+        if system_values is not None:
+            value = system_values[bid.id]
+        elif source == "receipt_ms":
+            value = bid.received_at.microsecond // 1000
+        else:
+            value = secrets.randbelow(1000)
+        entries.append(lots.LotEntry(bid.id, bid.contractor.name, bid.lot_input or rule["paper_number"], value))
+    steps = lots.draw(entries)
+    draw = LotDraw(round=bid_round, amount=tied[0].amount, method=source,
+                   entries=[{"bid_id": e.key, "contractor": e.name, "order": i, "input": e.lot_input,
+                             "system_value": e.system_value, "lot_number": e.lot_number} for i, e in enumerate(entries)],
+                   steps=[{"remaining": list(s.remaining), "numbers": list(s.numbers), "total": s.total,
+                           "count": s.count, "index": s.index, "winner_bid_id": s.winner, "formula": s.formula}
+                          for s in steps],
+                   ranking=lots.ranking(steps))
+    session.add(draw)
+    session.flush()
+    winner = next(b for b in tied if b.id == draw.ranking[0])
+    record_change(session, actor, "bid.lot", f"電子くじ: {case.number} {tied[0].amount:,} 円の {len(tied)} 者から "
+                  f"{winner.contractor.name}", target=winner, before=None, after=bid_snapshot(winner),
+                  details={"case_id": case.id, "lot_draw_id": draw.id})
+    return draw
+
+
+def decide_survey(session: Session, actor, bid: Bid, *, acceptable: bool, decided_on: date, note: str | None) -> Bid:
+    """The result of the 低入札価格調査 of a bid (an unacceptable one is excluded: 失格)."""
+    case = bid.round.case
+    require(can_manage_case(actor, case), "低入札価格調査の結果は契約課の職員が記録します。")
+    if bid.status != "survey" or bid.survey_decision != "pending":
+        raise ValidationFailed("調査中の低入札の入札だけ、調査の結果を記録できます。")
+    note = (note or "").strip() or None
+    if not acceptable and not note:
+        raise ValidationFailed({"survey_note": ["失格とする理由（調査の所見）を入力してください。"]})
+    before = bid_snapshot(bid)
+    bid.survey_decision, bid.survey_decided_on, bid.survey_note = \
+        ("acceptable" if acceptable else "unacceptable"), decided_on, (note or "")[:REASON_MAX] or None
+    if not acceptable:
+        bid.status = "excluded"
+    session.flush()
+    record_change(session, actor, "bid.survey", f"低入札価格調査: {case.number} {bid.contractor.name} "
+                  f"{SURVEY_DECISIONS[bid.survey_decision]}", target=bid, before=before, after=bid_snapshot(bid),
+                  details={"case_id": case.id})
+    return bid
+
+
+def start_rebid(session: Session, actor, case: TenderCase) -> BidRound:
+    """再度入札: the next round, when the opened round has no competing bid and the rule allows another."""
+    require(can_manage_case(actor, case), "再度入札は契約課の職員が行います。")
+    bid_round = current_round(session, case)
+    if bid_round is None or bid_round.state != "opened" or case.state != "opened":
+        raise ValidationFailed("開札した回がないため、再度入札はできません。")
+    if competing(bid_round):
+        raise ValidationFailed("有効な入札があるため、再度入札はしません。落札者を決定してください。")
+    limit = rules(session, case)["max_rounds"]
+    if bid_round.number >= limit:
+        raise ValidationFailed(f"入札は {limit} 回までです（市の設定）。不調としてください。")
+    new = BidRound(case=case, number=bid_round.number + 1, state="bidding")
+    session.add(new)
+    session.flush()
+    record_change(session, actor, "bid.rebid", f"再度入札（第{new.number}回）: {case.number} {case.name}",
+                  target=case, before=None, after=case_snapshot(case))
+    return new
+
+
+def declare_failed(session: Session, actor, case: TenderCase) -> TenderCase:
+    """不調: no competing bid after the last round (or staff decide so after an opened round without one)."""
+    require(can_manage_case(actor, case), "不調の決定は契約課の職員が行います。")
+    bid_round = current_round(session, case)
+    if bid_round is None or bid_round.state != "opened":
+        raise ValidationFailed("開札していないため、不調にはできません。")
+    if competing(bid_round):
+        raise ValidationFailed("有効な入札があるため、不調にはできません。")
+    before = case_snapshot(case)
+    case.transition("fail")
+    session.flush()
+    record_change(session, actor, "bid.fail", f"不調: {case.number} {case.name}（第{bid_round.number}回）",
+                  target=case, before=before, after=case_snapshot(case))
+    return case
+
+
+def award_snapshot(award: Award) -> dict:
+    return {"contractor": f"{award.contractor.number} {award.contractor.name}" if award.contractor else None,
+            "state": award.state, "amount": award.amount, "amount_with_tax": award.amount_with_tax,
+            "rate": str(award.rate) if award.rate is not None else None, "decided_on": award.decided_on.isoformat(),
+            "undo_reason": award.undo_reason}
+
+
+def award_rate(amount: int, planned: int | None) -> Decimal | None:
+    """落札率: amount ÷ 予定価格 in percent, rounded half up to two decimals."""
+    if not planned:
+        return None
+    return (Decimal(amount) * 100 / Decimal(planned)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def award(session: Session, actor, case: TenderCase, *, decided_on: date) -> Award:
+    """落札決定 of the opened round's winner (under 事後審査 the 落札候補者 until ``confirm_award``).
+
+    :raises ValidationFailed: the winner is not settled (a tie without a lot, a 低入札調査 still open, no
+        competing bid).
+    """
+    require(can_manage_case(actor, case), "落札決定は契約課の職員が行います。")
+    if case.state != "opened":
+        raise InvalidTransition(f"「{case.state_label}」の案件は落札決定できません（開札後に決定します）。")
+    outcome = round_outcome(session, case)
+    if outcome.problem:
+        raise ValidationFailed(outcome.problem)
+    bid = outcome.winner
+    candidate = case.method == "open_post_review"
+    record = Award(case_id=case.id, bid=bid, contractor=bid.contractor, state="candidate" if candidate else "decided",
+                   amount=bid.amount, amount_with_tax=tax_included(session, bid.amount, decided_on),
+                   rate=award_rate(bid.amount, case.planned_price), decided_on=decided_on)
+    session.add(record)
+    before = case_snapshot(case)
+    if not candidate:
+        case.transition("award")
+    session.flush()
+    what = "落札候補者" if candidate else "落札者"
+    record_change(session, actor, "bid.award", f"{what}: {case.number} {bid.contractor.name} {bid.amount:,} 円"
+                  f"（落札率 {record.rate}%）", target=record, before=None, after=award_snapshot(record),
+                  details={"case_id": case.id})
+    if not candidate:
+        record_change(session, actor, "bid.award", f"落札決定: {case.number} {case.name}", target=case, before=before,
+                      after=case_snapshot(case))
+    return record
+
+
+def confirm_award(session: Session, actor, record: Award, *, decided_on: date) -> Award:
+    """事後審査を経て落札候補者を落札者に決定する."""
+    from bidding.cases.models import TenderCase as Case
+
+    case = session.get(Case, record.case_id)
+    require(can_manage_case(actor, case), "落札決定は契約課の職員が行います。")
+    if record.state != "candidate":
+        raise ValidationFailed("落札候補者だけ確定できます。")
+    before, case_before = award_snapshot(record), case_snapshot(case)
+    record.state, record.decided_on = "decided", decided_on
+    record.amount_with_tax = tax_included(session, record.amount, decided_on)
+    case.transition("award")
+    session.flush()
+    record_change(session, actor, "bid.confirm", f"落札決定（事後審査）: {case.number} {record.contractor.name}",
+                  target=record, before=before, after=award_snapshot(record), details={"case_id": case.id})
+    record_change(session, actor, "bid.confirm", f"落札決定: {case.number} {case.name}", target=case,
+                  before=case_before, after=case_snapshot(case))
+    return record
+
+
+def undo_award(session: Session, actor, record: Award, *, reason: str | None, on: date) -> Award:
+    """Take back an award (or a candidate), with the reason; the case returns to 開札済 and keeps history."""
+    from bidding.cases.models import TenderCase as Case
+
+    case = session.get(Case, record.case_id)
+    require(can_manage_case(actor, case), "落札決定の取消は契約課の職員が行います。")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": [f"取り消す理由を {REASON_MAX} 文字以内で入力してください。"]})
+    if record.state == "undone":
+        raise ValidationFailed("この落札決定は取消済みです。")
+    before, case_before = award_snapshot(record), case_snapshot(case)
+    if record.state == "decided":
+        case.transition("undo_award")
+    record.state, record.undo_reason, record.undone_on = "undone", reason, on
+    session.flush()
+    record_change(session, actor, "bid.undo_award", f"落札決定の取消: {case.number} {record.contractor.name}（{reason}）",
+                  target=record, before=before, after=award_snapshot(record), details={"case_id": case.id})
+    record_change(session, actor, "bid.undo_award", f"落札決定の取消: {case.number} {case.name}", target=case,
+                  before=case_before, after=case_snapshot(case))
+    return record
