@@ -121,6 +121,7 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_bids_award")},
     **{f"bidding.bids.{name}": _case_award for name in ("case_award_confirm", "case_award_undo")},
     "bidding.bids.case_bid_survey": _case_bid,
+    "bidding.bids.case_bid_tech": _case_bid,
     **{f"bidding.nominations.{name}": _case_participant for name in (
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,

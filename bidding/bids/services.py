@@ -52,7 +52,8 @@ def register_labels() -> None:
         {"status": lambda v: BID_STATUSES.get(v, v), "survey_decision": lambda v: SURVEY_DECISIONS.get(v, v)},
         snapshot=(Bid, bid_snapshot))
     register_operations({
-        "bid.record": "入札の記録", "bid.open": "開札", "bid.lot": "電子くじ", "bid.survey": "低入札価格調査の結果",
+        "bid.record": "入札の記録", "bid.tech": "技術評価点の入力", "bid.open": "開札", "bid.lot": "電子くじ",
+        "bid.survey": "低入札価格調査の結果",
         "bid.rebid": "再度入札", "bid.fail": "不調", "bid.award": "落札決定", "bid.confirm": "落札候補者の確定（事後審査）",
         "bid.undo_award": "落札決定の取消",
     }, {"bids": "入札", "awards": "落札決定"})
@@ -150,6 +151,45 @@ def record_bid(session: Session, actor, case: TenderCase, contractor: Contractor
     record_change(session, actor, "bid.record",
                   f"入札を記録: {case.number} 第{bid_round.number}回 {contractor.number} {contractor.name} {what}",
                   target=bid, before=before, after=bid_snapshot(bid), details={"case_id": case.id})
+    return bid
+
+
+VALUE_METHODS = frozenset({"value_standard", "value_simple", "value_special"})
+POINTS_MAX = Decimal("1000")
+
+
+def _points(value, label: str, field: str, errors: dict) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite() or number < 0 or number > POINTS_MAX \
+            or number != number.quantize(Decimal("0.0001")):
+        errors.setdefault(field, []).append(f"{label}は 0〜1,000 の数（小数は 4 桁まで）で入力してください。")
+        return None
+    return number
+
+
+def set_tech_scores(session: Session, actor, bid: Bid, *, standard, added, structure) -> Bid:
+    """総合評価: the bidder's technical points (標準点, 加算点, 施工体制評価点), entered before the winner is named."""
+    case = bid.round.case
+    require(can_manage_case(actor, case), "技術評価点の入力は契約課の職員が行います。")
+    if case.method not in VALUE_METHODS:
+        raise ValidationFailed(f"{case.method_label}の案件には技術評価点はありません。")
+    if case.state not in ("published", "nominated", "closed", "opened"):
+        raise ValidationFailed(f"「{case.state_label}」の案件の技術評価点は変更できません。")
+    errors: dict[str, list[str]] = {}
+    values = (_points(standard, "標準点", "tech_standard", errors), _points(added, "加算点", "tech_added", errors),
+              _points(structure, "施工体制評価点", "tech_structure", errors))
+    if errors:
+        raise ValidationFailed(errors)
+    before = bid_snapshot(bid)
+    bid.tech_standard, bid.tech_added, bid.tech_structure = values
+    session.flush()
+    record_change(session, actor, "bid.tech", f"技術評価点: {case.number} {bid.contractor.name}", target=bid,
+                  before=before, after=bid_snapshot(bid), details={"case_id": case.id})
     return bid
 
 

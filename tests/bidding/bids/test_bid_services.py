@@ -169,3 +169,25 @@ def test_department_staff_cannot_record_bids(db_session, nominated, doboku_staff
     with pytest.raises(PermissionDenied):
         services.record_bid(db_session, doboku_staff, case, firms[0], amount=1, declined=False,
                             received_at=received(1))
+
+
+def test_technical_points_only_on_value_cases_and_checked(db_session, nominated, make_case, contract_staff, firm):
+    case = make_case(method="value_special")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    applicant = firm("総合評価建設")
+    p = nomination_services.record_application(db_session, contract_staff, case, applicant, applied_on=TODAY,
+                                               today=TODAY)
+    nomination_services.review_application(db_session, contract_staff, p, admit=True, today=TODAY)
+    bid = services.record_bid(db_session, contract_staff, case, applicant, amount=27_000_000, declined=False,
+                              received_at=received(1))
+    with pytest.raises(ValidationFailed) as info:
+        services.set_tech_scores(db_session, contract_staff, bid, standard="100", added="-1", structure="abc")
+    assert set(info.value.errors) == {"tech_added", "tech_structure"}
+    services.set_tech_scores(db_session, contract_staff, bid, standard="100", added="12.5", structure="8")
+    assert bid.tech_added == Decimal("12.5")
+    plain, plain_firms = nominated()
+    other = services.record_bid(db_session, contract_staff, plain, plain_firms[0], amount=27_000_000, declined=False,
+                                received_at=received(1))
+    with pytest.raises(ValidationFailed, match="技術評価点はありません"):
+        services.set_tech_scores(db_session, contract_staff, other, standard="100", added="1", structure="1")
