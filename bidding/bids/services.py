@@ -144,7 +144,7 @@ def record_bid(session: Session, actor, case: TenderCase, contractor: Contractor
         session.add(bid)
     bid.amount, bid.declined, bid.invalid_reason = amount, declined, invalid_reason or None
     bid.received_at, bid.paper = received_at, paper
-    bid.lot_input = rule["paper_number"] if paper else lot_input
+    bid.lot_input = None if declined else (rule["paper_number"] if paper else lot_input)
     bid.status = "pending"
     session.flush()
     what = "辞退" if declined else f"{amount:,} 円"
