@@ -23,6 +23,7 @@ def init_app(app: Flask, mode: str) -> None:
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
     from .cases import services as case_services
+    from .evaluation import rules as evaluation_rules  # noqa: F401  (総合評価: 除算方式・加算方式)
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
     from .nominations.cli import nominations_cli
