@@ -27,7 +27,7 @@ from registry.suspensions.queries import suspensions_in_force
 
 from . import lots
 from .models import BID_STATUSES, SURVEY_DECISIONS, Award, Bid, BidRound, LotDraw
-from .outcome import competing, lowest_tie, round_outcome
+from .outcome import competing, draw_for, lowest_tie, round_outcome
 
 REASON_MAX = 500
 
@@ -242,7 +242,7 @@ def draw_lot(session: Session, actor, case: TenderCase, *, system_values: dict[i
     tied = lowest_tie(bid_round) if bid_round is not None and bid_round.state == "opened" else []
     if len(tied) < 2:
         raise ValidationFailed("同額の最低価格の入札がないため、くじは不要です。")
-    if any(d.amount == tied[0].amount for d in bid_round.lots):
+    if draw_for(bid_round, tied) is not None:
         raise ValidationFailed("この同額の入札のくじは引き済みです。")
     rule = rules(session, case)
     source = rule["lot_source"]
@@ -256,7 +256,7 @@ def draw_lot(session: Session, actor, case: TenderCase, *, system_values: dict[i
             value = secrets.randbelow(1000)
         entries.append(lots.LotEntry(bid.id, bid.contractor.name, bid.lot_input or rule["paper_number"], value))
     steps = lots.draw(entries)
-    draw = LotDraw(round=bid_round, amount=tied[0].amount, method=source,
+    draw = LotDraw(round=bid_round, amount=min(b.amount for b in tied), method=source,
                    entries=[{"bid_id": e.key, "contractor": e.name, "order": i, "input": e.lot_input,
                              "system_value": e.system_value, "lot_number": e.lot_number} for i, e in enumerate(entries)],
                    steps=[{"remaining": list(s.remaining), "numbers": list(s.numbers), "total": s.total,
@@ -266,7 +266,7 @@ def draw_lot(session: Session, actor, case: TenderCase, *, system_values: dict[i
     session.add(draw)
     session.flush()
     winner = next(b for b in tied if b.id == draw.ranking[0])
-    record_change(session, actor, "bid.lot", f"電子くじ: {case.number} {tied[0].amount:,} 円の {len(tied)} 者から "
+    record_change(session, actor, "bid.lot", f"電子くじ: {case.number} 同順位の {len(tied)} 者から "
                   f"{winner.contractor.name}", target=winner, before=None, after=bid_snapshot(winner),
                   details={"case_id": case.id, "lot_draw_id": draw.id})
     return draw

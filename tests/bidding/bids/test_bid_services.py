@@ -172,7 +172,7 @@ def test_department_staff_cannot_record_bids(db_session, nominated, doboku_staff
 
 
 def test_technical_points_only_on_value_cases_and_checked(db_session, nominated, make_case, contract_staff, firm):
-    case = make_case(method="value_special")
+    case = make_case(method="value_special", evaluation_method="division")
     case_services.approve_case(db_session, contract_staff, case)
     case_services.publish_case(db_session, contract_staff, case)
     applicant = firm("総合評価建設")
@@ -191,3 +191,40 @@ def test_technical_points_only_on_value_cases_and_checked(db_session, nominated,
                                 received_at=received(1))
     with pytest.raises(ValidationFailed, match="技術評価点はありません"):
         services.set_tech_scores(db_session, contract_staff, other, standard="100", added="1", structure="1")
+
+
+def test_value_case_ranks_by_the_division_method(db_session, make_case, contract_staff, firm):
+    case = make_case(method="value_simple", evaluation_method="division")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    firms = [firm(f"総合評価{i}建設") for i in range(3)]
+    plans = [(27_000_000, "10", "5"), (28_000_000, "20", "8"), (26_500_000, "5", "0")]
+    for i, (f, (amount, added, structure)) in enumerate(zip(firms, plans, strict=True)):
+        p = nomination_services.record_application(db_session, contract_staff, case, f, applied_on=TODAY, today=TODAY)
+        nomination_services.review_application(db_session, contract_staff, p, admit=True, today=TODAY)
+        bid = services.record_bid(db_session, contract_staff, case, f, amount=amount, declined=False,
+                                  received_at=received(i))
+        services.set_tech_scores(db_session, contract_staff, bid, standard="100", added=added, structure=structure)
+    services.open_round(db_session, contract_staff, case, now=OPENING)
+    outcome = round_outcome(db_session, case)
+    # 評価値 = (100 + 加算点 + 施工体制評価点) ÷ 入札価格 × 10^8, cut at 4 decimals:
+    # A 115 ÷ 27,000,000 × 10^8 = 425.9259…; B 128 ÷ 28,000,000 × 10^8 = 457.1428…; C 105 ÷ 26,500,000 × 10^8 = 396.2264…
+    scores = {row.label: row.score for row in outcome.evaluation.rows}
+    assert scores == {"総合評価0建設": Decimal("425.9259"), "総合評価1建設": Decimal("457.1428"),
+                      "総合評価2建設": Decimal("396.2264")}
+    assert outcome.winner.contractor == firms[1]  # the best evaluation, not the lowest price
+    record = services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    assert record.amount == 28_000_000
+
+
+def test_value_case_waits_for_the_technical_points(db_session, make_case, contract_staff, firm):
+    case = make_case(method="value_simple", evaluation_method="division")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    f = firm("点数なし建設")
+    p = nomination_services.record_application(db_session, contract_staff, case, f, applied_on=TODAY, today=TODAY)
+    nomination_services.review_application(db_session, contract_staff, p, admit=True, today=TODAY)
+    services.record_bid(db_session, contract_staff, case, f, amount=27_000_000, declined=False, received_at=received(1))
+    services.open_round(db_session, contract_staff, case, now=OPENING)
+    with pytest.raises(ValidationFailed, match="技術評価点が未入力"):
+        services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
