@@ -16,7 +16,7 @@ from bidding.cases.models import TenderCase
 from bidding.cases.permissions import can_manage_case
 from bidding.cases.services import case_snapshot
 from bidding.nominations.models import BIDDING_STATUSES, CaseParticipant
-from bidding.prices import tax_included
+from bidding.prices import draw_minimum, random_coefficient, tax_included
 from core.audit.queries import register_operations
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.history import record_change, register_fields
@@ -205,7 +205,22 @@ def _status(bid: Bid, case: TenderCase, floor: int | None) -> str:
     return "valid"
 
 
-def open_round(session: Session, actor, case: TenderCase, *, now: datetime) -> BidRound:
+def _opening_floor(session: Session, case: TenderCase, rng) -> tuple[int | None, Decimal | None]:
+    """The floor the opening applies: the case's, or — when the price rule draws an 入札時ランダム係数 — the price
+    with a coefficient drawn now (recorded on the round so the 入札調書 shows it and anyone can recompute it)."""
+    if case.floor_kind == "none":
+        return None, None
+    if case.cost_breakdown and case.planned_price and random_coefficient(session, case.price_date, case.floor_kind):
+        from bidding.cases.pricing import price_category
+
+        drawn = draw_minimum(session, on=case.price_date, category=price_category(session, case),
+                             planned=case.planned_price, breakdown=dict(case.cost_breakdown), kind=case.floor_kind,
+                             rng=rng)
+        return drawn.result.result, drawn.coefficient
+    return case.floor_price, None
+
+
+def open_round(session: Session, actor, case: TenderCase, *, now: datetime, rng=None) -> BidRound:
     """開札 of the round taking bids: each bid gets its status; the case becomes 開札済 (round 1).
 
     :raises ValidationFailed: before the opening time, or no bid recorded.
@@ -221,8 +236,9 @@ def open_round(session: Session, actor, case: TenderCase, *, now: datetime) -> B
         if case.state in ("published", "nominated"):
             case.transition("close")
         case.transition("open_bids")
-    floor = case.floor_price if case.floor_kind != "none" else None
-    bid_round.state, bid_round.opened_at, bid_round.floor_price = "opened", now, floor
+    floor, coefficient = _opening_floor(session, case, rng or secrets.SystemRandom())
+    bid_round.state, bid_round.opened_at = "opened", now
+    bid_round.floor_price, bid_round.floor_coefficient = floor, coefficient
     for bid in bid_round.bids:
         before = bid_snapshot(bid)
         bid.status = _status(bid, case, floor)

@@ -228,3 +228,33 @@ def test_value_case_waits_for_the_technical_points(db_session, make_case, contra
     services.open_round(db_session, contract_staff, case, now=OPENING)
     with pytest.raises(ValidationFailed, match="技術評価点が未入力"):
         services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+
+
+def test_the_random_coefficient_is_drawn_at_opening_and_recorded(db_session, make_case, contract_staff, admin, firm):
+    import random
+
+    from bidding.cases.pricing import set_breakdown
+    from core.rules import get_rule
+    from core.rules.services import add_rule_version
+
+    values = get_rule(db_session, "prices.random_coefficient", date(2026, 4, 1))
+    add_rule_version(db_session, admin, "prices.random_coefficient", date(2026, 4, 1), {**values, "enabled": True},
+                     note="入札時ランダム係数を使う")
+    case = make_case(floor_price=None)
+    set_breakdown(db_session, contract_staff, case, "works",
+                  {"direct_cost": 20_000_000, "common_temporary": 2_000_000, "site_management": 4_000_000,
+                   "general_admin": 4_000_000})
+    case_services.approve_case(db_session, contract_staff, case)
+    bidder = firm("係数建設")
+    nomination_services.pick_firm(db_session, contract_staff, case, bidder, today=TODAY)
+    nomination_services.notify_nominations(db_session, contract_staff, case, notice_on=case.notice_on)
+    services.record_bid(db_session, contract_staff, case, bidder, amount=27_000_000, declined=False,
+                        received_at=received(1))
+    bid_round = services.open_round(db_session, contract_staff, case, now=OPENING, rng=random.Random(7))
+    assert bid_round.floor_coefficient is not None
+    assert Decimal("0.9950") <= bid_round.floor_coefficient <= Decimal("1.0049")
+    from bidding.prices import compute_minimum
+
+    again = compute_minimum(db_session, on=case.price_date, category="works", planned=30_000_000,
+                            breakdown=case.cost_breakdown, coefficient=bid_round.floor_coefficient)
+    assert again.result == bid_round.floor_price  # anyone can recompute it from the recorded coefficient
