@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 
 #: Every module with tables of the package (the factory and Alembic import them).
 MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models", "bidding.budget.models",
-                                  "bidding.bids.models")
+                                  "bidding.bids.models", "bidding.contracts.models")
 
 
 def init_app(app: Flask, mode: str) -> None:
@@ -23,6 +23,8 @@ def init_app(app: Flask, mode: str) -> None:
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
     from .cases import services as case_services
+    from .contracts import rules as contract_rules  # noqa: F401
+    from .contracts import services as contract_services
     from .evaluation import rules as evaluation_rules  # noqa: F401  (総合評価: 除算方式・加算方式)
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
@@ -31,6 +33,7 @@ def init_app(app: Flask, mode: str) -> None:
     case_services.register_labels()
     nomination_services.register_labels()
     bid_services.register_labels()
+    contract_services.register_labels()
     budget_services.register_labels()
     app.cli.add_command(nominations_cli)
     from .prices.cli import prices_cli
