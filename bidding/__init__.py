@@ -62,12 +62,13 @@ def _init_staff(app: Flask) -> None:
     from .cases import charge_views, price_views  # noqa: F401  (routes of the 予算 section and 価格 tab)
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
+    from .contracts import views as contracts
     from .nominations import views as nominations
     from .prices import views as prices
     from .prices.permissions import CALCULATOR_ROLES
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp, bids.bp, prices.bp, budget.bp):
+    for child in (cases.bp, nominations.bp, bids.bp, contracts.bp, prices.bp, budget.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     charge_views.register_budget_section(app)
@@ -80,8 +81,9 @@ def _init_staff(app: Flask) -> None:
     menu.register(app, "入札・契約", "入札案件", "bidding.cases.case_list", VIEW_ROLES,
                   ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
                    "bidding.cases.case_prices", "bidding.nominations.case_nominations",
-                   "bidding.bids.case_bids"))
+                   "bidding.bids.case_bids", "bidding.contracts.case_contract"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
+    menu.register(app, "入札・契約", "契約一覧", "bidding.contracts.contract_list", VIEW_ROLES)
     menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
     menu.register(app, "入札・契約", "予算科目", "bidding.budget.line_list", BUDGET_VIEW_ROLES,
                   ("bidding.budget.line_detail", "bidding.budget.line_history"))
