@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 
 #: Every module with tables of the package (the factory and Alembic import them).
 MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models", "bidding.budget.models",
-                                  "bidding.bids.models", "bidding.contracts.models")
+                                  "bidding.bids.models", "bidding.contracts.models", "bidding.inspections.models")
 
 
 def init_app(app: Flask, mode: str) -> None:
@@ -26,6 +26,7 @@ def init_app(app: Flask, mode: str) -> None:
     from .contracts import rules as contract_rules  # noqa: F401
     from .contracts import services as contract_services
     from .evaluation import rules as evaluation_rules  # noqa: F401  (総合評価: 除算方式・加算方式)
+    from .inspections import services as inspection_services
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
     from .nominations.cli import nominations_cli
@@ -34,6 +35,7 @@ def init_app(app: Flask, mode: str) -> None:
     nomination_services.register_labels()
     bid_services.register_labels()
     contract_services.register_labels()
+    inspection_services.register_labels()
     budget_services.register_labels()
     app.cli.add_command(nominations_cli)
     from .prices.cli import prices_cli
@@ -63,12 +65,14 @@ def _init_staff(app: Flask) -> None:
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
     from .contracts import views as contracts
+    from .inspections import views as inspections
+    from .inspections.views import ROLES as INSPECTION_ROLES
     from .nominations import views as nominations
     from .prices import views as prices
     from .prices.permissions import CALCULATOR_ROLES
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp, bids.bp, contracts.bp, prices.bp, budget.bp):
+    for child in (cases.bp, nominations.bp, bids.bp, contracts.bp, inspections.bp, prices.bp, budget.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     charge_views.register_budget_section(app)
@@ -84,6 +88,8 @@ def _init_staff(app: Flask) -> None:
                    "bidding.bids.case_bids", "bidding.contracts.case_contract"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
     menu.register(app, "入札・契約", "契約一覧", "bidding.contracts.contract_list", VIEW_ROLES)
+    menu.register(app, "入札・契約", "検査", "bidding.inspections.worklist", INSPECTION_ROLES,
+                  ("bidding.inspections.inspection_detail",))
     menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
     menu.register(app, "入札・契約", "予算科目", "bidding.budget.line_list", BUDGET_VIEW_ROLES,
                   ("bidding.budget.line_detail", "bidding.budget.line_history"))

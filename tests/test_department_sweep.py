@@ -25,6 +25,8 @@ CITY_WIDE = {
     "audit.": "the operation log is read by the system administrator only",
     "rules.": "versioned rules and holidays are city-wide settings",
     "imports.": "import batches are run by the system administrator",
+    "bidding.inspections.inspection_": "an inspection is scoped by its assigned 検査員, not by department "
+                                       "(tests/bidding/inspections/test_inspection_views.py)",
 }
 
 
@@ -147,6 +149,7 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_contract", "case_contract_create", "case_contract_approve", "case_contract_change",
         "case_contract_completion", "case_contract_payment")},
     "bidding.contracts.case_contract_paid": _case_payment,
+    "bidding.inspections.case_inspection_assign": _tender_case,
     **{f"bidding.nominations.{name}": _case_participant for name in (
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,

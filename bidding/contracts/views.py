@@ -12,7 +12,7 @@ from bidding.cases.views import get_case
 from bidding.prices import tax_included
 from core.db import db
 from core.errors import NotFound, PermissionDenied
-from core.formtools import JapaneseForm
+from core.formtools import JapaneseForm, choices
 from core.pagination import paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import today
@@ -34,8 +34,16 @@ def _render(case, status: int = 200, **forms):
         day = today()
         form = ContractForm(formdata=None, contract_date=day, amount=tax_included(db.session, award.amount, day),
                             work_from=day, partial_payments=0)
+    from bidding.inspections.views import AssignForm, contract_inspections, inspectors
+
+    inspections = contract_inspections(db.session, contract.id) if contract else []
+    assign_form = AssignForm(formdata=None, scheduled_on=today())
+    assign_form.inspector_id.choices = choices([(0, "選んでください")] + inspectors(db.session))
+    assign_form.reinspection_of.choices = choices([(0, "（再検査ではない）")] + [
+        (i.id, f"{i.kind_label} {i.inspected_on:%Y-%m-%d}（手直し）") for i in inspections if i.result == "fix"])
     return render_template(
         "bidding/contracts/tab.html", case=case, tabs=case_tabs(case.id, TAB), contract=contract, award=award,
+        inspections=inspections, assign_form=assign_form,
         may_manage=can_manage_case(current_user, case), contract_form=form,
         change_form=forms.get("change_form") or ChangeForm(formdata=None, changed_on=today()),
         completion_form=forms.get("completion_form") or CompletionForm(formdata=None, reported_on=today()),
