@@ -18,11 +18,15 @@ def init_app(app: Flask, mode: str) -> None:
     """Rules, labels and import kinds always; the staff screens unless ``mode`` is ``portal`` (applicants see no
     case yet)."""
     from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
+    from .bids import legacy as bid_legacy
     from .bids import rules as bid_rules  # noqa: F401
     from .bids import services as bid_services
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
+    from .cases import legacy as case_legacy
     from .cases import services as case_services
+    from .cases.importers import LegacyCasesImport
+    from .contracts import legacy as contract_legacy
     from .contracts import rules as contract_rules  # noqa: F401
     from .contracts import services as contract_services
     from .evaluation import rules as evaluation_rules  # noqa: F401  (総合評価: 除算方式・加算方式)
@@ -37,6 +41,9 @@ def init_app(app: Flask, mode: str) -> None:
     contract_services.register_labels()
     inspection_services.register_labels()
     budget_services.register_labels()
+    case_legacy.register_labels()
+    bid_legacy.register_labels()
+    contract_legacy.register_labels()
     app.cli.add_command(nominations_cli)
     from .prices.cli import prices_cli
 
@@ -44,6 +51,7 @@ def init_app(app: Flask, mode: str) -> None:
     from core.importing.kinds import register_kind
 
     register_kind(BudgetImport())
+    register_kind(LegacyCasesImport())
     from core.cli import register_demo_loader
 
     from .budget.demo import load_demo as load_budget_demo

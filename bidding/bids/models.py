@@ -121,6 +121,8 @@ class Bid(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     round: Mapped[BidRound] = relationship(back_populates="bids")
+    #: The case (also the round's): set with the round, so a bulk write needs no case id before its flush.
+    case: Mapped[TenderCase] = relationship()
     contractor: Mapped[Contractor] = relationship()
 
     @property
@@ -183,6 +185,7 @@ class Award(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     bid: Mapped[Bid] = relationship()
+    case: Mapped[TenderCase] = relationship()
     contractor: Mapped[Contractor] = relationship()
 
     @property

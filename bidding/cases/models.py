@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -193,6 +195,10 @@ class TenderCase(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The 不調 case this one tenders again.
     retender_of_id: Mapped[int | None] = mapped_column(ForeignKey("tender_cases.id"), index=True)
+    #: Migrated from the legacy system's export (SPEC CM12): a re-import updates only these cases.
+    migrated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: 入札者数 as the legacy system recorded it, for a migrated case whose individual bids were not kept.
+    bidder_count: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -41,7 +41,7 @@ REASON_MAX = 500
 _SNAPSHOT_FIELDS = ("number", "fiscal_year", "name", "category", "work_type_code", "place", "summary", "method",
                     "design_amount", "planned_price", "price_category", "floor_kind", "floor_price", "floor_model", "disclosure",
                     "allowed_ranks", "allowed_areas", "min_points", "required_qualification", "work_days", "state",
-                    "cancel_reason", "approval", "evaluation_method")
+                    "cancel_reason", "approval", "evaluation_method", "migrated", "bidder_count")
 _DATE_FIELDS = ("drafted_on", "notice_on", "questions_until", "bids_from", "bids_until", "work_from", "work_to")
 
 
@@ -92,7 +92,8 @@ def register_labels() -> None:
                        "state": lambda v: STATES.get(v, v), "method": lambda v: METHODS.get(v, v),
                        "floor_kind": lambda v: FLOOR_KINDS.get(v, v), "disclosure": lambda v: DISCLOSURES.get(v, v),
                        "approval": lambda v: APPROVALS.get(v, v), "cost_breakdown": _breakdown_text,
-                       "fiscal_year": lambda v: f"{v} 年度", "charges": _charges_text})
+                       "fiscal_year": lambda v: f"{v} 年度", "charges": _charges_text,
+                       "bidder_count": lambda v: f"{v} 者"})
     formatters.update({key: _yen for key in ("design_amount", "planned_price", "floor_price")})
     register_fields("tender_cases", {**FIELD_LABELS, "fiscal_year": "年度", "charges": "予算の充当（税込）"}, formatters,
                     snapshot=(TenderCase, case_snapshot))

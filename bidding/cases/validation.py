@@ -33,6 +33,7 @@ FIELD_LABELS = {
     "work_days": "工期（日数）", "work_from": "工期（開始）", "work_to": "工期（終了）",
     "state": "状態", "cancel_reason": "中止の理由", "approval": "決裁", "approved_at": "決裁日時",
     "approved_by": "決裁を記録した職員", "retender_of": "再入札の元の案件",
+    "migrated": "旧システムからの移行", "bidder_count": "入札者数（旧システムの記録）",
 }
 #: Text fields with their maximum lengths.
 TEXT_FIELDS = {"name": 200, "place": 200, "summary": 4000, "required_qualification": 200}

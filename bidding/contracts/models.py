@@ -32,6 +32,9 @@ GUARANTEE_METHODS = {"cash": "契約保証金（金銭）", "securities": "有�
                      "insurance": "履行保証保険", "exempt": "免除"}
 DOCUMENT_KINDS = {"contract": "契約書", "acceptance": "請書"}
 CONTRACT_STATES = {"active": "履行中", "completed": "完成", "cancelled": "解除"}
+#: The 契約保証 of a contract migrated from the legacy system, which kept none: stored as 免除 with this reason (a code
+#: of its own would make SQLite rebuild the contracts table) and shown as 記録なし.
+LEGACY_GUARANTEE_REASON = "旧システムからの移行（契約保証の記録なし）"
 PAYMENT_KINDS = {"advance": "前払金", "intermediate": "中間前払金", "partial": "部分払", "final": "完成払"}
 
 
@@ -113,6 +116,8 @@ class Contract(Base):
 
     @property
     def guarantee_label(self) -> str:
+        if self.guarantee_method == "exempt" and self.guarantee_exempt_reason == LEGACY_GUARANTEE_REASON:
+            return "記録なし"
         return GUARANTEE_METHODS.get(self.guarantee_method, self.guarantee_method)
 
     @property

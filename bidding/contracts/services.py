@@ -79,6 +79,25 @@ def _number(session: Session, day: date) -> str:
     return next_number(session, rule_key=SEQUENCE_KEY, pattern=pattern, day=day, taken=taken)
 
 
+def amount_problem(session: Session, amount: int, award_amount: int, contract_date: date) -> str | None:
+    """Why ``amount`` cannot be the 契約金額 of an award of ``award_amount`` (税抜) made on ``contract_date``: it must be
+    the award plus the tax of that day (None when it is)."""
+    total = tax_included(session, award_amount, contract_date)
+    if amount == total:
+        return None
+    return f"契約金額 {amount:,} 円が、落札金額 {award_amount:,} 円に消費税等を加えた {total:,} 円と一致しません。"
+
+
+def document_kind(rule: dict, amount: int) -> str:
+    """契約書 from the ``contracts.terms`` rule's amount (``rule`` in force on the 契約日), 請書 below it."""
+    return "contract" if amount >= rule["document_threshold"] else "acceptance"
+
+
+def tax_within(session: Session, amount: int, on: date) -> int:
+    """The 消費税等 within a 税込 ``amount`` on ``on``: the amount before tax is what, with its tax, gives it."""
+    return amount - amount * 100 // (100 + int(tax_rate(session, on)))
+
+
 def create_contract(session: Session, actor, case: TenderCase, *, contract_date: date | None, work_from: date | None,
                     work_to: date | None, guarantee_method: str, guarantee_amount: int | None = None,
                     guarantee_exempt_reason: str | None = None, advance_amount: int | None = None,
@@ -109,9 +128,8 @@ def create_contract(session: Session, actor, case: TenderCase, *, contract_date:
         raise ValidationFailed(errors)
     rule = terms(session, contract_date)
     total = tax_included(session, award.amount, contract_date)
-    if amount is not None and amount != total:
-        errors["amount"] = [f"契約金額 {amount:,} 円が、落札金額 {award.amount:,} 円に消費税等を加えた {total:,} 円と"
-                            "一致しません。"]
+    if amount is not None and (problem := amount_problem(session, amount, award.amount, contract_date)):
+        errors["amount"] = [problem]
     if guarantee_method not in GUARANTEE_METHODS:
         errors["guarantee_method"] = ["契約保証の方法を選んでください。"]
     elif guarantee_method == "exempt":
@@ -139,7 +157,7 @@ def create_contract(session: Session, actor, case: TenderCase, *, contract_date:
         guarantee_exempt_reason=(guarantee_exempt_reason or "").strip() or None if guarantee_method == "exempt" else None,
         advance_amount=advance_amount, intermediate_allowed=intermediate_allowed and advance_amount is not None,
         advance_guarantee=(advance_guarantee or "").strip() or None, partial_payments=partial_payments,
-        document_kind="contract" if total >= rule["document_threshold"] else "acceptance",
+        document_kind=document_kind(rule, total),
         special_terms=(special_terms or "").strip() or None, state="active", approval="drafting")
     session.add(contract)
     before = case_snapshot(case)
@@ -213,11 +231,9 @@ def change_contract(session: Session, actor, contract: Contract, *, changed_on: 
     if beyond and not guideline_reason:
         raise ValidationFailed({"guideline_reason": [f"{'、'.join(beyond)}ため、確認の理由を入力してください。"]})
     before = contract_snapshot(contract)
-    # The tax within a 税込 amount: the amount before tax is what, with its tax, gives the new amount.
-    ex_tax = new_amount * 100 // (100 + int(tax_rate(session, changed_on)))
     change = ContractChange(contract=contract, seq=len(contract.changes) + 1, changed_on=changed_on, reason=reason,
                             amount_before=contract.current_amount, amount_after=new_amount,
-                            tax_after=new_amount - ex_tax, work_to_before=contract.current_work_to,
+                            tax_after=tax_within(session, new_amount, changed_on), work_to_before=contract.current_work_to,
                             work_to_after=new_work_to, guideline_reason=guideline_reason if beyond else None)
     session.add(change)
     session.flush()

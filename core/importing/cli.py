@@ -85,6 +85,7 @@ def import_command(kind: str, file: Path, profile: str | None, dry_run: bool, sk
                                         "rejected", "committed")}
         payload.update(profile=report.profile, file_name=report.file_name, dry_run=report.dry_run,
                        rejected_rows=report.rejected_rows, batch_id=report.batch_id, summary=report.summary)
+        payload.update({key: value for key, value in report.extra.items() if key not in payload})
         report_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     if report.rejected_rows and not skip_rejected:
         sys.exit(1)

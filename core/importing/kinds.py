@@ -139,6 +139,11 @@ class ImportKind(ABC):
         """Whether the kind has a ``finish`` step (the runner then keeps the checked context for it)."""
         return type(self).finish is not ImportKind.finish
 
+    def report_extra(self, ctx) -> dict[str, Any]:
+        """Keys the kind adds to the top level of the report (and its JSON), from the checked context of the
+        dry run or commit, e.g. ``{"checklist": {...}}``; ``finish`` may still add to ``report.extra``."""
+        return {}
+
     def summarize(self, ctx) -> dict[str, dict[str, int]]:
         """Counts for the verification checklist, e.g. ``{"区分別": {"建設工事": 40}, "地域別": {...}}``, over the
         accepted rows (rows are not kept: a kind counts them in ``compare``). Shown on the report, printed by

@@ -61,6 +61,8 @@ class ImportReport:
     batch_id: int | None = None
     #: Checklist counts from the kind (``ImportKind.summarize``), e.g. per category and per area.
     summary: dict = field(default_factory=dict)
+    #: The kind's own top-level report keys (``ImportKind.report_extra``), merged into ``as_dict``.
+    extra: dict = field(default_factory=dict)
 
     def reject(self, row_no: int, errors: list[Rejection]) -> None:
         """Count a rejected row; only the first ``MAX_STORED_REJECTIONS`` are kept (memory, stored report)."""
@@ -73,6 +75,9 @@ class ImportReport:
     def as_dict(self) -> dict:
         data = asdict(self)
         data["rejected"] = [asdict(r) for r in self.rejected[:MAX_STORED_REJECTIONS]]
+        extra = data.pop("extra")
+        # A kind's keys never replace the framework's (counts, rejections): those mean the same for every kind.
+        data.update({key: value for key, value in extra.items() if key not in data})
         return data
 
 
@@ -113,6 +118,7 @@ def run_import(
     if report.total == 0:
         raise ValidationFailed({"file": [NO_DATA_ROWS]})
     report.summary = kind.summarize(ctx)
+    report.extra = kind.report_extra(ctx)
     # The write pass starts from a fresh context; let this one go first unless ``finish`` needs it.
     last_ctx = ctx if kind.finishes else None
     ctx = None
