@@ -20,6 +20,7 @@ from core.jp import format_date
 from core.rules import get_rule
 from core.rules.numbering import fiscal_year_of
 from core.sequences import next_number
+from registry.contractors.models import CATEGORIES
 
 from .models import APPROVALS, DISCLOSURES, FLOOR_KINDS, METHODS, STATES, CaseBudgetCharge, TenderCase
 from .permissions import can_create_case, can_edit_case, can_manage_case
@@ -93,7 +94,7 @@ def register_labels() -> None:
                        "floor_kind": lambda v: FLOOR_KINDS.get(v, v), "disclosure": lambda v: DISCLOSURES.get(v, v),
                        "approval": lambda v: APPROVALS.get(v, v), "cost_breakdown": _breakdown_text,
                        "fiscal_year": lambda v: f"{v} 年度", "charges": _charges_text,
-                       "bidder_count": lambda v: f"{v} 者"})
+                       "bidder_count": lambda v: f"{v} 者", "category": lambda v: CATEGORIES.get(v, v)})
     formatters.update({key: _yen for key in ("design_amount", "planned_price", "floor_price")})
     register_fields("tender_cases", {**FIELD_LABELS, "fiscal_year": "年度", "charges": "予算の充当（税込）"}, formatters,
                     snapshot=(TenderCase, case_snapshot))

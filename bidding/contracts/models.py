@@ -34,7 +34,7 @@ DOCUMENT_KINDS = {"contract": "契約書", "acceptance": "請書"}
 CONTRACT_STATES = {"active": "履行中", "completed": "完成", "cancelled": "解除"}
 #: The 契約保証 of a contract migrated from the legacy system, which kept none: stored as 免除 with this reason (a code
 #: of its own would make SQLite rebuild the contracts table) and shown as 記録なし.
-LEGACY_GUARANTEE_REASON = "旧システムからの移行（契約保証の記録なし）"
+LEGACY_GUARANTEE_REASON = "旧システムから移行した契約のため"
 PAYMENT_KINDS = {"advance": "前払金", "intermediate": "中間前払金", "partial": "部分払", "final": "完成払"}
 
 
