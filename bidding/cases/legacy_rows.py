@@ -67,7 +67,6 @@ def read_row(ctx, values: dict) -> LegacyCase:
                               "だけです（開札前の案件は本システムで起案してください）。", COLUMNS[field])
     opening_on = values.get("opening_on")
     award = _award(ctx, values, opening_on)
-    contract = _contract(ctx, values, award)
     count = values.get("bidder_count")
     if count is not None and (count < 0 or count > 999):
         raise RowRejected(f"入札者数 {count} は 0〜999 の範囲外です。", "入札者数")
@@ -84,11 +83,12 @@ def read_row(ctx, values: dict) -> LegacyCase:
         floor_kind="minimum" if fields["floor_price"] is not None else "none",
         drafted_on=opening_on or (award.decided_on if award else None) or date(fiscal_year, 4, 1),
         opening_at=datetime.combine(opening_on, time()) if opening_on else None,
-        work_from=values.get("work_from"), work_to=values.get("work_to"), bidder_count=count,
-        state=legacy_state(opening_on, award, contract))
+        work_from=values.get("work_from"), work_to=values.get("work_to"), bidder_count=count)
     errors = case_errors(fields)
     if errors:
         raise _first(errors)
+    contract = _contract(ctx, values, award)
+    fields["state"] = legacy_state(opening_on, award, contract)
     if contract is not None:  # once the row is accepted: a refused row's number names no other row
         ctx.file_contracts[contract.number] = values["_row"]
     return LegacyCase(number=number, **fields, award=award, contract=contract)

@@ -1,7 +1,10 @@
-"""Fixtures and helpers of the legacy case import tests: the sample's departments and firms, a runner, row edits."""
+"""Fixtures of the case tests: for the legacy case import (CM12), the sample's departments and firms, a runner and
+row edits."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -24,15 +27,18 @@ def col(name: str) -> int:
 
 
 def edit(line: str, **cells) -> str:
-    """``line`` with the named columns (by header) replaced: ``edit(line, 契約金額="1")``."""
-    values = line.split(",")
+    """``line`` with the named columns (by header) replaced, quoted as CSV needs (``1,234`` → ``"1,234"``):
+    ``edit(line, 契約金額="1")``."""
+    values = next(csv.reader([line]))
     for name, value in cells.items():
         values[col(name)] = value
-    return ",".join(values)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue()
 
 
 def cell(line: str, name: str) -> str:
-    return line.split(",")[col(name)]
+    return next(csv.reader([line]))[col(name)]
 
 
 def encode(lines: list[str], encoding: str = "cp932") -> bytes:
@@ -48,9 +54,30 @@ def run(session, data: bytes, *, actor=None, dry_run=False, skip_rejected=False,
 
 
 @pytest.fixture
-def registry(db_session, create_department):
+def legacy_registry(db_session, create_department):
     """The sample's departments and the legacy firms (imported by the ``contractors`` kind first, as the city does)."""
     departments = {code: create_department(code=code, name=name) for code, name in DEPARTMENTS.items()}
     report = run(db_session, CONTRACTORS.read_bytes(), kind_name="contractors", file_name="legacy_contractors.csv")
     assert report.committed and not report.rejected_rows, report.rejected[:3]
     return departments
+
+
+@pytest.fixture
+def imported(db_session, legacy_registry):
+    """The sample migrated once (60 cases)."""
+    report = run(db_session, SAMPLE.read_bytes())
+    assert report.committed and report.new == 60, report.rejected[:3]
+    return report
+
+
+def case_of(session, number: str):
+    from sqlalchemy import select
+
+    from bidding.cases.models import TenderCase
+
+    return session.scalar(select(TenderCase).where(TenderCase.number == number))
+
+
+def row(number: str) -> str:
+    """The sample's line of a case."""
+    return next(line for line in LINES if line.startswith(number + ","))
