@@ -24,18 +24,21 @@ from sqlalchemy.orm import selectinload, undefer
 
 from bidding.bids.legacy import import_award
 from bidding.bids.models import Award, Bid, BidRound
-from bidding.contracts.legacy import import_contract
+from bidding.contracts.legacy import import_contract, terms_by_day
 from bidding.contracts.models import Contract, ContractChange
+from bidding.prices import TaxTable
 from core.auth.models import Department
 from core.db import utcnow
 from core.history import BulkWriter
 from core.importing.kinds import FieldSpec, ImportKind, RowRejected
 from core.jp import fiscal_year_label
+from core.rules import RuleTimeline
 from core.timefmt import today
 from registry.codes import work_types
 from registry.contractors.models import Contractor
 
-from .legacy import MIGRATED_STATES, LegacyCase, as_stored, import_case, method_codes
+from .legacy import MIGRATED_STATES, LegacyCase, as_stored, method_codes, update_case
+from .legacy_bulk import NewCases
 from .legacy_rows import COLUMNS, read_row
 from .models import STATES, TenderCase
 from .permissions import is_contract_section
@@ -67,6 +70,9 @@ class CasesContext:
     work_types: dict
     methods: dict[str, str]
     departments_by_id: dict[int, Department] = field(default_factory=dict)
+    taxes: TaxTable | None = None
+    terms: RuleTimeline | None = None
+    new_cases: NewCases | None = None
     #: 契約番号 → row number of the file's accepted rows.
     file_contracts: dict[str, int] = field(default_factory=dict)
     # The current chunk (``prefetch``): the firms it names, the stored owner of each 契約番号, and per case the
@@ -99,11 +105,13 @@ class LegacyCasesImport(ImportKind):
         return actor is None or is_contract_section(actor)
 
     def begin(self, session, actor) -> CasesContext:
-        day = today()
+        day, now = today(), utcnow()
         departments = {d.code: d for d in session.scalars(select(Department))}
         firms = dict(session.execute(select(Contractor.number, Contractor.id)).all())
-        return CasesContext(session, actor, BulkWriter(session, actor), utcnow(), day, departments, firms,
-                            work_types(session, day), method_codes(), {d.id: d for d in departments.values()})
+        taxes, terms = TaxTable(session), terms_by_day(session)
+        return CasesContext(session, actor, BulkWriter(session, actor), now, day, departments, firms,
+                            work_types(session, day), method_codes(), {d.id: d for d in departments.values()},
+                            taxes, terms, NewCases(session, actor, now, taxes, terms))
 
     def check(self, ctx: CasesContext, values: dict) -> None:
         values["_target"] = read_row(ctx, values)
@@ -234,12 +242,18 @@ class LegacyCasesImport(ImportKind):
     def apply(self, ctx: CasesContext, values: dict, status: str) -> None:
         target: LegacyCase = values["_target"]
         department = ctx.departments_by_id[target.department_id]
-        case = import_case(ctx.writer, target, department, actor=ctx.actor, now=ctx.now)
         winner = ctx.contractors.get(target.award.contractor_id) if target.award else None
-        award = import_award(ctx.writer, case, target, winner)
+        if status == "new":
+            ctx.new_cases.add(target, department, winner)
+            return
+        case = update_case(ctx.writer, ctx.writer.get(TenderCase, target.number), target, department)
+        award = import_award(ctx.writer, case, target, winner, taxes=ctx.taxes)
         if target.contract:
-            import_contract(ctx.writer, case, award, target, winner, actor=ctx.actor, now=ctx.now)
+            import_contract(ctx.writer, case, award, target, winner, taxes=ctx.taxes, terms=ctx.terms, actor=ctx.actor,
+                            now=ctx.now)
 
     def flush(self, ctx: CasesContext) -> None:
-        """The queued writes of the chunk (one flush), their history, then the written records are let go."""
+        """The chunk's new cases in bulk, then the updates of stored ones (one flush) with their history; the
+        written records are let go."""
+        ctx.new_cases.write()
         ctx.writer.write()

@@ -133,11 +133,24 @@ def as_stored(case: TenderCase, award, contract) -> LegacyCase:
                       contract=stored_contract)
 
 
+class _Probe:
+    """The fields of a case that is never stored, with the model's own labels: what ``check_dates`` and
+    ``check_prices`` read (an ORM instance per row would cost more than the checks)."""
+
+    notice_on = questions_until = bids_from = bids_until = None
+    is_nominated_method = TenderCase.is_nominated_method
+    notice_label = TenderCase.notice_label
+    floor_label = TenderCase.floor_label
+
+    def __init__(self, fields: dict):
+        self.__dict__.update(fields)
+
+
 def case_errors(fields: dict) -> dict[str, list[str]]:
     """The rules of a case's dates and prices (``validation.check_dates`` and ``check_prices``, their one owner) on
-    the fields of a migrated case (``CASE_FIELDS``), checked on a case that is never stored."""
+    the fields of a migrated case (``CASE_FIELDS``)."""
     errors: dict[str, list[str]] = {}
-    probe = TenderCase(**fields)
+    probe = _Probe(fields)
     check_dates(probe, errors)
     check_prices(probe, errors)
     return errors
@@ -148,24 +161,55 @@ def register_labels() -> None:
                          "case.migrate_update": "移行した入札案件の更新（旧システムからの取込）"}, {})
 
 
-def import_case(writer: BulkWriter, target: LegacyCase, department: Department, *, actor, now: datetime
-                ) -> TenderCase:
-    """Create the migrated case ``target.number`` (決裁済, its number kept) or bring it up to ``target``, for a bulk
-    import (``writer`` keeps cases by 案件番号; no flush here, the history entry is queued). The caller has checked
-    that a stored case of that number is a migrated one still in a state a migration gives."""
-    case = writer.get(TenderCase, target.number)
-    if case is None:
-        case = writer.add(TenderCase, target.number, TenderCase(
-            number=target.number, migrated=True, approval="approved", approved_at=now, approved_by=actor,
-            cost_breakdown={}, charges=[], disclosure="after", retender_of=None))
-        before, operation, what = None, "case.migrate", "入札案件を移行"
-    else:
-        before, operation, what = case_snapshot(case), "case.migrate_update", "移行した入札案件を更新"
-    for key in CASE_FIELDS:
-        value = getattr(target, key)
-        if getattr(case, key) != value:
-            setattr(case, key, value)
-    if case.department is not department:
-        case.department = department
-    writer.queue(operation, f"{what}（旧システムからの取込）: {case.number} {case.name}", case, before, case_snapshot)
+class Record:
+    """A row written in bulk (``legacy_bulk``) as the snapshot functions and ``record_change`` read a record: its
+    columns (``columns``, inserted as they are), the records its relationships name, its table, and its id once
+    inserted. A column not given reads as None, as the stored row's NULL does."""
+
+    def __init__(self, model: type, columns: dict, **related):
+        self.model, self.columns, self.id = model, columns, None
+        self.__tablename__ = model.__tablename__
+        self.__dict__.update(columns)
+        self.__dict__.update(related)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+    def set(self, **columns) -> None:
+        """Columns known only once the parent rows are inserted (their ids)."""
+        self.columns.update(columns)
+        self.__dict__.update(columns)
+
+
+def new_case(target: LegacyCase, department: Department, *, actor, now: datetime) -> Record:
+    """A new migrated case for a bulk write: 決裁済, its number kept (no sequence taken), flagged ``migrated``."""
+    columns = {"number": target.number, "migrated": True, "approval": "approved", "approved_at": now,
+               "approved_by_id": getattr(actor, "id", None), "disclosure": "after", "cost_breakdown": {},
+               **{key: getattr(target, key) for key in CASE_FIELDS}}
+    return Record(TenderCase, columns, department=department, approved_by=actor, retender_of=None, charges=[])
+
+
+def case_summary(case, created: bool) -> str:
+    what = "入札案件を移行" if created else "移行した入札案件を更新"
+    return f"{what}（旧システムからの取込）: {case.number} {case.name}"
+
+
+def assign(record, columns: dict, **related) -> None:
+    """Set on a stored record what differs (an unchanged record stays clean: no UPDATE, no history)."""
+    for name, value in columns.items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+    for name, value in related.items():
+        if getattr(record, name) is not value:
+            setattr(record, name, value)
+
+
+def update_case(writer: BulkWriter, case: TenderCase, target: LegacyCase, department: Department) -> TenderCase:
+    """Bring a stored migrated case up to ``target`` (``writer``: the import's pending writes; history queued, no
+    flush). The caller has checked that the case is a migrated one still in a state a migration gives."""
+    before = case_snapshot(case)
+    assign(case, {key: getattr(target, key) for key in CASE_FIELDS}, department=department)
+    writer.queue("case.migrate_update", case_summary(case, created=False), case, before, case_snapshot)
     return case

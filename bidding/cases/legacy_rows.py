@@ -132,7 +132,7 @@ def _contract(ctx, values: dict, award: LegacyAward | None) -> LegacyContract | 
     day, amount = values["contract_date"], values["contract_amount"]
     if day < award.decided_on:
         raise RowRejected(f"契約日（{format_date(day)}）が開札日（{format_date(award.decided_on)}）より前です。", "契約日")
-    if problem := amount_problem(ctx.session, amount, award.amount, day):
+    if problem := amount_problem(ctx.session, amount, award.amount, day, ctx.taxes):
         raise RowRejected(problem, "契約金額")
     if changed is not None and changed <= 0:
         raise RowRejected(f"変更後契約金額 {changed:,} 円は 1 円以上にしてください。", "変更後契約金額")

@@ -15,7 +15,7 @@ from bidding.bids.queries import current_award
 from bidding.cases.models import TenderCase
 from bidding.cases.permissions import can_manage_case
 from bidding.cases.services import case_snapshot
-from bidding.prices import tax_amount, tax_included, tax_rate
+from bidding.prices import TaxTable, tax_amount, tax_included, tax_within
 from core.audit.queries import register_operations
 from core.db import utcnow
 from core.errors import ValidationFailed, require
@@ -61,8 +61,11 @@ def register_labels() -> None:
     }, {"contracts": "契約"})
 
 
+TERMS_KEY = "contracts.terms"
+
+
 def terms(session: Session, day: date) -> dict:
-    return get_rule(session, "contracts.terms", day)
+    return get_rule(session, TERMS_KEY, day)
 
 
 def _ratio(amount: int, percent: Decimal) -> int:
@@ -79,10 +82,11 @@ def _number(session: Session, day: date) -> str:
     return next_number(session, rule_key=SEQUENCE_KEY, pattern=pattern, day=day, taken=taken)
 
 
-def amount_problem(session: Session, amount: int, award_amount: int, contract_date: date) -> str | None:
+def amount_problem(session: Session, amount: int, award_amount: int, contract_date: date,
+                   taxes: TaxTable | None = None) -> str | None:
     """Why ``amount`` cannot be the 契約金額 of an award of ``award_amount`` (税抜) made on ``contract_date``: it must be
-    the award plus the tax of that day (None when it is)."""
-    total = tax_included(session, award_amount, contract_date)
+    the award plus the tax of that day (None when it is). ``taxes``: the bulk caller's ``TaxTable``."""
+    total = taxes.included(award_amount, contract_date) if taxes else tax_included(session, award_amount, contract_date)
     if amount == total:
         return None
     return f"契約金額 {amount:,} 円が、落札金額 {award_amount:,} 円に消費税等を加えた {total:,} 円と一致しません。"
@@ -91,11 +95,6 @@ def amount_problem(session: Session, amount: int, award_amount: int, contract_da
 def document_kind(rule: dict, amount: int) -> str:
     """契約書 from the ``contracts.terms`` rule's amount (``rule`` in force on the 契約日), 請書 below it."""
     return "contract" if amount >= rule["document_threshold"] else "acceptance"
-
-
-def tax_within(session: Session, amount: int, on: date) -> int:
-    """The 消費税等 within a 税込 ``amount`` on ``on``: the amount before tax is what, with its tax, gives it."""
-    return amount - amount * 100 // (100 + int(tax_rate(session, on)))
 
 
 def create_contract(session: Session, actor, case: TenderCase, *, contract_date: date | None, work_from: date | None,

@@ -13,7 +13,7 @@ The calculator screen (``views``) and the ``flask prices`` command only call the
 
 from __future__ import annotations
 
-from .amounts import planned_price_from_design, tax_amount, tax_included, tax_rate
+from .amounts import TaxTable, planned_price_from_design, tax_amount, tax_included, tax_rate, tax_within
 from .calculation import (
     Draw,
     PriceResult,
@@ -26,7 +26,7 @@ from .calculation import (
 )
 from .catalogue import KINDS, categories, category_label, components, default_category
 
-__all__ = ["KINDS", "Draw", "PriceResult", "RandomSetting", "Step", "breakdown_total_error", "categories",
+__all__ = ["KINDS", "Draw", "PriceResult", "RandomSetting", "Step", "TaxTable", "breakdown_total_error", "categories",
            "category_label", "components", "compute_minimum", "default_category", "draw_minimum",
-           "planned_price_from_design", "random_coefficient", "tax_amount", "tax_included", "tax_rate"]
+           "planned_price_from_design", "random_coefficient", "tax_amount", "tax_included", "tax_rate", "tax_within"]
 

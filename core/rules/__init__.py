@@ -13,10 +13,10 @@ A package defines its own rule keys with ``core.rules.catalogue.define_rule`` (s
 from __future__ import annotations
 
 from .calendar import add_days, deadline_for, is_business_day
-from .queries import RuleNotInForce, get_rule, rule_history, rule_in_force
+from .queries import RuleNotInForce, RuleTimeline, get_rule, rule_history, rule_in_force
 
-__all__ = ["RuleNotInForce", "add_days", "deadline_for", "get_rule", "init_app", "is_business_day", "rule_history",
-           "rule_in_force"]
+__all__ = ["RuleNotInForce", "RuleTimeline", "add_days", "deadline_for", "get_rule", "init_app", "is_business_day",
+           "rule_history", "rule_in_force"]
 
 
 def init_app(app, mode: str) -> None:
