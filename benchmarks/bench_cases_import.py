@@ -8,8 +8,9 @@ Sets up an empty database (migrations, the 20 departments, the legacy firms impo
 none of it timed), generates N cases over 年度 2016–2025 (dates in mixed styles — 令和/平成 in kanji, R03.12.08,
 2017/03/01, full-width digits — amounts with commas, 8 % and 10 % tax by the 契約日; 5 % opened without an award,
 10 % 随意契約, 20 % with a change contract, completed when the work has ended), then runs, each in a fresh process
-so each peak is its own: the dry run, the commit and a re-import of the same file (all unchanged). Peak RSS is
-the child's high-water mark from ``os.wait4``. Without --database-url a temporary SQLite file is used; a
+so each peak is its own: the dry run, the commit, a re-import of the same file (all unchanged) and a corrected file
+(the 工事場所 of every tenth case changed: updates through the ORM path). Peak RSS is the child's high-water mark
+from ``os.wait4``. Without --database-url a temporary SQLite file is used; a
 PostgreSQL URL must point at an EMPTY database. Target: 18,000 cases under 60 s and 400 MB, dry run and commit.
 """
 
@@ -20,6 +21,7 @@ import csv
 import io
 import os
 import random
+import resource
 import subprocess  # noqa: S404 (runs the project's own command line with fixed arguments)
 import sys
 import tempfile
@@ -31,9 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-HEADER = ["案件番号", "年度", "案件名称", "担当課コード", "担当課名", "入札方式", "業種コード", "工事場所", "設計金額", "予定価格",
-          "最低制限価格", "開札日", "入札者数", "落札業者番号", "落札金額", "契約番号", "契約日", "契約金額", "工期自", "工期至",
-          "変更後契約金額", "完成日"]
+HEADER = ("案件番号,年度,案件名称,担当課コード,担当課名,入札方式,業種コード,工事場所,設計金額,予定価格,最低制限価格,開札日,"
+          "入札者数,落札業者番号,落札金額,契約番号,契約日,契約金額,工期自,工期至,変更後契約金額,完成日").split(",")
 DEPARTMENTS = [(f"{100 + 10 * i}", f"部署{i:02d}課") for i in range(20)]
 WORK_TYPES = ["010", "020", "080", "130", "170", "190"]
 PLACES = ["大道", "田島", "江泊", "西浦", "佐波", "小野", "牟礼", "勝間", "野島", "富海"]
@@ -116,6 +117,18 @@ def make_cases(count: int, construction_firms: list[str], seed: int = 1) -> byte
     return out.getvalue().encode("cp932")
 
 
+def corrected(data: bytes) -> bytes:
+    """The same file with the 工事場所 of every tenth case corrected (a re-import updates those cases)."""
+    rows = list(csv.reader(io.StringIO(data.decode("cp932"), newline="")))
+    place = HEADER.index("工事場所")
+    for n, cells in enumerate(rows[1:]):
+        if n % 10 == 0:
+            cells[place] = cells[place].replace("地内", "一丁目地内")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("cp932")
+
+
 def run_phase(env: dict, csv_path: Path, extra: list[str]) -> tuple[float, float, float, int, str]:
     """(wall seconds, CPU seconds, peak RSS in MB, exit code, summary line) of one ``flask import cases`` process."""
     flask = str(Path(sys.executable).with_name("flask"))
@@ -162,6 +175,15 @@ def setup(url: str, firms: int) -> list[str]:
     return [f"1{i:05d}" for i in range(firms) if i % 4 != 0]
 
 
+def prepare(url: str, firms: int, cases: int, workdir: Path) -> None:
+    """In its own process (``--prepare``), so the measured processes do not start from this one's memory: the
+    database, the firms and the two files."""
+    construction_firms = setup(url, firms)
+    data = make_cases(cases, construction_firms)
+    (workdir / "legacy_cases.csv").write_bytes(data)
+    (workdir / "legacy_cases_fixed.csv").write_bytes(corrected(data))
+
+
 def main() -> None:
     from benchmarks._common import AUDIT_KEYS
 
@@ -169,28 +191,34 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=18_000)
     parser.add_argument("--firms", type=int, default=1_500)
     parser.add_argument("--database-url")
-    parser.add_argument("--keep", type=Path, help="write the generated file here too")
+    parser.add_argument("--keep", type=Path, help="copy the generated file here too")
+    parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)  # the setup process (see ``prepare``)
     args = parser.parse_args()
+    if args.prepare:
+        prepare(os.environ["KEIYAKU_DATABASE_URL"], args.firms, args.cases, args.prepare)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="keiyaku-cases-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEIYAKU_")}
     env.update(KEIYAKU_ENV="production", KEIYAKU_SECRET_KEY="b" * 48, KEIYAKU_DATABASE_URL=url, **AUDIT_KEYS,
                KEIYAKU_STORAGE_DIR=str(workdir / "storage"), KEIYAKU_PUBLIC_URL="http://localhost",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    os.environ.update({k: v for k, v in env.items() if k.startswith("KEIYAKU_")})
     started = time.perf_counter()
-    firms = setup(url, args.firms)
-    data = make_cases(args.cases, firms)
-    csv_path = workdir / "legacy_cases.csv"
-    csv_path.write_bytes(data)
+    subprocess.run([sys.executable, __file__, "--prepare", str(workdir), "--cases", str(args.cases),  # noqa: S603
+                    "--firms", str(args.firms)], env=env, check=True)
+    csv_path, fixed_path = workdir / "legacy_cases.csv", workdir / "legacy_cases_fixed.csv"
     if args.keep:
-        args.keep.write_bytes(data)
+        args.keep.write_bytes(csv_path.read_bytes())
     print(f"database: {url.split('@')[-1]}  setup {time.perf_counter() - started:.0f} s  file: "
-          f"{len(data) / 1e6:.1f} MB, {args.cases:,} cases (cp932)", flush=True)
-    for label, extra in (("dry run", ["--dry-run"]), ("commit", []), ("re-import (unchanged)", [])):
-        seconds, cpu, peak, code, summary = run_phase(env, csv_path, extra)
-        print(f"{label:<24}{seconds:>7.1f} s (CPU {cpu:.1f} s)  peak RSS {peak:>6.0f} MB  exit {code}  {summary}",
+          f"{csv_path.stat().st_size / 1e6:.1f} MB, {args.cases:,} cases (cp932)", flush=True)
+    for label, path, extra in (("dry run", csv_path, ["--dry-run"]), ("commit", csv_path, []),
+                               ("re-import (unchanged)", csv_path, []),
+                               ("corrected file (10 % updated)", fixed_path, [])):
+        seconds, cpu, peak, code, summary = run_phase(env, path, extra)
+        print(f"{label:<30}{seconds:>7.1f} s (CPU {cpu:.1f} s)  peak RSS {peak:>6.0f} MB  exit {code}  {summary}",
               flush=True)
+    resource_note = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this driver process: {resource_note:.0f} MB; each figure above is its own process's peak)")
 
 
 if __name__ == "__main__":
