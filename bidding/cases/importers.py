@@ -40,7 +40,7 @@ from registry.contractors.models import Contractor
 from .legacy import MIGRATED_STATES, LegacyCase, as_stored, method_codes, update_case
 from .legacy_bulk import NewCases
 from .legacy_rows import COLUMNS, read_row
-from .models import STATES, TenderCase
+from .models import STATES, CaseBudgetCharge, TenderCase
 from .permissions import is_contract_section
 
 _TYPES = {"number": ("code", 40), "fiscal_year": ("text", 12), "name": ("name", 200), "department_code": ("code", 20),
@@ -126,7 +126,8 @@ class LegacyCasesImport(ImportKind):
         targets: list[LegacyCase] = [values["_target"] for values in rows]
         cases = {c.number: c for c in session.scalars(
             select(TenderCase).where(TenderCase.number.in_([t.number for t in targets]))
-            .options(undefer(TenderCase.cost_breakdown), selectinload(TenderCase.charges)))}
+            .options(undefer(TenderCase.cost_breakdown),
+                     selectinload(TenderCase.charges).selectinload(CaseBudgetCharge.line)))}
         number_of = {c.id: c.number for c in cases.values()}
         ids = list(number_of)
         rounds, bids, awards = {}, {}, {}
@@ -224,7 +225,8 @@ class LegacyCasesImport(ImportKind):
         total = sum(ctx.years.values(), Counter())
         summary["合計"] = {"案件数": total["cases"], "契約数": total["contracts"],
                          "契約金額（円・変更前）": total["contract_amount"], "変更契約のある契約": total["changes"]}
-        summary["移行後の状態別の案件数"] = {STATES[s]: ctx.states[s] for s in MIGRATED_STATES if ctx.states[s]}
+        if ctx.states:
+            summary["移行後の状態別の案件数"] = {STATES[s]: ctx.states[s] for s in MIGRATED_STATES if ctx.states[s]}
         return summary
 
     def report_extra(self, ctx: CasesContext) -> dict:
