@@ -7,11 +7,11 @@ Usage:
 Sets up an empty database (migrations, the 20 departments, the legacy firms imported by the ``contractors`` kind,
 none of it timed), generates N cases over 年度 2016–2025 (dates in mixed styles — 令和/平成 in kanji, R03.12.08,
 2017/03/01, full-width digits — amounts with commas, 8 % and 10 % tax by the 契約日; 5 % opened without an award,
-10 % 随意契約, 20 % with a change contract, completed when the work has ended), then runs, each in a fresh process
+10 % 随意契約, 15 % of the contracts changed, completed when the work has ended), then runs, each in a fresh process
 so each peak is its own: the dry run, the commit, a re-import of the same file (all unchanged) and a corrected file
 (the 工事場所 of every tenth case changed: updates through the ORM path). Peak RSS is the child's high-water mark
-from ``os.wait4``. Without --database-url a temporary SQLite file is used; a
-PostgreSQL URL must point at an EMPTY database. Target: 18,000 cases under 60 s and 400 MB, dry run and commit.
+from ``os.wait4``. Without --database-url a temporary SQLite file is used; a PostgreSQL URL must point at an
+EMPTY database. Target: 18,000 cases under 60 s and 400 MB, dry run and commit.
 """
 
 from __future__ import annotations
