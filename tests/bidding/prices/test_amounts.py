@@ -93,3 +93,27 @@ def test_breakdown_check_names_bad_amounts(db_session):
         breakdown_total_error(db_session, on=date(2026, 5, 1), planned=10_000_000, category="works",
                               breakdown={**works(1, 2, 3, 4), "direct_cost": -1})
     assert caught.value.errors["direct_cost"] == ["直接工事費は 0 円以上にしてください（指定: -1 円）。"]
+
+
+DAYS = [date(2000, 1, 1), date(2014, 3, 31), date(2014, 4, 1), date(2019, 9, 30), date(2019, 10, 1),
+        date(2031, 3, 31), date(2031, 4, 1), date(2032, 1, 1)]
+
+
+def test_the_bulk_tax_table_agrees_with_the_day_by_day_functions(db_session, add_version):
+    """``TaxTable`` (an import of ten years reads the rules once) gives what ``tax_amount`` gives on every day, a
+    version stored by the city included."""
+    from bidding.prices import TaxTable, tax_within
+
+    add_version("tax.consumption", date(2031, 4, 1), rate="12")
+    add_version("rounding.amounts", date(2032, 1, 1), tax_mode="half_up")
+    table = TaxTable(db_session)
+    for day in DAYS:
+        for amount in (123_456, 10_000_000, -123_456):
+            assert table.amount(amount, day) == tax_amount(db_session, amount, day), (day, amount)
+            assert table.included(amount, day) == tax_included(db_session, amount, day)
+        assert table.within(11_000_000, day) == tax_within(db_session, 11_000_000, day)
+    assert table.within(11_000_000, date(2019, 10, 1)) == 1_000_000
+    with pytest.raises(ValidationFailed, match="適用される版がありません"):
+        table.amount(1_000, date(1999, 12, 31))
+    with pytest.raises(ValidationFailed, match="基準日を日付で指定してください"):
+        table.amount(1_000, "2020-01-01")
