@@ -26,12 +26,15 @@ def init_app(app: Flask, mode: str) -> None:
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
     from .nominations.cli import nominations_cli
+    from .results import rules as result_rules  # noqa: F401  (the wording of the letters after an opening)
+    from .results.cli import results_cli
 
     case_services.register_labels()
     nomination_services.register_labels()
     bid_services.register_labels()
     budget_services.register_labels()
     app.cli.add_command(nominations_cli)
+    app.cli.add_command(results_cli)
     from .prices.cli import prices_cli
 
     app.cli.add_command(prices_cli)
@@ -61,9 +64,10 @@ def _init_staff(app: Flask) -> None:
     from .nominations import views as nominations
     from .prices import views as prices
     from .prices.permissions import CALCULATOR_ROLES
+    from .results import views as results
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp, bids.bp, prices.bp, budget.bp):
+    for child in (cases.bp, nominations.bp, bids.bp, prices.bp, budget.bp, results.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     charge_views.register_budget_section(app)
@@ -78,6 +82,7 @@ def _init_staff(app: Flask) -> None:
                    "bidding.cases.case_prices", "bidding.nominations.case_nominations",
                    "bidding.bids.case_bids"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
+    menu.register(app, "入札・契約", "入札結果", "bidding.results.result_list", VIEW_ROLES)
     menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
     menu.register(app, "入札・契約", "予算科目", "bidding.budget.line_list", BUDGET_VIEW_ROLES,
                   ("bidding.budget.line_detail", "bidding.budget.line_history"))
