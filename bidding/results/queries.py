@@ -26,11 +26,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, case, false, func, or_, select
-from sqlalchemy.orm import aliased
 
 from bidding.bids.models import Award, Bid, BidRound
 from bidding.cases.models import METHODS, TenderCase
 from core.auth.models import Department
+from core.pagination import Page
 from core.scope import restrict_to_department
 from core.search import contains_text
 from registry.contractors.models import Contractor
@@ -43,10 +43,11 @@ RESULT_STATES = {"awarded": ("awarded", "contracted", "completed"), "failed": ("
 OPENED_STATES = ("opened", "awarded", "contracted", "completed", "failed")
 _RESULT_OF_STATE = {state: key for key, states in RESULT_STATES.items() for state in states}
 
-_first = aliased(BidRound, name="first_round")
-_winner = aliased(Contractor, name="winner")
+# Table aliases, not ORM ones: an ORM alias made at import would configure every mapper before all are imported.
+_first = BidRound.__table__.alias("first_round")
+_winner = Contractor.__table__.alias("winner")
 #: When the case was opened: round 1's opening, else the case's 開札日時.
-OPENED_AT = func.coalesce(_first.opened_at, TenderCase.opening_at)
+OPENED_AT = func.coalesce(_first.c.opened_at, TenderCase.opening_at)
 
 DEFAULT_SORT = "-opening"
 
@@ -107,11 +108,11 @@ def result_of_state(state: str) -> str:
 
 def published():
     """The 事後公表 condition: the case has been opened (see the module's docstring)."""
-    return or_(_first.state == "opened", TenderCase.state.in_(OPENED_STATES))
+    return or_(_first.c.state == "opened", TenderCase.state.in_(OPENED_STATES))
 
 
 def _bidders():
-    return (select(func.count(Bid.id)).where(Bid.round_id == _first.id, Bid.declined.is_(False))
+    return (select(func.count(Bid.id)).where(Bid.round_id == _first.c.id, Bid.declined.is_(False))
             .correlate(_first).scalar_subquery())
 
 
@@ -127,12 +128,12 @@ def _award_in_force():
 
 
 FLOOR = case((TenderCase.floor_kind == "none", None), else_=func.coalesce(_last_floor(), TenderCase.floor_price))
-BIDDERS = case((_first.id.is_(None), None), else_=_bidders())
+BIDDERS = case((_first.c.id.is_(None), None), else_=_bidders())
 COLUMNS = (
     TenderCase.id.label("case_id"), TenderCase.number, TenderCase.name, TenderCase.fiscal_year,
     Department.name.label("department"), TenderCase.method, OPENED_AT.label("opened_at"), TenderCase.planned_price,
     FLOOR.label("floor_price"), TenderCase.floor_kind, BIDDERS.label("bidders"),
-    _winner.number.label("winner_number"), _winner.name.label("winner_name"), Award.amount, Award.amount_with_tax,
+    _winner.c.number.label("winner_number"), _winner.c.name.label("winner_name"), Award.amount, Award.amount_with_tax,
     Award.rate, Award.decided_on, TenderCase.state,
 )
 #: Sort keys of the page's headers (``-key`` descending); the 案件番号 breaks ties, so pages are stable.
@@ -147,13 +148,33 @@ def sort_key(raw: str | None) -> str:
 
 def result_list(user, filters: ResultFilters) -> Select:
     """The published cases ``user`` may see matching ``filters``, as rows of ``COLUMNS`` (read them with
-    ``result_rows`` or ``ResultRow.of``), sorted (ties by 案件番号)."""
-    stmt = (select(*COLUMNS).select_from(TenderCase)
-            .join(Department, Department.id == TenderCase.department_id)
-            .outerjoin(_first, and_(_first.case_id == TenderCase.id, _first.number == 1))
-            .outerjoin(Award, Award.id == _award_in_force())
-            .outerjoin(_winner, _winner.id == Award.contractor_id)
-            .where(published()))
+    ``result_rows`` or ``row_of``), sorted (ties by 案件番号)."""
+    return _published(COLUMNS, user, filters).order_by(*_order(filters.sort))
+
+
+def result_page(session, user, filters: ResultFilters, page: int, per_page: int) -> Page:
+    """One page of ``result_list`` as ``ResultRow``s, and the count of all. The count and the page's ids are read
+    without the per-row subqueries (入札者数, the floor), which are then computed for the page's rows only."""
+    total = session.scalar(select(func.count()).select_from(_published((TenderCase.id,), user, filters, full=False)
+                                                            .subquery()))
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    by_award = sort_key(filters.sort).lstrip("-") in ("amount", "rate")
+    lean = _published((TenderCase.id,), user, filters, full=by_award)
+    ids = list(session.scalars(lean.order_by(*_order(filters.sort)).limit(per_page).offset((page - 1) * per_page)))
+    rows = {row.case_id: row_of(row) for row in session.execute(
+        _published(COLUMNS, None, ResultFilters()).where(TenderCase.id.in_(ids)))} if ids else {}
+    return Page([rows[i] for i in ids], total, page, per_page)
+
+
+def _published(columns, user, filters: ResultFilters, full: bool = True) -> Select:
+    """``columns`` of the published cases matching ``filters``; ``full`` joins the department and the award."""
+    stmt = (select(*columns).select_from(TenderCase)
+            .outerjoin(_first, and_(_first.c.case_id == TenderCase.id, _first.c.number == 1)))
+    if full:
+        stmt = (stmt.join(Department, Department.id == TenderCase.department_id)
+                .outerjoin(Award, and_(Award.case_id == TenderCase.id, Award.id == _award_in_force()))
+                .outerjoin(_winner, _winner.c.id == Award.contractor_id))
+    stmt = stmt.where(published())
     if user is not None:
         stmt = restrict_to_department(stmt, user, TenderCase.department_id)
     if filters.fiscal_year:
@@ -171,7 +192,7 @@ def result_list(user, filters: ResultFilters) -> Select:
         stmt = stmt.where(TenderCase.state.in_(states) if states else false())
     if filters.q:
         stmt = stmt.where(or_(contains_text(TenderCase.name, filters.q), contains_text(TenderCase.number, filters.q)))
-    return stmt.order_by(*_order(filters.sort))
+    return stmt
 
 
 def _order(sort: str) -> tuple:
@@ -198,11 +219,3 @@ def result_rows(session, user, filters: ResultFilters):
     """The rows of ``result_list`` as ``ResultRow``s, read in batches (a year's CSV, a form)."""
     for row in session.execute(result_list(user, filters).execution_options(yield_per=1000)):
         yield row_of(row)
-
-
-def fiscal_years(session) -> list[int]:
-    """The 年度 that have published cases, newest first."""
-    stmt = (select(TenderCase.fiscal_year).select_from(TenderCase)
-            .outerjoin(_first, and_(_first.case_id == TenderCase.id, _first.number == 1))
-            .where(published()).distinct().order_by(TenderCase.fiscal_year.desc()))
-    return list(session.scalars(stmt))

@@ -12,12 +12,13 @@ from flask_login import current_user
 
 from bidding.cases.permissions import VIEW_ROLES
 from bidding.cases.queries import department_choices
+from bidding.cases.queries import fiscal_years as case_years  # every 年度 with cases (an index read)
 from core.audit.services import record_export
 from core.auth.models import Department
 from core.db import db
 from core.formtools import choices
 from core.jp import fiscal_year, fiscal_year_label
-from core.pagination import paginate, parse_page
+from core.pagination import parse_page
 from core.permissions import roles_required
 from core.timefmt import today
 from core.transaction import transaction
@@ -38,7 +39,7 @@ def _form() -> ResultFilterForm:
     if "fiscal_year" not in args:  # opened without a 年度: this 年度's results
         args["fiscal_year"] = str(fiscal_year(today()))
     form = ResultFilterForm(args)
-    years = sorted(set(queries.fiscal_years(db.session)) | {fiscal_year(today())}, reverse=True)
+    years = sorted(set(case_years(db.session)) | {fiscal_year(today())}, reverse=True)
     form.fiscal_year.choices = choices([(0, "すべて")] + [(y, f"{y} 年度（{fiscal_year_label(y)}）") for y in years])
     form.department_id.choices = choices([(0, "すべて")] + department_choices(db.session, current_user))
     return form
@@ -70,10 +71,8 @@ def result_list():
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _download(filters, fmt)
-    stmt = queries.result_list(current_user, filters)
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"],
-                    scalars=False)
-    page.items = [queries.row_of(row) for row in page.items]
+    page = queries.result_page(db.session, current_user, filters, parse_page(request.args.get("page")),
+                               current_app.config["PAGE_SIZE"])
     report_args = {k: v for k, v in (
         ("fiscal_year", filters.fiscal_year), ("opening_from", filters.opening_from),
         ("opening_to", filters.opening_to), ("result", filters.result)) if v}

@@ -16,6 +16,7 @@ from bidding.bids import lots
 from bidding.bids import queries as bids
 from bidding.bids.models import SURVEY_DECISIONS, Bid, BidRound, LotDraw
 from bidding.bids.services import rules as bid_rules
+from bidding.cases import queries as cases
 from bidding.cases.models import TenderCase
 from bidding.prices import tax_included
 from bidding.results import queries as results
@@ -190,7 +191,7 @@ register(ReportDefinition(
 # --- 入札結果一覧 ----------------------------------------------------------------------------------------
 
 def _year_choices(session) -> list[tuple[str, str]]:
-    years = sorted(set(results.fiscal_years(session)) | {fiscal_year(today())}, reverse=True)
+    years = sorted(set(cases.fiscal_years(session)) | {fiscal_year(today())}, reverse=True)
     return [(str(y), f"{y} 年度（{fiscal_year_label(y)}）") for y in years]
 
 

@@ -145,3 +145,16 @@ def test_department_staff_see_their_department_only(login_as, doboku_staff, crea
     assert published["other"].number in page_text(viewer.get("/bidding/results?fiscal_year=2026"))
     applicant = login_as(create_user(Role.APPLICANT))
     assert applicant.get("/bidding/results").status_code == 403
+
+
+def test_the_page_shows_no_raw_values(login_as, contract_staff, published):
+    from core.rules.catalogue import definitions
+    from tests.test_raw_values import raw_findings
+
+    client = login_as(contract_staff)
+    keys = [d.key for d in definitions()]
+    for url in ("/bidding/results?fiscal_year=2026", "/bidding/results?fiscal_year=0&sort=-rate",
+                f"/bidding/cases/{published['awarded'].id}/bids"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert raw_findings(response.get_data(as_text=True), keys, staff_only=True) == [], url
