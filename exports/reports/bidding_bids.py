@@ -99,12 +99,13 @@ def _result_text(bid: Bid, reasons: dict, winner_id: int | None, lot_place: dict
     return "\n".join(lines)
 
 
-def _lot_blocks(draw: LotDraw) -> list:
-    """The lot's inputs and each step's arithmetic, and whether recomputing them gives the recorded order."""
-    names = {e["bid_id"]: e["contractor"] for e in draw.entries}
+def _lot_blocks(draw: LotDraw, firms: dict[int, str]) -> list:
+    """The lot's inputs and each step's arithmetic, and whether recomputing them gives the recorded order. Firms are
+    named as in the round's table (``firms`` by bid id), else as the draw recorded them."""
+    names = {e["bid_id"]: firms.get(e["bid_id"], e["contractor"]) for e in draw.entries}
     order = {e["bid_id"]: e["order"] for e in draw.entries}
     entries = Grid(("受付順", "商号又は名称", "くじ入力番号", "システムの値", "くじ番号（下 3 桁）"),
-                   tuple((str(e["order"]), e["contractor"], e["input"], f"{e['system_value']:03d}", f"{e['lot_number']:03d}")
+                   tuple((str(e["order"]), names[e["bid_id"]], e["input"], f"{e['system_value']:03d}", f"{e['lot_number']:03d}")
                          for e in draw.entries), widths=(0.8, 3.2, 1.2, 1.2, 1.6))
     steps = [f"{n} 位: {s['formula']} → 受付順 {s['index']} の者（{names.get(s['winner_bid_id'], '')}）"
              for n, s in enumerate(draw.steps, 1)]
@@ -135,8 +136,9 @@ def _round_blocks(case: TenderCase, bid_round: BidRound, number: int, reasons: d
     if bid_round.floor_price is not None and bid_round.floor_price != case.floor_price:
         coefficient = f"（入札時ランダム係数 {bid_round.floor_coefficient}）" if bid_round.floor_coefficient else ""
         blocks.append(Note(f"この回の{floor_title(case)}: {bid_round.floor_price:,}円{coefficient}"))
+    firms = {b.id: b.contractor.name for b in bid_round.bids}
     for draw in bid_round.lots:
-        blocks += _lot_blocks(draw)
+        blocks += _lot_blocks(draw, firms)
     return blocks
 
 
@@ -213,10 +215,10 @@ def build_bid_results(session, params: dict, actor) -> Document:
              f"{r.winner_name}\n{r.winner_number}" if r.winner_name else None, r.amount, r.rate_text or None,
              r.result_label] for r in results.result_rows(session, actor, filters))
     # Dates and amounts take the width of their longest value; the text columns share the rest by these weights.
-    columns = [Column("案件番号", "text", 2.25), Column("案件名称", "text", 2.45), Column("担当課", "text", 1.1),
-               Column("入札方式", "text", 2.0), Column("開札日", "date"), Column("予定価格", "yen"),
+    columns = [Column("案件番号", "text", 2.25), Column("案件名称", "text", 2.4), Column("担当課", "text", 2.2),
+               Column("入札方式", "text", 1.8), Column("開札日", "date"), Column("予定価格", "yen"),
                Column("最低制限\n価格等（円）", "yen"), Column("入札\n者数", "int"),
-               Column("落札者", "text", 2.3), Column("落札金額", "yen"), Column("落札率\n（%）", "text", 1.0),
+               Column("落札者", "text", 2.2), Column("落札金額", "yen"), Column("落札率\n（%）", "text", 1.0),
                Column("結果", "text", 1.15)]
     conditions = [("年度", label_for(_year_choices(session), params["fiscal_year"])),
                   ("担当課", f"{department.code} {department.name}" if department else "すべて"),
