@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -117,7 +118,11 @@ def test_the_page_lists_opened_cases_and_downloads_the_same_csv(login_as, contra
     response = client.get("/bidding/results?fiscal_year=2026&format=csv&encoding=cp932")
     assert response.get_data() == _csv(db_session, encoding="cp932", fiscal_year=2026)
     assert "shift_jis" in response.content_type
-    assert client.get("/bidding/results?fiscal_year=2026&format=xlsx").status_code == 200
+    workbook = client.get("/bidding/results?fiscal_year=2026&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == HEADER and rows[1][0] == published["awarded"].number
+    assert rows[1][4].date() == date(2026, 5, 29) and rows[1][5] == 30_000_000 and rows[1][11] == 93.45
     db_session.expire_all()
     entry = db_session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
     assert entry.summary == "入札結果を Excel 出力"
