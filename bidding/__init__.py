@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 
 #: Every module with tables of the package (the factory and Alembic import them).
 MODEL_MODULES: tuple[str, ...] = ("bidding.cases.models", "bidding.nominations.models", "bidding.budget.models",
-                                  "bidding.bids.models")
+                                  "bidding.bids.models", "bidding.contracts.models", "bidding.inspections.models")
 
 
 def init_app(app: Flask, mode: str) -> None:
@@ -23,6 +23,10 @@ def init_app(app: Flask, mode: str) -> None:
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
     from .cases import services as case_services
+    from .contracts import rules as contract_rules  # noqa: F401
+    from .contracts import services as contract_services
+    from .evaluation import rules as evaluation_rules  # noqa: F401  (総合評価: 除算方式・加算方式)
+    from .inspections import services as inspection_services
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
     from .nominations.cli import nominations_cli
@@ -32,6 +36,8 @@ def init_app(app: Flask, mode: str) -> None:
     case_services.register_labels()
     nomination_services.register_labels()
     bid_services.register_labels()
+    contract_services.register_labels()
+    inspection_services.register_labels()
     budget_services.register_labels()
     app.cli.add_command(nominations_cli)
     app.cli.add_command(results_cli)
@@ -61,13 +67,16 @@ def _init_staff(app: Flask) -> None:
     from .cases import charge_views, price_views  # noqa: F401  (routes of the 予算 section and 価格 tab)
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
+    from .contracts import views as contracts
+    from .inspections import views as inspections
+    from .inspections.views import ROLES as INSPECTION_ROLES
     from .nominations import views as nominations
     from .prices import views as prices
     from .prices.permissions import CALCULATOR_ROLES
     from .results import views as results
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp, bids.bp, prices.bp, budget.bp, results.bp):
+    for child in (cases.bp, nominations.bp, bids.bp, contracts.bp, inspections.bp, prices.bp, budget.bp, results.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     charge_views.register_budget_section(app)
@@ -80,9 +89,12 @@ def _init_staff(app: Flask) -> None:
     menu.register(app, "入札・契約", "入札案件", "bidding.cases.case_list", VIEW_ROLES,
                   ("bidding.cases.case_detail", "bidding.cases.case_edit", "bidding.cases.case_history",
                    "bidding.cases.case_prices", "bidding.nominations.case_nominations",
-                   "bidding.bids.case_bids"))
+                   "bidding.bids.case_bids", "bidding.contracts.case_contract"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
     menu.register(app, "入札・契約", "入札結果", "bidding.results.result_list", VIEW_ROLES)
+    menu.register(app, "入札・契約", "契約一覧", "bidding.contracts.contract_list", VIEW_ROLES)
+    menu.register(app, "入札・契約", "検査", "bidding.inspections.worklist", INSPECTION_ROLES,
+                  ("bidding.inspections.inspection_detail",))
     menu.register(app, "入札・契約", "最低制限価格の計算", "bidding.prices.calculator", CALCULATOR_ROLES)
     menu.register(app, "入札・契約", "予算科目", "bidding.budget.line_list", BUDGET_VIEW_ROLES,
                   ("bidding.budget.line_detail", "bidding.budget.line_history"))

@@ -110,3 +110,37 @@ def _load_cases(session: Session, departments: dict, department_user) -> None:
     charge(open_case, "210")
     approve_case(session, staff, open_case)
     publish_case(session, staff, open_case)
+    _load_opened_case(session, values, charge, departments, staff, day)
+
+
+def _load_opened_case(session: Session, values, charge, departments, staff, day) -> None:
+    """A 道路課 case opened ten days ago: one 辞退, one below the 最低制限価格 and two tied at the lowest, so the
+    入札 tab shows the 電子くじ step (the demo firms registered for 土木一式)."""
+    from bidding.bids.services import open_round, record_bid
+    from bidding.cases.services import approve_case, create_case
+    from bidding.nominations.eligibility import eligibility_rows
+    from bidding.nominations.services import notify_nominations, pick_firm
+    from registry.contractors.models import Contractor
+
+    drafted = day - timedelta(days=40)
+    notice = drafted + timedelta(days=7)
+    opening = datetime.combine(day - timedelta(days=10), time(10, 0))
+    case = create_case(session, staff, values(
+        "（デモ）市道駅南線舗装補修工事", "120", "nominated", 18_400_000, drafted_on=drafted, notice_on=notice,
+        questions_until=notice + timedelta(days=5), bids_from=notice + timedelta(days=8),
+        bids_until=opening.date() - timedelta(days=1), opening_at=opening, allowed_ranks=[],
+        floor_price=15_640_000))
+    charge(case, "120")
+    approve_case(session, staff, case)
+    eligible = [r for r in eligibility_rows(session, case, day) if r.eligible][:4]
+    if len(eligible) < 4:
+        return
+    firms = [session.get(Contractor, r.contractor_id) for r in eligible]
+    for firm in firms:
+        pick_firm(session, staff, case, firm, today=notice)
+    notify_nominations(session, staff, case, notice_on=notice)
+    received = datetime.combine(opening.date() - timedelta(days=1), time(9, 0))
+    for i, (firm, amount) in enumerate(zip(firms, (None, 15_000_000, 16_200_000, 16_200_000), strict=True)):
+        record_bid(session, staff, case, firm, amount=amount, declined=amount is None, lot_input=f"{(i * 347) % 1000:03d}",
+                   received_at=received + timedelta(minutes=i * 13, seconds=i * 7, milliseconds=120 * i + 35))
+    open_round(session, staff, case, now=opening)

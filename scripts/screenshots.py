@@ -66,6 +66,8 @@ PAGES = [
     ("case_nominations_ineligible", "/bidding/cases/1/nominations?show=ineligible&sort=points"),
     ("case_open_applicants", "/bidding/cases/3/nominations"),
     ("case_history", "/bidding/cases/1/history"),
+    ("case_bids_opened", "/bidding/cases/4/bids"),
+    ("case_bids_record", "/bidding/cases/1/bids"),
     ("budget", "/bidding/budget"),
     ("budget_chapters", "/bidding/budget?level=chapter"),
     ("budget_line", "/bidding/budget/1"),

@@ -25,6 +25,9 @@ CITY_WIDE = {
     "audit.": "the operation log is read by the system administrator only",
     "rules.": "versioned rules and holidays are city-wide settings",
     "imports.": "import batches are run by the system administrator",
+    "exports.econtract_bundle": "the contract section's only (roles), who see every department's contracts",
+    "bidding.inspections.inspection_": "an inspection is scoped by its assigned 検査員, not by department "
+                                       "(tests/bidding/inspections/test_inspection_views.py)",
 }
 
 
@@ -88,6 +91,27 @@ def _case_award(session, department) -> dict:
     return {"case_id": args["case_id"], "award_id": award.id}
 
 
+def _case_payment(session, department) -> dict:
+    """A claim on the contract of an awarded case of ``department``."""
+    from datetime import date
+
+    from bidding.contracts.models import Contract, Payment
+
+    args = _case_award(session, department)
+    from bidding.bids.models import Award
+
+    award = session.get(Award, args["award_id"])
+    contract = Contract(number=f"SWK-{department.code}", case_id=args["case_id"], award=award,
+                        contractor=award.contractor, contract_date=date(2026, 6, 1), amount=1_100, tax_amount=100,
+                        work_from=date(2026, 6, 1), work_to=date(2026, 9, 1), guarantee_method="exempt",
+                        guarantee_exempt_reason="少額", document_kind="acceptance")
+    payment = Payment(contract=contract, kind="partial", amount=100, claimed_on=date(2026, 7, 1),
+                      due_on=date(2026, 7, 31))
+    session.add(payment)
+    session.flush()
+    return {"case_id": args["case_id"], "payment_id": payment.id}
+
+
 def _case_participant(session, department) -> dict:
     """A firm on a draft case of ``department``."""
     from bidding.nominations.models import CaseParticipant
@@ -121,6 +145,12 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_bids_award")},
     **{f"bidding.bids.{name}": _case_award for name in ("case_award_confirm", "case_award_undo")},
     "bidding.bids.case_bid_survey": _case_bid,
+    "bidding.bids.case_bid_tech": _case_bid,
+    **{f"bidding.contracts.{name}": _tender_case for name in (
+        "case_contract", "case_contract_create", "case_contract_approve", "case_contract_change",
+        "case_contract_completion", "case_contract_payment")},
+    "bidding.contracts.case_contract_paid": _case_payment,
+    "bidding.inspections.case_inspection_assign": _tender_case,
     **{f"bidding.nominations.{name}": _case_participant for name in (
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,

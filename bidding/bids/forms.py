@@ -35,3 +35,11 @@ class SurveyForm(JapaneseForm):
 
 class UndoForm(JapaneseForm):
     reason = TextAreaField("取り消す理由", validators=[Optional(), Length(max=500)])
+
+
+class TechForm(JapaneseForm):
+    """総合評価の技術評価点 (text: the service reads the numbers and names a bad one)."""
+
+    tech_standard = StringField("標準点", validators=[Optional(), Length(max=12)])
+    tech_added = StringField("加算点", validators=[Optional(), Length(max=12)])
+    tech_structure = StringField("施工体制評価点", validators=[Optional(), Length(max=12)])

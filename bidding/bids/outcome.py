@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidding.cases.models import TenderCase
+from core.errors import ValidationFailed
 
 from .models import Award, Bid, BidRound
 
@@ -26,6 +27,8 @@ class Outcome:
     tied: list[Bid] = field(default_factory=list)
     needs_lot: bool = False
     survey_pending: list[Bid] = field(default_factory=list)
+    #: 総合評価 cases: the ranking with every figure (``bidding.evaluation.Evaluation``).
+    evaluation: object | None = None
 
 
 def _withdrawn(bid_round: BidRound) -> set[int]:
@@ -43,12 +46,48 @@ def competing(bid_round: BidRound) -> list[Bid]:
 
 
 def lowest_tie(bid_round: BidRound) -> list[Bid]:
-    """The competing bids at the lowest amount (one bid, or several tied)."""
+    """The competing bids that rank first: the lowest amount, or (総合評価) the best evaluation — one bid, or
+    several tied (to be settled by lot)."""
     bids = competing(bid_round)
     if not bids:
         return []
+    case = bid_round.case
+    if case.is_value_method:
+        try:
+            evaluation = evaluate_round(bid_round, bids)
+        except ValidationFailed:
+            return []
+        first = {row.key for row in evaluation.winners}
+        return [b for b in bids if b.id in first]
     low = min(b.amount for b in bids)
     return [b for b in bids if b.amount == low]
+
+
+def evaluate_round(bid_round: BidRound, bids: list[Bid]):
+    """The 総合評価 of the competing bids of a round by the rule in force on its opening (or the case's) day."""
+    from sqlalchemy.orm import object_session
+
+    from bidding.evaluation import Bidder, evaluate
+
+    case = bid_round.case
+    day = (bid_round.opened_at or case.opening_at).date() if (bid_round.opened_at or case.opening_at) \
+        else case.price_date
+    missing = [b.contractor.name for b in bids if b.tech_added is None or
+               (case.evaluation_method == "division" and b.tech_standard is None)]
+    if missing:
+        raise ValidationFailed(f"技術評価点が未入力の入札があります（{'、'.join(missing)}）。")
+    bidders = [Bidder(key=b.id, label=b.contractor.name, amount=b.amount, standard=b.tech_standard,
+                      added=b.tech_added, structure=b.tech_structure or 0, max_added=case.evaluation_max_points)
+               for b in bids]
+    survey = bid_round.floor_price if case.floor_kind == "survey" else None
+    return evaluate(object_session(bid_round), on=day, method=case.evaluation_method, planned=case.planned_price,
+                    design_amount=case.design_amount, survey_price=survey, bidders=bidders)
+
+
+def draw_for(bid_round: BidRound, tied: list[Bid]):
+    """The 電子くじ already drawn among exactly these tied bids, if any."""
+    ids = {b.id for b in tied}
+    return next((d for d in reversed(bid_round.lots) if {e["bid_id"] for e in d.entries} == ids), None)
 
 
 def round_outcome(session: Session, case: TenderCase) -> Outcome:
@@ -57,20 +96,28 @@ def round_outcome(session: Session, case: TenderCase) -> Outcome:
     bid_round = current_round(session, case)
     if bid_round is None or bid_round.state != "opened":
         return Outcome(bid_round, problem="開札していません。")
+    evaluation = None
+    if case.is_value_method and competing(bid_round):
+        try:
+            evaluation = evaluate_round(bid_round, competing(bid_round))
+        except ValidationFailed as exc:
+            message = " ".join(m for ms in exc.errors.values() for m in ms)
+            return Outcome(bid_round, problem=f"総合評価を計算できません: {message}")
     tied = lowest_tie(bid_round)
     if not tied:
         return Outcome(bid_round, problem="有効な入札がありません。再度入札するか、不調としてください。")
     pending = [b for b in tied if b.status == "survey" and b.survey_decision == "pending"]
     if pending:
         names = "、".join(b.contractor.name for b in pending)
-        return Outcome(bid_round, tied=tied, survey_pending=pending,
+        return Outcome(bid_round, tied=tied, survey_pending=pending, evaluation=evaluation,
                        problem=f"低入札価格調査中の入札があります（{names}）。調査の結果を記録してから落札者を決定します。")
     if len(tied) == 1:
-        return Outcome(bid_round, winner=tied[0], tied=tied)
-    draw = next((d for d in reversed(bid_round.lots) if d.amount == tied[0].amount), None)
+        return Outcome(bid_round, winner=tied[0], tied=tied, evaluation=evaluation)
+    draw = draw_for(bid_round, tied)
     if draw is None:
-        return Outcome(bid_round, tied=tied, needs_lot=True,
-                       problem=f"{tied[0].amount:,} 円の同額の入札が {len(tied)} 者あります。電子くじを引いてください。")
+        what = "評価値が同点" if evaluation is not None else f"{tied[0].amount:,} 円の同額"
+        return Outcome(bid_round, tied=tied, needs_lot=True, evaluation=evaluation,
+                       problem=f"{what}の入札が {len(tied)} 者あります。電子くじを引いてください。")
     by_id = {b.id: b for b in tied}
     winner = next((by_id[i] for i in draw.ranking if i in by_id), None)
-    return Outcome(bid_round, winner=winner, tied=tied)
+    return Outcome(bid_round, winner=winner, tied=tied, evaluation=evaluation)

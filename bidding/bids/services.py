@@ -16,7 +16,7 @@ from bidding.cases.models import TenderCase
 from bidding.cases.permissions import can_manage_case
 from bidding.cases.services import case_snapshot
 from bidding.nominations.models import BIDDING_STATUSES, CaseParticipant
-from bidding.prices import tax_included
+from bidding.prices import draw_minimum, random_coefficient, tax_included
 from core.audit.queries import register_operations
 from core.errors import InvalidTransition, ValidationFailed, require
 from core.history import record_change, register_fields
@@ -27,7 +27,7 @@ from registry.suspensions.queries import suspensions_in_force
 
 from . import lots
 from .models import BID_STATUSES, SURVEY_DECISIONS, Award, Bid, BidRound, LotDraw
-from .outcome import competing, lowest_tie, round_outcome
+from .outcome import competing, draw_for, lowest_tie, round_outcome
 
 REASON_MAX = 500
 
@@ -52,7 +52,8 @@ def register_labels() -> None:
         {"status": lambda v: BID_STATUSES.get(v, v), "survey_decision": lambda v: SURVEY_DECISIONS.get(v, v)},
         snapshot=(Bid, bid_snapshot))
     register_operations({
-        "bid.record": "入札の記録", "bid.open": "開札", "bid.lot": "電子くじ", "bid.survey": "低入札価格調査の結果",
+        "bid.record": "入札の記録", "bid.tech": "技術評価点の入力", "bid.open": "開札", "bid.lot": "電子くじ",
+        "bid.survey": "低入札価格調査の結果",
         "bid.rebid": "再度入札", "bid.fail": "不調", "bid.award": "落札決定", "bid.confirm": "落札候補者の確定（事後審査）",
         "bid.undo_award": "落札決定の取消",
     }, {"bids": "入札", "awards": "落札決定"})
@@ -143,13 +144,52 @@ def record_bid(session: Session, actor, case: TenderCase, contractor: Contractor
         session.add(bid)
     bid.amount, bid.declined, bid.invalid_reason = amount, declined, invalid_reason or None
     bid.received_at, bid.paper = received_at, paper
-    bid.lot_input = rule["paper_number"] if paper else lot_input
+    bid.lot_input = None if declined else (rule["paper_number"] if paper else lot_input)
     bid.status = "pending"
     session.flush()
     what = "辞退" if declined else f"{amount:,} 円"
     record_change(session, actor, "bid.record",
                   f"入札を記録: {case.number} 第{bid_round.number}回 {contractor.number} {contractor.name} {what}",
                   target=bid, before=before, after=bid_snapshot(bid), details={"case_id": case.id})
+    return bid
+
+
+VALUE_METHODS = frozenset({"value_standard", "value_simple", "value_special"})
+POINTS_MAX = Decimal("1000")
+
+
+def _points(value, label: str, field: str, errors: dict) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite() or number < 0 or number > POINTS_MAX \
+            or number != number.quantize(Decimal("0.0001")):
+        errors.setdefault(field, []).append(f"{label}は 0〜1,000 の数（小数は 4 桁まで）で入力してください。")
+        return None
+    return number
+
+
+def set_tech_scores(session: Session, actor, bid: Bid, *, standard, added, structure) -> Bid:
+    """総合評価: the bidder's technical points (標準点, 加算点, 施工体制評価点), entered before the winner is named."""
+    case = bid.round.case
+    require(can_manage_case(actor, case), "技術評価点の入力は契約課の職員が行います。")
+    if case.method not in VALUE_METHODS:
+        raise ValidationFailed(f"{case.method_label}の案件には技術評価点はありません。")
+    if case.state not in ("published", "nominated", "closed", "opened"):
+        raise ValidationFailed(f"「{case.state_label}」の案件の技術評価点は変更できません。")
+    errors: dict[str, list[str]] = {}
+    values = (_points(standard, "標準点", "tech_standard", errors), _points(added, "加算点", "tech_added", errors),
+              _points(structure, "施工体制評価点", "tech_structure", errors))
+    if errors:
+        raise ValidationFailed(errors)
+    before = bid_snapshot(bid)
+    bid.tech_standard, bid.tech_added, bid.tech_structure = values
+    session.flush()
+    record_change(session, actor, "bid.tech", f"技術評価点: {case.number} {bid.contractor.name}", target=bid,
+                  before=before, after=bid_snapshot(bid), details={"case_id": case.id})
     return bid
 
 
@@ -165,7 +205,22 @@ def _status(bid: Bid, case: TenderCase, floor: int | None) -> str:
     return "valid"
 
 
-def open_round(session: Session, actor, case: TenderCase, *, now: datetime) -> BidRound:
+def _opening_floor(session: Session, case: TenderCase, rng) -> tuple[int | None, Decimal | None]:
+    """The floor the opening applies: the case's, or — when the price rule draws an 入札時ランダム係数 — the price
+    with a coefficient drawn now (recorded on the round so the 入札調書 shows it and anyone can recompute it)."""
+    if case.floor_kind == "none":
+        return None, None
+    if case.cost_breakdown and case.planned_price and random_coefficient(session, case.price_date, case.floor_kind):
+        from bidding.cases.pricing import price_category
+
+        drawn = draw_minimum(session, on=case.price_date, category=price_category(session, case),
+                             planned=case.planned_price, breakdown=dict(case.cost_breakdown), kind=case.floor_kind,
+                             rng=rng)
+        return drawn.result.result, drawn.coefficient
+    return case.floor_price, None
+
+
+def open_round(session: Session, actor, case: TenderCase, *, now: datetime, rng=None) -> BidRound:
     """開札 of the round taking bids: each bid gets its status; the case becomes 開札済 (round 1).
 
     :raises ValidationFailed: before the opening time, or no bid recorded.
@@ -181,8 +236,9 @@ def open_round(session: Session, actor, case: TenderCase, *, now: datetime) -> B
         if case.state in ("published", "nominated"):
             case.transition("close")
         case.transition("open_bids")
-    floor = case.floor_price if case.floor_kind != "none" else None
-    bid_round.state, bid_round.opened_at, bid_round.floor_price = "opened", now, floor
+    floor, coefficient = _opening_floor(session, case, rng or secrets.SystemRandom())
+    bid_round.state, bid_round.opened_at = "opened", now
+    bid_round.floor_price, bid_round.floor_coefficient = floor, coefficient
     for bid in bid_round.bids:
         before = bid_snapshot(bid)
         bid.status = _status(bid, case, floor)
@@ -202,7 +258,7 @@ def draw_lot(session: Session, actor, case: TenderCase, *, system_values: dict[i
     tied = lowest_tie(bid_round) if bid_round is not None and bid_round.state == "opened" else []
     if len(tied) < 2:
         raise ValidationFailed("同額の最低価格の入札がないため、くじは不要です。")
-    if any(d.amount == tied[0].amount for d in bid_round.lots):
+    if draw_for(bid_round, tied) is not None:
         raise ValidationFailed("この同額の入札のくじは引き済みです。")
     rule = rules(session, case)
     source = rule["lot_source"]
@@ -216,7 +272,7 @@ def draw_lot(session: Session, actor, case: TenderCase, *, system_values: dict[i
             value = secrets.randbelow(1000)
         entries.append(lots.LotEntry(bid.id, bid.contractor.name, bid.lot_input or rule["paper_number"], value))
     steps = lots.draw(entries)
-    draw = LotDraw(round=bid_round, amount=tied[0].amount, method=source,
+    draw = LotDraw(round=bid_round, amount=min(b.amount for b in tied), method=source,
                    entries=[{"bid_id": e.key, "contractor": e.name, "order": i, "input": e.lot_input,
                              "system_value": e.system_value, "lot_number": e.lot_number} for i, e in enumerate(entries)],
                    steps=[{"remaining": list(s.remaining), "numbers": list(s.numbers), "total": s.total,
@@ -226,7 +282,7 @@ def draw_lot(session: Session, actor, case: TenderCase, *, system_values: dict[i
     session.add(draw)
     session.flush()
     winner = next(b for b in tied if b.id == draw.ranking[0])
-    record_change(session, actor, "bid.lot", f"電子くじ: {case.number} {tied[0].amount:,} 円の {len(tied)} 者から "
+    record_change(session, actor, "bid.lot", f"電子くじ: {case.number} 同順位の {len(tied)} 者から "
                   f"{winner.contractor.name}", target=winner, before=None, after=bid_snapshot(winner),
                   details={"case_id": case.id, "lot_draw_id": draw.id})
     return draw

@@ -19,7 +19,7 @@ from core.transaction import general_errors, transaction
 from registry.contractors.models import Contractor
 
 from . import queries, services
-from .forms import BidForm, DecisionForm, StepForm, SurveyForm, UndoForm
+from .forms import BidForm, DecisionForm, StepForm, SurveyForm, TechForm, UndoForm
 from .models import SURVEY_DECISIONS, Award, Bid
 from .outcome import round_outcome
 
@@ -48,7 +48,8 @@ def _render(case, status: int = 200, **forms):
         taking_bids=may_manage and services.accepts_bids(db.session, case),
         bid_form=_bid_form(case, forms.get("bid_form")) if may_manage else None, step_form=StepForm(),
         decision_form=forms.get("decision_form") or DecisionForm(formdata=None, decided_on=today()),
-        survey_form=survey_form, undo_form=forms.get("undo_form") or UndoForm(),
+        survey_form=survey_form, undo_form=forms.get("undo_form") or UndoForm(), tech_form=TechForm(),
+        value_method=case.method in services.VALUE_METHODS,
         max_rounds=services.rules(db.session, case)["max_rounds"], general_errors=general_errors()), status
 
 
@@ -193,3 +194,21 @@ def case_bid_survey(case_id: int, bid_id: int):
         if tx.ok:
             return _done(case, f"{bid.contractor.name}の低入札価格調査の結果を記録しました。")
     return _render(case, 422, survey_form=form)
+
+
+@bp.route("/cases/<int:case_id>/bids/<int:bid_id>/tech", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_bid_tech(case_id: int, bid_id: int):
+    """総合評価: a bidder's 標準点, 加算点 and 施工体制評価点."""
+    case = _managed(case_id)
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.case_id != case.id:
+        raise NotFound("指定された入札は存在しません。")
+    form = TechForm()
+    if form.validate_on_submit():
+        with transaction(form, flash_errors=True) as tx:
+            services.set_tech_scores(db.session, current_user, bid, standard=form.tech_standard.data,
+                                     added=form.tech_added.data, structure=form.tech_structure.data)
+        if tx.ok:
+            return _done(case, f"{bid.contractor.name}の技術評価点を記録しました。", "#bids")
+    return _render(case, 422)

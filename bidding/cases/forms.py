@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
 from core.formtools import AmountField, DateInputField, IntegerSelectField, JapaneseForm, MultiCheckboxField, choices
 from registry.contractors.models import AREAS, CATEGORIES
 from registry.rules import RANK_CHOICES
 
-from .models import DISCLOSURES, FLOOR_KINDS, METHODS, STATES
+from .models import DISCLOSURES, EVALUATION_METHODS, FLOOR_KINDS, METHODS, STATES
 from .queries import STATE_FILTERS
 
 
@@ -35,6 +35,9 @@ class CaseForm(JapaneseForm):
     planned_price = AmountField("予定価格（税抜）")
     floor_kind = SelectField("最低制限価格等の種類", choices=choices(FLOOR_KINDS.items()), default="minimum",
                              validate_choice=False)
+    evaluation_method = SelectField("総合評価の方式", validate_choice=False, default="",
+                                    choices=choices([("", "（総合評価でない）")] + list(EVALUATION_METHODS.items())))
+    evaluation_max_points = DecimalField("加算点の満点（B、加算方式）", places=4, validators=[Optional()])
     disclosure = SelectField("予定価格の公表", choices=choices(DISCLOSURES.items()), default="after", validate_choice=False)
     allowed_ranks = MultiCheckboxField("参加できる等級", choices=choices(RANK_CHOICES), validate_choice=False)
     allowed_areas = MultiCheckboxField("参加できる地域区分", choices=choices(AREAS.items()), validate_choice=False)
@@ -56,7 +59,7 @@ class CaseForm(JapaneseForm):
             "name", "department_id", "category", "work_type_code", "method", "place", "summary", "design_amount",
             "planned_price", "floor_kind", "disclosure", "min_points", "required_qualification", "drafted_on",
             "notice_on", "questions_until", "bids_from", "bids_until", "opening_at", "work_days", "work_from",
-            "work_to")}
+            "work_to", "evaluation_method", "evaluation_max_points")}
         data["allowed_ranks"] = list(self.allowed_ranks.data or [])
         data["allowed_areas"] = list(self.allowed_areas.data or [])
         return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -48,6 +50,8 @@ NOMINATED_METHODS = frozenset({"nominated", "negotiated"})
 #: Which floor the case uses: 最低制限価格 (bids below are rejected) or 低入札価格調査基準価格 (bids below are
 #: investigated), or none (e.g. goods).
 FLOOR_KINDS = {"minimum": "最低制限価格", "survey": "低入札価格調査基準価格", "none": "設定しない"}
+#: 総合評価落札方式の評価の方法 (``bidding.evaluation``).
+EVALUATION_METHODS = {"division": "除算方式", "addition": "加算方式"}
 #: 予定価格の公表: before the tender (事前) or after the opening (事後).
 DISCLOSURES = {"before": "事前公表", "after": "事後公表"}
 
@@ -115,6 +119,8 @@ class TenderCase(Base):
         CheckConstraint(f"category IN ({in_values(CATEGORIES)})", name="category_known"),
         CheckConstraint(f"floor_kind IN ({in_values(FLOOR_KINDS)})", name="floor_kind_known"),
         CheckConstraint(f"disclosure IN ({in_values(DISCLOSURES)})", name="disclosure_known"),
+        CheckConstraint(f"evaluation_method IS NULL OR evaluation_method IN ({in_values(EVALUATION_METHODS)})",
+                        name="evaluation_method_known"),
         CheckConstraint("planned_price IS NULL OR planned_price >= 0", name="planned_price_not_negative"),
         CheckConstraint("design_amount IS NULL OR design_amount >= 0", name="design_amount_not_negative"),
         CheckConstraint("floor_price IS NULL OR planned_price IS NULL OR floor_price <= planned_price",
@@ -152,6 +158,9 @@ class TenderCase(Base):
     #: The name of the model that gave ``floor_price`` (empty: entered by hand).
     floor_model: Mapped[str | None] = mapped_column(String(200))
     disclosure: Mapped[str] = mapped_column(String(10), default="after")
+    #: 総合評価: 除算方式 (``division``) or 加算方式 (``addition``), and B, the 加算点 a bidder can reach at most.
+    evaluation_method: Mapped[str | None] = mapped_column(String(10))
+    evaluation_max_points: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
 
     # Participation conditions.
     #: Ranks allowed (等級), e.g. "A,B"; empty: any rank.
@@ -224,6 +233,15 @@ class TenderCase(Base):
     @property
     def disclosure_label(self) -> str:
         return DISCLOSURES.get(self.disclosure, self.disclosure)
+
+    @property
+    def is_value_method(self) -> bool:
+        """総合評価落札方式: the winner is ranked by the evaluation, not by the price alone."""
+        return self.method.startswith("value_")
+
+    @property
+    def evaluation_label(self) -> str:
+        return EVALUATION_METHODS.get(self.evaluation_method or "", "未設定")
 
     @property
     def notice_label(self) -> str:

@@ -41,7 +41,7 @@ REASON_MAX = 500
 _SNAPSHOT_FIELDS = ("number", "fiscal_year", "name", "category", "work_type_code", "place", "summary", "method",
                     "design_amount", "planned_price", "price_category", "floor_kind", "floor_price", "floor_model", "disclosure",
                     "allowed_ranks", "allowed_areas", "min_points", "required_qualification", "work_days", "state",
-                    "cancel_reason", "approval")
+                    "cancel_reason", "approval", "evaluation_method")
 _DATE_FIELDS = ("drafted_on", "notice_on", "questions_until", "bids_from", "bids_until", "work_from", "work_to")
 
 
@@ -54,6 +54,7 @@ def case_snapshot(case: TenderCase) -> dict:
     snap["department"] = f"{case.department.code} {case.department.name}" if case.department else None
     snap["approved_by"] = case.approved_by.name if case.approved_by else None
     snap["cost_breakdown"] = dict(case.cost_breakdown or {})
+    snap["evaluation_max_points"] = str(case.evaluation_max_points) if case.evaluation_max_points is not None else None
     snap["retender_of"] = case.retender_of.number if case.retender_of else None
     snap["charges"] = {c.line.title if c.line else str(c.budget_line_id): c.amount for c in case.charges}
     return snap
@@ -264,7 +265,7 @@ def cancel_case(session: Session, actor, case: TenderCase, reason: str | None) -
 #: Fields a re-tender copies from the 不調 case (dates, approval and prices are decided again).
 RETENDER_COPIES = ("name", "department_id", "category", "work_type_code", "place", "summary", "method",
                    "design_amount", "floor_kind", "disclosure", "allowed_ranks", "allowed_areas", "min_points",
-                   "required_qualification", "work_days")
+                   "required_qualification", "work_days", "evaluation_method", "evaluation_max_points")
 
 
 def retender_case(session: Session, actor, case: TenderCase, *, drafted_on: date) -> TenderCase:

@@ -10,6 +10,7 @@ TABS = (
     ("価格", "bidding.cases.case_prices"),
     ("指名・参加者", "bidding.nominations.case_nominations"),
     ("入札", "bidding.bids.case_bids"),
+    ("契約", "bidding.contracts.case_contract"),
     ("履歴", "bidding.cases.case_history"),
 )
 

@@ -7,6 +7,7 @@ the whole case at a step (決裁 needs a 予定価格, a floor and a budget line
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -16,13 +17,14 @@ from registry.codes import work_types
 from registry.contractors.models import CATEGORIES
 from registry.rules import RANK_CHOICES
 
-from .models import AREA_CODES, DISCLOSURES, FLOOR_KINDS, METHODS
+from .models import AREA_CODES, DISCLOSURES, EVALUATION_METHODS, FLOOR_KINDS, METHODS
 
 FIELD_LABELS = {
     "number": "案件番号", "name": "件名", "department": "担当課", "department_id": "担当課", "category": "区分",
     "work_type_code": "業種", "place": "工事場所", "summary": "工事概要", "method": "入札方式",
     "design_amount": "設計金額", "planned_price": "予定価格（税抜）", "cost_breakdown": "積算内訳",
-    "price_category": "積算の区分",
+    "price_category": "積算の区分", "evaluation_method": "総合評価の方式",
+    "evaluation_max_points": "加算点の満点（B）",
     "floor_kind": "最低制限価格等の種類", "floor_price": "最低制限価格等", "floor_model": "算定に用いた基準",
     "disclosure": "予定価格の公表", "allowed_ranks": "参加できる等級", "allowed_areas": "参加できる地域区分",
     "min_points": "総合評定値（P）の下限", "required_qualification": "配置技術者の資格",
@@ -41,7 +43,8 @@ MAX_AMOUNT = 10 ** 12
 EDITABLE = ("name", "department_id", "category", "work_type_code", "place", "summary", "method", "design_amount",
             "planned_price", "floor_kind", "floor_price", "disclosure", "allowed_ranks", "allowed_areas",
             "min_points", "required_qualification", "drafted_on", "notice_on", "questions_until", "bids_from",
-            "bids_until", "opening_at", "work_days", "work_from", "work_to")
+            "bids_until", "opening_at", "work_days", "work_from", "work_to", "evaluation_method",
+            "evaluation_max_points")
 RANKS = tuple(code for code, _ in RANK_CHOICES)
 
 
@@ -100,6 +103,14 @@ def clean_values(session: Session, raw: dict, errors: dict) -> dict:
         number = values.get(key)
         if number is not None and (isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high):
             add_error(errors, key, f"{FIELD_LABELS[key]}は {low}〜{high:,} の整数で入力してください。")
+    if values.get("evaluation_method") in ("", None) and "evaluation_method" in values:
+        values["evaluation_method"] = None
+    if values.get("evaluation_method") is not None and values["evaluation_method"] not in EVALUATION_METHODS:
+        add_error(errors, "evaluation_method", "総合評価の方式を選んでください（除算方式・加算方式）。")
+    if values.get("evaluation_max_points") is not None:
+        points = values["evaluation_max_points"]
+        if not isinstance(points, Decimal | int) or isinstance(points, bool) or not 0 < points <= 1000:
+            add_error(errors, "evaluation_max_points", "加算点の満点（B）は 0 より大きく 1,000 以下の数で入力してください。")
     if "allowed_ranks" in values:
         values["allowed_ranks"] = _codes(values["allowed_ranks"], RANKS, "allowed_ranks", errors)
     if "allowed_areas" in values:
@@ -164,6 +175,11 @@ def readiness(case) -> dict[str, list[str]]:
         add_error(errors, "notice_on", f"{case.notice_label}が未入力です。")
     if case.work_days is None and (case.work_from is None or case.work_to is None):
         add_error(errors, "work_days", "工期（日数、または開始日と終了日）が未入力です。")
+    if case.is_value_method:
+        if not case.evaluation_method:
+            add_error(errors, "evaluation_method", "総合評価の方式（除算方式・加算方式）が未設定です。")
+        elif case.evaluation_method == "addition" and case.evaluation_max_points is None:
+            add_error(errors, "evaluation_max_points", "加算方式の加算点の満点（B）が未入力です。")
     check_dates(case, errors)
     check_prices(case, errors)
     return errors

@@ -3,6 +3,7 @@
 import json
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import func, select, text
@@ -13,7 +14,7 @@ from core.auth.roles import Role
 from core.errors import PermissionDenied, ValidationFailed
 from core.rules import add_days, get_rule, is_business_day
 from core.rules import services as rules
-from core.rules.amounts import round_yen
+from core.rules.amounts import round_places, round_yen
 from core.rules.calendar import national_holidays
 from core.rules.forms import PREFIX
 from core.rules.models import Holiday, RuleVersion
@@ -292,6 +293,23 @@ def test_round_yen():
     assert round_yen(Decimal("18500050"), 1000, "up") == 18501000
     assert round_yen(Decimal("18500500"), 1000, "half_up") == 18501000
     assert round_yen(-1500, 1000, "down") == -1000
+
+
+@pytest.mark.parametrize(("value", "places", "mode", "expected"), [
+    # 19 × 20/24 = 15.83333… (the 加算方式 example of domain-japan.md §3.1): 第5位 3 → 15.8333 whatever the mode but up.
+    (Fraction(19 * 20, 24), 4, "half_up", "15.8333"), (Fraction(19 * 20, 24), 4, "up", "15.8334"),
+    # 15/32 = 0.46875 exactly: the 5th decimal is a 5 with nothing after it.
+    (Fraction(15, 32), 4, "half_up", "0.4688"), (Fraction(15, 32), 4, "down", "0.4687"),
+    (Fraction(15, 32), 4, "up", "0.4688"), (Fraction(-15, 32), 4, "half_up", "-0.4688"),
+    (Fraction(-15, 32), 4, "down", "-0.4687"),
+    # 110/30,000,000 × 10^8 = 366.6666…: cut, rounded, whole.
+    (Fraction(110 * 10 ** 8, 30_000_000), 4, "down", "366.6666"), (Fraction(110 * 10 ** 8, 30_000_000), 4, "half_up", "366.6667"),
+    (Fraction(110 * 10 ** 8, 30_000_000), 0, "down", "366"),
+    (Decimal("482"), 4, "down", "482.0000"), (7, 2, "up", "7.00"), (Decimal("0.00001"), 4, "up", "0.0001"),
+])
+def test_round_places_is_exact(value, places, mode, expected):
+    result = round_places(value, places, mode)
+    assert (str(result), result.as_tuple().exponent) == (expected, -places)
 
 
 # --- screens ----------------------------------------------------------------------------------------

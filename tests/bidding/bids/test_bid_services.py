@@ -169,3 +169,92 @@ def test_department_staff_cannot_record_bids(db_session, nominated, doboku_staff
     with pytest.raises(PermissionDenied):
         services.record_bid(db_session, doboku_staff, case, firms[0], amount=1, declined=False,
                             received_at=received(1))
+
+
+def test_technical_points_only_on_value_cases_and_checked(db_session, nominated, make_case, contract_staff, firm):
+    case = make_case(method="value_special", evaluation_method="division")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    applicant = firm("総合評価建設")
+    p = nomination_services.record_application(db_session, contract_staff, case, applicant, applied_on=TODAY,
+                                               today=TODAY)
+    nomination_services.review_application(db_session, contract_staff, p, admit=True, today=TODAY)
+    bid = services.record_bid(db_session, contract_staff, case, applicant, amount=27_000_000, declined=False,
+                              received_at=received(1))
+    with pytest.raises(ValidationFailed) as info:
+        services.set_tech_scores(db_session, contract_staff, bid, standard="100", added="-1", structure="abc")
+    assert set(info.value.errors) == {"tech_added", "tech_structure"}
+    services.set_tech_scores(db_session, contract_staff, bid, standard="100", added="12.5", structure="8")
+    assert bid.tech_added == Decimal("12.5")
+    plain, plain_firms = nominated()
+    other = services.record_bid(db_session, contract_staff, plain, plain_firms[0], amount=27_000_000, declined=False,
+                                received_at=received(1))
+    with pytest.raises(ValidationFailed, match="技術評価点はありません"):
+        services.set_tech_scores(db_session, contract_staff, other, standard="100", added="1", structure="1")
+
+
+def test_value_case_ranks_by_the_division_method(db_session, make_case, contract_staff, firm):
+    case = make_case(method="value_simple", evaluation_method="division")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    firms = [firm(f"総合評価{i}建設") for i in range(3)]
+    plans = [(27_000_000, "10", "5"), (28_000_000, "20", "8"), (26_500_000, "5", "0")]
+    for i, (f, (amount, added, structure)) in enumerate(zip(firms, plans, strict=True)):
+        p = nomination_services.record_application(db_session, contract_staff, case, f, applied_on=TODAY, today=TODAY)
+        nomination_services.review_application(db_session, contract_staff, p, admit=True, today=TODAY)
+        bid = services.record_bid(db_session, contract_staff, case, f, amount=amount, declined=False,
+                                  received_at=received(i))
+        services.set_tech_scores(db_session, contract_staff, bid, standard="100", added=added, structure=structure)
+    services.open_round(db_session, contract_staff, case, now=OPENING)
+    outcome = round_outcome(db_session, case)
+    # 評価値 = (100 + 加算点 + 施工体制評価点) ÷ 入札価格 × 10^8, cut at 4 decimals:
+    # A 115 ÷ 27,000,000 × 10^8 = 425.9259…; B 128 ÷ 28,000,000 × 10^8 = 457.1428…; C 105 ÷ 26,500,000 × 10^8 = 396.2264…
+    scores = {row.label: row.score for row in outcome.evaluation.rows}
+    assert scores == {"総合評価0建設": Decimal("425.9259"), "総合評価1建設": Decimal("457.1428"),
+                      "総合評価2建設": Decimal("396.2264")}
+    assert outcome.winner.contractor == firms[1]  # the best evaluation, not the lowest price
+    record = services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    assert record.amount == 28_000_000
+
+
+def test_value_case_waits_for_the_technical_points(db_session, make_case, contract_staff, firm):
+    case = make_case(method="value_simple", evaluation_method="division")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    f = firm("点数なし建設")
+    p = nomination_services.record_application(db_session, contract_staff, case, f, applied_on=TODAY, today=TODAY)
+    nomination_services.review_application(db_session, contract_staff, p, admit=True, today=TODAY)
+    services.record_bid(db_session, contract_staff, case, f, amount=27_000_000, declined=False, received_at=received(1))
+    services.open_round(db_session, contract_staff, case, now=OPENING)
+    with pytest.raises(ValidationFailed, match="技術評価点が未入力"):
+        services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+
+
+def test_the_random_coefficient_is_drawn_at_opening_and_recorded(db_session, make_case, contract_staff, admin, firm):
+    import random
+
+    from bidding.cases.pricing import set_breakdown
+    from core.rules import get_rule
+    from core.rules.services import add_rule_version
+
+    values = get_rule(db_session, "prices.random_coefficient", date(2026, 4, 1))
+    add_rule_version(db_session, admin, "prices.random_coefficient", date(2026, 4, 1), {**values, "enabled": True},
+                     note="入札時ランダム係数を使う")
+    case = make_case(floor_price=None)
+    set_breakdown(db_session, contract_staff, case, "works",
+                  {"direct_cost": 20_000_000, "common_temporary": 2_000_000, "site_management": 4_000_000,
+                   "general_admin": 4_000_000})
+    case_services.approve_case(db_session, contract_staff, case)
+    bidder = firm("係数建設")
+    nomination_services.pick_firm(db_session, contract_staff, case, bidder, today=TODAY)
+    nomination_services.notify_nominations(db_session, contract_staff, case, notice_on=case.notice_on)
+    services.record_bid(db_session, contract_staff, case, bidder, amount=27_000_000, declined=False,
+                        received_at=received(1))
+    bid_round = services.open_round(db_session, contract_staff, case, now=OPENING, rng=random.Random(7))
+    assert bid_round.floor_coefficient is not None
+    assert Decimal("0.9950") <= bid_round.floor_coefficient <= Decimal("1.0049")
+    from bidding.prices import compute_minimum
+
+    again = compute_minimum(db_session, on=case.price_date, category="works", planned=30_000_000,
+                            breakdown=case.cost_breakdown, coefficient=bid_round.floor_coefficient)
+    assert again.result == bid_round.floor_price  # anyone can recompute it from the recorded coefficient

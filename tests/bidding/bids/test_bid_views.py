@@ -62,3 +62,26 @@ def test_department_staff_and_viewers_read_only(login_as, doboku_staff, create_u
     assert response.status_code == 403 and db_session.query(Bid).count() == 0
     viewer = login_as(create_user(Role.VIEWER))
     assert viewer.get(url).status_code == 200 and viewer.post(url + "/open").status_code == 403
+
+
+def test_the_value_ranking_is_shown_with_each_figure(login_as, contract_staff, db_session, make_case, firm):
+    from bidding.bids import services
+
+    case = make_case(method="value_simple", evaluation_method="division")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    f = firm("画面総合評価建設")
+    p = nomination_services.record_application(db_session, contract_staff, case, f, applied_on=date(2026, 5, 16),
+                                               today=date(2026, 5, 16))
+    nomination_services.review_application(db_session, contract_staff, p, admit=True, today=date(2026, 5, 16))
+    bid = services.record_bid(db_session, contract_staff, case, f, amount=27_000_000, declined=False,
+                              received_at=datetime(2026, 5, 28, 9, 0))
+    client = login_as(contract_staff)
+    url = f"/bidding/cases/{case.id}/bids"
+    response = client.post(f"{url}/{bid.id}/tech", data={"tech_standard": "100", "tech_added": "12.5",
+                                                        "tech_structure": "8"})
+    assert response.status_code == 302
+    services.open_round(db_session, contract_staff, case, now=datetime(2026, 5, 29, 10, 0))
+    html = page_text(client.get(url))
+    # (100 + 12.5 + 8) ÷ 27,000,000 × 10^8 = 446.29629… → 446.2962 (cut at 4 decimals)
+    assert "総合評価の順位" in html and "(100 + 12.5 + 8) ÷ 27,000,000 × 10^8" in html and "446.2962" in html

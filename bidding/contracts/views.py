@@ -1,0 +1,181 @@
+"""The 契約 tab of a case (make the contract, 決裁, change contracts, 完成届, 請求・支払) and the contract list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from bidding.bids.queries import current_award
+from bidding.cases.permissions import DRAFT_ROLES, VIEW_ROLES, can_manage_case
+from bidding.cases.tabs import case_tabs
+from bidding.cases.views import get_case
+from bidding.prices import tax_included
+from core.db import db
+from core.errors import NotFound, PermissionDenied
+from core.formtools import JapaneseForm, choices
+from core.pagination import paginate, parse_page
+from core.permissions import roles_required
+from core.timefmt import today
+from core.transaction import general_errors, transaction
+
+from . import queries, services
+from .forms import ChangeForm, CompletionForm, ContractForm, PaidForm, PaymentForm
+from .models import Payment
+
+bp = Blueprint("contracts", __name__)
+TAB = "bidding.contracts.case_contract"
+
+
+def _render(case, status: int = 200, **forms):
+    contract = queries.contract_of_case(db.session, case.id)
+    award = current_award(db.session, case.id)
+    form = forms.get("contract_form")
+    if form is None and contract is None and award is not None and award.state == "decided":
+        day = today()
+        form = ContractForm(formdata=None, contract_date=day, amount=tax_included(db.session, award.amount, day),
+                            work_from=day, partial_payments=0)
+    from bidding.inspections.views import AssignForm, contract_inspections, inspectors
+
+    inspections = contract_inspections(db.session, contract.id) if contract else []
+    assign_form = AssignForm(formdata=None, scheduled_on=today(), prefix="assign")
+    assign_form.inspector_id.choices = choices([(0, "選んでください")] + inspectors(db.session))
+    assign_form.reinspection_of.choices = choices([(0, "（再検査ではない）")] + [
+        (i.id, f"{i.kind_label} {i.inspected_on:%Y-%m-%d}（手直し）") for i in inspections if i.result == "fix"])
+    return render_template(
+        "bidding/contracts/tab.html", case=case, tabs=case_tabs(case.id, TAB), contract=contract, award=award,
+        inspections=inspections, assign_form=assign_form,
+        may_manage=can_manage_case(current_user, case), contract_form=form,
+        change_form=forms.get("change_form") or ChangeForm(formdata=None, changed_on=today()),
+        completion_form=forms.get("completion_form") or CompletionForm(formdata=None, reported_on=today()),
+        payment_form=forms.get("payment_form") or PaymentForm(formdata=None, claimed_on=today()),
+        paid_form=PaidForm(formdata=None, paid_on=today()), step_form=JapaneseForm(), today=today(),
+        general_errors=general_errors()), status
+
+
+@bp.route("/cases/<int:case_id>/contract")
+@roles_required(*VIEW_ROLES)
+def case_contract(case_id: int):
+    """契約 tab: the contract with its current figures, the change chain and the payments."""
+    return _render(get_case(case_id))
+
+
+def _managed(case_id: int):
+    case = get_case(case_id)
+    if not can_manage_case(current_user, case):
+        raise PermissionDenied("契約の事務は契約課の職員が行います。")
+    return case
+
+
+def _contract(case):
+    contract = queries.contract_of_case(db.session, case.id)
+    if contract is None:
+        raise NotFound("この案件の契約はまだありません。")
+    return contract
+
+
+def _done(case, message: str, anchor: str = ""):
+    flash(message, "success")
+    return redirect(url_for(TAB, case_id=case.id) + anchor)
+
+
+@bp.route("/cases/<int:case_id>/contract/new", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_contract_create(case_id: int):
+    case = _managed(case_id)
+    form = ContractForm()
+    if form.validate_on_submit():
+        with transaction(form) as tx:
+            contract = services.create_contract(
+                db.session, current_user, case, contract_date=form.contract_date.data, amount=form.amount.data,
+                work_from=form.work_from.data, work_to=form.work_to.data, guarantee_method=form.guarantee_method.data,
+                guarantee_amount=form.guarantee_amount.data, guarantee_exempt_reason=form.guarantee_exempt_reason.data,
+                advance_amount=form.advance_amount.data, intermediate_allowed=bool(form.intermediate_allowed.data),
+                advance_guarantee=form.advance_guarantee.data, partial_payments=form.partial_payments.data or 0,
+                special_terms=form.special_terms.data)
+        if tx.ok:
+            return _done(case, f"契約を登録しました（契約番号 {contract.number}、{contract.amount:,} 円）。")
+    return _render(case, 422, contract_form=form)
+
+
+@bp.route("/cases/<int:case_id>/contract/approve", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_contract_approve(case_id: int):
+    case = _managed(case_id)
+    form = JapaneseForm()
+    if form.validate_on_submit():
+        with transaction(form, flash_errors=True) as tx:
+            services.approve_contract(db.session, current_user, _contract(case))
+        if tx.ok:
+            return _done(case, "契約の決裁を記録しました。")
+    return _render(case, 422)
+
+
+@bp.route("/cases/<int:case_id>/contract/changes", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_contract_change(case_id: int):
+    case = _managed(case_id)
+    form = ChangeForm()
+    if form.validate_on_submit():
+        with transaction(form) as tx:
+            change = services.change_contract(
+                db.session, current_user, _contract(case), changed_on=form.changed_on.data, reason=form.reason.data,
+                amount_after=form.amount_after.data, work_to_after=form.work_to_after.data,
+                guideline_reason=form.guideline_reason.data)
+        if tx.ok:
+            return _done(case, f"第{change.seq}回変更契約を登録しました。", "#changes")
+    return _render(case, 422, change_form=form)
+
+
+@bp.route("/cases/<int:case_id>/contract/completion", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_contract_completion(case_id: int):
+    case = _managed(case_id)
+    form = CompletionForm()
+    if form.validate_on_submit():
+        with transaction(form) as tx:
+            services.report_completion(db.session, current_user, _contract(case), reported_on=form.reported_on.data)
+        if tx.ok:
+            return _done(case, "完成届を受け付けました。")
+    return _render(case, 422, completion_form=form)
+
+
+@bp.route("/cases/<int:case_id>/contract/payments", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_contract_payment(case_id: int):
+    case = _managed(case_id)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        with transaction(form) as tx:
+            payment = services.claim_payment(db.session, current_user, _contract(case), kind=form.kind.data,
+                                             amount=form.amount.data, claimed_on=form.claimed_on.data)
+        if tx.ok:
+            return _done(case, f"{payment.kind_label}の請求を受け付けました（支払期限 {payment.due_on:%Y-%m-%d}）。",
+                         "#payments")
+    return _render(case, 422, payment_form=form)
+
+
+@bp.route("/cases/<int:case_id>/contract/payments/<int:payment_id>/paid", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_contract_paid(case_id: int, payment_id: int):
+    case = _managed(case_id)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.contract.case_id != case.id:
+        raise NotFound("指定された請求は存在しません。")
+    form = PaidForm()
+    if form.validate_on_submit():
+        with transaction(form, flash_errors=True) as tx:
+            services.record_paid(db.session, current_user, payment, paid_on=form.paid_on.data)
+        if tx.ok:
+            return _done(case, "支払を記録しました。", "#payments")
+    return _render(case, 422)
+
+
+@bp.route("/contracts")
+@roles_required(*VIEW_ROLES)
+def contract_list():
+    """Contracts in the user's scope with their current amounts, and the claims past their deadline."""
+    q = (request.args.get("q") or "").strip()[:100] or None
+    stmt = queries.contract_list(current_user, q=q)
+    page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_template("bidding/contracts/list.html", page=page, q=q or "",
+                           late=queries.late_payments(db.session, current_user, today()))
