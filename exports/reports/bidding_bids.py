@@ -15,6 +15,7 @@ from datetime import datetime
 from bidding.bids import lots
 from bidding.bids import queries as bids
 from bidding.bids.models import SURVEY_DECISIONS, Bid, BidRound, LotDraw
+from bidding.bids.outcome import competing, evaluate_round
 from bidding.bids.services import rules as bid_rules
 from bidding.cases import queries as cases
 from bidding.cases.models import TenderCase
@@ -126,6 +127,26 @@ def _lot_blocks(draw: LotDraw, firms: dict[int, str]) -> list:
     return blocks
 
 
+def _evaluation_blocks(bid_round: BidRound) -> list:
+    """総合評価 cases: the round's ranking with each figure and its arithmetic (``bids.outcome`` owns the rule)."""
+    bids = competing(bid_round)
+    if not bids:
+        return []
+    try:
+        ev = evaluate_round(bid_round, bids)
+    except ValidationFailed as exc:
+        return [Note("総合評価を計算できません: " + " ".join(m for ms in exc.errors.values() for m in ms))]
+    price = ev.method == "addition"
+    headers = ("順位", "商号又は名称", "入札金額（円）", ev.technical_label, *(("価格評価点",) if price else ()),
+               ev.score_label, "計算")
+    rows = tuple((f"{row.rank}{'（同点）' if row.tied else ''}", row.label, f"{row.amount:,}", str(row.technical_score),
+                  *((str(row.price_score),) if price else ()), str(row.score), row.formula) for row in ev.rows)
+    widths = (0.6, 1.9, 1.2, 1.0, *((1.0,) if price else ()), 1.0, 3.4)
+    numeric = (2, 3, 4, 5) if price else (2, 3, 4)
+    return [Text(f"総合評価（{ev.model.name}）"), Grid(headers, rows, widths=widths, numeric=numeric),
+            *([Note("／".join(ev.conditions))] if ev.conditions else [])]
+
+
 def _round_blocks(case: TenderCase, bid_round: BidRound, number: int, reasons: dict, winner_id: int | None) -> list:
     lot_place = {bid_id: place for draw in bid_round.lots for place, bid_id in enumerate(draw.ranking, 1)}
     rows = tuple((b.contractor.number, b.contractor.name, f"{b.amount:,}" if b.amount is not None else "—",
@@ -136,6 +157,8 @@ def _round_blocks(case: TenderCase, bid_round: BidRound, number: int, reasons: d
     if bid_round.floor_price is not None and bid_round.floor_price != case.floor_price:
         coefficient = f"（入札時ランダム係数 {bid_round.floor_coefficient}）" if bid_round.floor_coefficient else ""
         blocks.append(Note(f"この回の{floor_title(case)}: {bid_round.floor_price:,}円{coefficient}"))
+    if case.is_value_method:
+        blocks += _evaluation_blocks(bid_round)
     firms = {b.id: b.contractor.name for b in bid_round.bids}
     for draw in bid_round.lots:
         blocks += _lot_blocks(draw, firms)

@@ -209,3 +209,28 @@ def test_the_bid_tab_links_to_the_forms(login_as, doboku_staff, lot_case, tender
     assert "low_bid_survey_notice" not in html
     sealed, _ = tender([27_000_000], prefix="80", opened=False)
     assert "bid_record" not in page_text(login_as(doboku_staff).get(f"/bidding/cases/{sealed.id}/bids"))
+
+
+def test_bid_record_of_a_value_case_shows_the_evaluation(db_session, make_case, contract_staff, firm):
+    from bidding.cases import services as case_services
+    from bidding.nominations import services as nomination_services
+
+    case = make_case(method="value_simple", evaluation_method="division")
+    case_services.approve_case(db_session, contract_staff, case)
+    case_services.publish_case(db_session, contract_staff, case)
+    plans = [(27_000_000, "10", "5"), (28_000_000, "20", "8")]
+    for i, (amount, added, structure) in enumerate(plans):
+        f = firm(f"評価{i}建設")
+        p = nomination_services.record_application(db_session, contract_staff, case, f, applied_on=date(2026, 5, 10),
+                                                   today=date(2026, 5, 10))
+        nomination_services.review_application(db_session, contract_staff, p, admit=True, today=date(2026, 5, 10))
+        bid = bid_services.record_bid(db_session, contract_staff, case, f, amount=amount, declined=False,
+                                      received_at=case.opening_at.replace(day=28, second=i))
+        bid_services.set_tech_scores(db_session, contract_staff, bid, standard="100", added=added, structure=structure)
+    bid_services.open_round(db_session, contract_staff, case, now=case.opening_at)
+    bid_services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    _, text = _text(_produce("bid_record", {"case": case.number}, db_session, contract_staff))
+    # 評価値 = (100 + 加算点 + 施工体制評価点) ÷ 入札価格 × 10^8: 128 ÷ 28,000,000 → 457.1428 ranks before 425.9259.
+    for expected in ("総合評価（", "評価1建設", "457.1428", "425.9259", "落札者（落札決定", "28,000,000円"):
+        assert expected in text, expected
+    assert text.index("457.1428") < text.index("425.9259")
