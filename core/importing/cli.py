@@ -118,7 +118,8 @@ def _print(report) -> None:
     click.echo(f"SHA-256: {report.file_sha256}")
     click.echo(f"{mode}: 全 {report.total} 行 / 新規 {report.new} / 更新 {report.updated} / 変更なし {report.unchanged}"
                f" / 不正 {report.rejected_rows}")
-    chosen = [name for name, value in report.options.items() if value]
+    kind = get_kind(report.kind)
+    chosen = [o.label for o in (kind.options if kind else ()) if report.options.get(o.name)]
     if chosen:
         click.echo("指定: " + "、".join(chosen))
     for group, counts in report.summary.items():
