@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bidding.cases.models import TenderCase
+from core.history import BulkWriter
 from core.timefmt import today
 
-from .import_services import import_award, withdraw_award
+from .import_services import case_load_options, import_award, withdraw_award
 from .models import Award, Bid, BidRound
 
 CHUNK = 500
@@ -20,10 +21,12 @@ def settle_awards(session: Session, actor, ctx, batch) -> None:
     """Bring the award of every case with a new or updated row to the file's; counts go to ``ctx.awarded`` and
     ``ctx.withdrawn``."""
     changed = [c for c in ctx.cases.values() if c.imported and c.changed and c.case_id is not None]
+    writer = BulkWriter(session, actor)
     for start in range(0, len(changed), CHUNK):
         chunk = changed[start:start + CHUNK]
         ids = [c.case_id for c in chunk]
-        cases = {c.id: c for c in session.scalars(select(TenderCase).where(TenderCase.id.in_(ids)))}
+        cases = {c.id: c for c in session.scalars(select(TenderCase).where(TenderCase.id.in_(ids))
+                                                  .options(*case_load_options()))}
         awards = {a.case_id: a for a in session.scalars(
             select(Award).where(Award.case_id.in_(ids), Award.state != "undone")
             .options(selectinload(Award.bid).selectinload(Bid.round), selectinload(Award.contractor)))}
@@ -44,6 +47,7 @@ def settle_awards(session: Session, actor, ctx, batch) -> None:
                                reason=f"電子入札システムの結果{why}ため取消（取込 #{batch.id}）")
                 ctx.withdrawn += 1
             if want is not None:
-                import_award(session, actor, case, bids[(case.id, *want)],
+                import_award(writer, case, bids[(case.id, *want)],
                              decided_on=file_case.values.get("decided_on") or file_case.opening_on)
                 ctx.awarded += 1
+        writer.write()  # one flush for the chunk's awards, then their history

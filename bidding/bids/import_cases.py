@@ -37,7 +37,7 @@ def new_case(ctx: EbidContext, file_case: FileCase) -> str:
         raise RowRejected(f"案件番号 {file_case.number} の案件は Keiyaku にありません。電子入札システムだけにある案件なら、"
                           "「Keiyaku にない案件を、ファイルの案件の列から登録する」を選んで取り込んでください。", "案件番号")
     if file_case.status == "":
-        _plan_creation(ctx, file_case)
+        plan_creation(ctx, file_case)
     if file_case.creation_problem:
         column, message = file_case.creation_problem
         raise RowRejected(message, column)
@@ -45,8 +45,9 @@ def new_case(ctx: EbidContext, file_case: FileCase) -> str:
     return "new"
 
 
-def _plan_creation(ctx: EbidContext, file_case: FileCase) -> None:
-    """The case fields for registering the file's case, or why it cannot be (checked by the cases' rules)."""
+def plan_creation(ctx: EbidContext, file_case: FileCase) -> None:
+    """The case fields for registering the file's case, or why it cannot be (checked by the cases' rules);
+    ``status`` becomes ``created`` or, when it cannot be registered, ``unmatched``."""
     values, mapping, number = file_case.values, ctx.mapping, file_case.number
     year, code = mapping.number_parts(number)
     code = values.get("department_code") or code or mapping.default_department
@@ -76,7 +77,8 @@ def _plan_creation(ctx: EbidContext, file_case: FileCase) -> None:
         if kind is None:
             problem = ("業種コード", f"業種「{code}」は業種のコード表（{format_date(opening)}）にありません。")
         else:
-            errors = import_services.case_problems(ctx.session, create, number=number)
+            # The number is known to be free: the chunk's cases were looked up (``prefetch``) without it.
+            errors = import_services.case_problems(ctx.session, create, number=number, check_number=False)
             if errors:
                 key, messages = next(iter(errors.items()))
                 problem = (CREATION_COLUMNS.get(key, "案件番号"),

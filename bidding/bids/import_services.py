@@ -16,9 +16,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload, undefer
 
-from bidding.cases.models import NOMINATED_METHODS, TenderCase
+from bidding.cases.models import NOMINATED_METHODS, CaseBudgetCharge, TenderCase
 from bidding.cases.permissions import can_create_case, can_manage_case, is_contract_section
 from bidding.cases.services import case_snapshot
 from bidding.cases.validation import add_error, check_dates, check_prices, check_work_type, clean_values
@@ -38,6 +38,14 @@ from .services import REASON_MAX, award_rate, award_snapshot, bid_snapshot
 #: States of a case whose results may still arrive: before the opening (brought to 開札済), opened, awarded.
 BEFORE_OPENING = frozenset({"published", "nominated", "closed"})
 SOURCE = "電子入札システムの結果の取込"
+
+
+def case_load_options() -> tuple:
+    """Loader options for the cases an import writes: what ``case_snapshot`` reads, loaded with the cases (a lazy
+    load in the middle of a chunk would flush the chunk's pending rows, once per case)."""
+    return (undefer(TenderCase.cost_breakdown), selectinload(TenderCase.department),
+            selectinload(TenderCase.approved_by), selectinload(TenderCase.retender_of),
+            selectinload(TenderCase.charges).selectinload(CaseBudgetCharge.line))
 
 
 def register_labels() -> None:
@@ -61,11 +69,12 @@ def _require(actor, case: TenderCase) -> None:
 
 # --- cases ----------------------------------------------------------------------------------------------
 
-def case_problems(session: Session, values: dict, *, number: str) -> dict[str, list[str]]:
+def case_problems(session: Session, values: dict, *, number: str, check_number: bool = True) -> dict[str, list[str]]:
     """Why a case could not be registered from ``values`` (the fields of ``cases.validation.EDITABLE``), checked by
-    the cases' own rules: the dry run asks this, the commit's ``create_case`` checks it again."""
+    the cases' own rules: the dry run asks this, the commit's ``create_cases`` checks it again (``check_number``
+    False: the caller looked the numbers up at once)."""
     errors: dict[str, list[str]] = {}
-    if session.scalar(select(TenderCase.id).where(TenderCase.number == number)) is not None:
+    if check_number and session.scalar(select(TenderCase.id).where(TenderCase.number == number)) is not None:
         add_error(errors, "number", f"案件番号 {number} の案件は既にあります。")
     cleaned = clean_values(session, dict(values), errors)
     case = TenderCase(**cleaned)  # transient: checked, never added
@@ -79,30 +88,40 @@ def case_problems(session: Session, values: dict, *, number: str) -> dict[str, l
     return errors
 
 
-def create_case(session: Session, actor, values: dict, *, number: str, fiscal_year: int) -> TenderCase:
-    """Register a case that exists only in the e-bid system, under the file's 案件番号: 決裁済 (recorded by this
-    import) and 開札済 through the state machine (公告 or 指名通知, 締切, 開札 happened in the e-bid system).
+def create_cases(session: Session, actor, items: list[tuple[str, int, dict]]) -> dict[str, TenderCase]:
+    """Register cases that exist only in the e-bid system (``items``: 案件番号, 年度, the case fields), under the
+    file's numbers: 決裁済 (recorded by this import) and 開札済 through the state machine (公告 or 指名通知, 締切 and
+    開札 happened in the e-bid system). One flush for all of them, then each one's history.
 
-    :raises ValidationFailed: per field, by the cases' rules (``case_problems``).
+    :raises ValidationFailed: per field, by the cases' rules (``case_problems``), naming the case.
     """
-    require(actor is None or can_create_case(actor, values.get("department_id")),
-            "この部署の案件を登録する権限がありません。")
-    errors = case_problems(session, values, number=number)
-    if errors:
-        raise ValidationFailed(errors)
-    case = TenderCase(number=number, fiscal_year=fiscal_year, state="draft", approval="drafting", cost_breakdown={},
-                      **clean_values(session, dict(values), {}))
-    case.department = session.get(Department, case.department_id)
-    case.approve(actor, utcnow())
-    case.transition("nominate" if case.is_nominated_method else "publish")
-    case.transition("close")
-    case.transition("open_bids")
-    session.add(case)
+    numbers = [number for number, _, _ in items]
+    taken = set(session.scalars(select(TenderCase.number).where(TenderCase.number.in_(numbers))))
+    cases: dict[str, TenderCase] = {}
+    with session.no_autoflush:  # the pending bids are flushed once, with the cases
+        for number, fiscal_year, values in items:
+            require(actor is None or can_create_case(actor, values.get("department_id")),
+                    f"案件 {number} の部署の案件を登録する権限がありません。")
+            errors = case_problems(session, values, number=number, check_number=False)
+            if number in taken:
+                add_error(errors, "number", f"案件番号 {number} の案件は既にあります。")
+            if errors:
+                raise ValidationFailed({key: [f"案件 {number}: {m}" for m in messages] for key, messages in errors.items()})
+            case = TenderCase(number=number, fiscal_year=fiscal_year, state="draft", approval="drafting",
+                              cost_breakdown={}, charges=[], **clean_values(session, dict(values), {}))
+            case.department = session.get(Department, case.department_id)
+            case.approve(actor, utcnow())
+            case.transition("nominate" if case.is_nominated_method else "publish")
+            case.transition("close")
+            case.transition("open_bids")
+            session.add(case)
+            cases[number] = case
     session.flush()
-    record_change(session, actor, "case.import",
-                  f"入札案件を登録（{SOURCE}。決裁済・開札済として登録）: {case.number} {case.name}（{case.department.name}）",
-                  target=case, before=None, after=case_snapshot(case))
-    return case
+    for case in cases.values():
+        record_change(session, actor, "case.import", f"入札案件を登録（{SOURCE}。決裁済・開札済として登録）: "
+                      f"{case.number} {case.name}（{case.department.name}）", target=case, before=None,
+                      after=case_snapshot(case))
+    return cases
 
 
 def open_case(writer: BulkWriter, case: TenderCase) -> TenderCase:
@@ -175,30 +194,28 @@ def import_bid(writer: BulkWriter, case: TenderCase, bid_round: BidRound, contra
 
 # --- the award ------------------------------------------------------------------------------------------
 
-def import_award(session: Session, actor, case: TenderCase, bid: Bid, *, decided_on: date) -> Award:
+def import_award(writer: BulkWriter, case: TenderCase, bid: Bid, *, decided_on: date) -> Award:
     """The e-bid system's 落札 as the case's award: with tax by the rule of ``decided_on`` and the 落札率 as
-    ``services.award`` computes them; under 事後審査 the 落札候補者, as ``services.award`` names it."""
-    _require(actor, case)
+    ``services.award`` computes them; under 事後審査 the 落札候補者, as ``services.award`` names it. The award and
+    the case's 落札決定 are written and recorded with the writer's next flush (one per chunk of cases)."""
+    session = writer.session
+    _require(writer.actor, case)
     if case.state != "opened":
         raise InvalidTransition(f"「{case.state_label}」の案件は落札決定できません（開札後に決定します）。")
     if bid.amount is None:
         raise ValidationFailed(f"{bid.contractor.name}の入札に金額がないため、落札者にできません。")
     candidate = case.method == "open_post_review"
-    record = Award(case_id=case.id, bid=bid, contractor=bid.contractor, state="candidate" if candidate else "decided",
-                   amount=bid.amount, amount_with_tax=tax_included(session, bid.amount, decided_on),
-                   rate=award_rate(bid.amount, case.planned_price), decided_on=decided_on)
-    session.add(record)
-    before = case_snapshot(case)
-    if not candidate:
-        case.transition("award")
-    session.flush()
+    record = writer.add(Award, case.id, Award(
+        case_id=case.id, bid=bid, contractor=bid.contractor, state="candidate" if candidate else "decided",
+        amount=bid.amount, amount_with_tax=tax_included(session, bid.amount, decided_on),
+        rate=award_rate(bid.amount, case.planned_price), decided_on=decided_on))
     what = "落札候補者" if candidate else "落札者"
-    record_change(session, actor, "bid.import_award", f"{what}（{SOURCE}）: {case.number} {bid.contractor.name} "
-                  f"{bid.amount:,} 円（落札率 {record.rate}%）", target=record, before=None, after=award_snapshot(record),
-                  details={"case_id": case.id})
+    writer.queue("bid.import_award", f"{what}（{SOURCE}）: {case.number} {bid.contractor.name} {bid.amount:,} 円"
+                 f"（落札率 {record.rate}%）", record, None, award_snapshot)
     if not candidate:
-        record_change(session, actor, "bid.import_award", f"落札決定（{SOURCE}）: {case.number} {case.name}",
-                      target=case, before=before, after=case_snapshot(case))
+        before = case_snapshot(case)
+        case.transition("award")
+        writer.queue("bid.import_award", f"落札決定（{SOURCE}）: {case.number} {case.name}", case, before, case_snapshot)
     return record
 
 

@@ -123,7 +123,8 @@ class EbidResultsImport(ImportKind):
         writer, session = ctx.writer, ctx.session
         writer.write()
         numbers = sorted({values["case_number"] for values in rows})
-        cases = {c.number: c for c in session.scalars(select(TenderCase).where(TenderCase.number.in_(numbers)))}
+        cases = {c.number: c for c in session.scalars(select(TenderCase).where(TenderCase.number.in_(numbers))
+                                                      .options(*import_services.case_load_options()))}
         ids = [c.id for c in cases.values()]
         rounds, bids, participants = {}, {}, {}
         if ids:
@@ -141,6 +142,10 @@ class EbidResultsImport(ImportKind):
         for model, records in ((TenderCase, cases), (BidRound, rounds), (Bid, bids), (CaseParticipant, participants),
                                (Contractor, firms)):
             writer.load(model, records)
+        if ctx.create_missing:  # the chunk's cases to register, planned before its first row is written
+            for number in numbers:
+                if number not in cases and ctx.cases[number].status == "":
+                    import_cases.plan_creation(ctx, ctx.cases[number])
 
     # --- checking -----------------------------------------------------------------------------------
 
@@ -253,10 +258,8 @@ class EbidResultsImport(ImportKind):
         file_case, writer = ctx.cases[values["case_number"]], ctx.writer
         case = writer.get(TenderCase, file_case.number)
         if case is None:
-            case = import_services.create_case(ctx.session, ctx.actor, dict(file_case.create_values),
-                                               number=file_case.number, fiscal_year=file_case.fiscal_year)
-            writer.add(TenderCase, file_case.number, case)
-            file_case.case_id = case.id
+            self._create_planned(ctx)
+            case = writer.get(TenderCase, file_case.number)
         elif case.state in BEFORE_OPENING:
             import_services.open_case(writer, case)
         opened_at = case.opening_at or datetime.combine(file_case.opening_on, time())
@@ -267,6 +270,16 @@ class EbidResultsImport(ImportKind):
             import_services.import_participant(writer, case, firm)
         import_services.import_bid(writer, case, bid_round, firm, self._target(ctx, file_case, values),
                                    received_at=opened_at)
+
+    @staticmethod
+    def _create_planned(ctx: EbidContext) -> None:
+        """Register every planned case not registered yet (those of the current chunk) at once: one flush."""
+        planned = [c for c in ctx.cases.values() if c.status == "created" and c.case_id is None]
+        created = import_services.create_cases(ctx.session, ctx.actor, [
+            (c.number, c.fiscal_year, dict(c.create_values)) for c in planned])
+        for file_case in planned:
+            case = ctx.writer.add(TenderCase, file_case.number, created[file_case.number])
+            file_case.case_id = case.id
 
     def flush(self, ctx: EbidContext) -> None:
         ctx.writer.write()
