@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import AUDIT_KEYS  # noqa: E402
 
-HEADER = ["案件番号", "案件名称", "入札方式", "開札日", "予定価格", "最低制限価格", "業者番号", "業者名称", "入札回数", "入札金額",
-          "結果"]
+HEADER = ["案件番号", "案件名称", "入札方式", "開札日", "予定価格", "最低制限価格", "業者番号", "業者名称", "入札回数",
+          "入札金額", "結果"]
 DEPARTMENTS = {"110": "土木課", "120": "道路課", "130": "河川港湾課", "210": "建築課", "310": "上下水道局工務課",
                "410": "教育総務課", "510": "農林漁港整備課"}
 FIRMS = [(f"{100001 + i}", f"株式会社計測建設{i:03d}") for i in range(500)]

@@ -29,8 +29,9 @@ class RowRejected(ValueError):
 
 @dataclass(frozen=True)
 class ImportOption:
-    """A choice made for one import of a kind, e.g. 「未登録の案件を作成する」: a checkbox on the upload screen and a
-    flag on the command line (``name`` ``create_missing_cases`` → ``--create-missing-cases``). Off by default."""
+    """A choice made for one import of a kind (e.g. whether records the file refers to and Keiyaku lacks are
+    created from the file): a checkbox on the upload screen and a flag on the command line (``name``
+    ``create_missing_things`` → ``--create-missing-things``). Off by default."""
 
     name: str
     label: str
@@ -112,7 +113,7 @@ class ImportKind(ABC):
     #: Choices made per import (``ImportOption``); the runner gives their values to ``configure``.
     options: tuple[ImportOption, ...] = ()
     #: Profile settings of this kind beyond the common ones (name → default), checked by ``check_settings``:
-    #: e.g. how a vendor's result words map to statuses, so a new vendor is a profile edit.
+    #: e.g. how a source system's words map to the kind's codes, so a new source is a profile edit.
     extra_settings: dict[str, Any] = {}
     #: Columns of the report's ``warnings`` besides ``row`` and ``message``: (key, Japanese heading).
     warning_fields: tuple[tuple[str, str], ...] = ()
@@ -183,7 +184,7 @@ class ImportKind(ABC):
 
     def report_extra(self, ctx) -> dict[str, Any]:
         """Keys the kind adds to the top level of the report (and its JSON), from the checked context of the
-        dry run or commit, e.g. ``{"cases": {...}, "warnings": [{"row", "message", ...}]}``. A ``warnings`` list
+        dry run or commit, e.g. ``{"matched": {...}, "warnings": [{"row", "message", ...}]}``. A ``warnings`` list
         is shown on the batch page as a table (``row``, the ``warning_fields``, ``message``); ``finish`` may
         still add to ``report.extra``."""
         return {}
