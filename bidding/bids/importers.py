@@ -151,7 +151,7 @@ class EbidResultsImport(ImportKind):
 
     def check(self, ctx: EbidContext, values: dict) -> None:
         row, number = values["_row"], values["case_number"]
-        round_no = values.get("round") or 1
+        round_no = 1 if values.get("round") is None else values["round"]
         if not 1 <= round_no <= 99:
             raise RowRejected(f"入札回数「{round_no}」は 1〜99 の回数で入力してください。", "入札回数")
         amount = values.get("amount")

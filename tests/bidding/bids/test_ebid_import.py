@@ -123,6 +123,21 @@ class TestSample:
         assert warning["row"] == third + 1 and warning["case"] == "2025-310-0001"
         assert "有効な最低価格の入札ではありません" in warning["message"] and "106,016,000 円" in warning["message"]
 
+    def test_rebid_rounds_from_the_round_column(self, db_session, departments, firms, run):
+        rows = sample_rows()
+        first = rows[rows_of(rows, "2025-510-0004")[0]]
+        assert first[FIRM] == "100060" and first[RESULT] == "失格（最低制限価格未満）"  # round 1: nobody valid
+        second = [first[:8] + ["2", "205000000", ""], first[:6] + ["100047", "竹内建工合同会社", "2", "201000000", "落札"]]
+        rows[rows_of(rows, "2025-510-0004")[-1] + 1:rows_of(rows, "2025-510-0004")[-1] + 1] = second
+        report = run(encode(rows), create=True)
+        assert report.committed and report.new == 101 and report.as_dict()["warnings"] == []
+        case = _case(db_session, "2025-510-0004")
+        assert [r.number for r in db_session.scalars(select(BidRound).where(BidRound.case_id == case.id)
+                                                     .order_by(BidRound.number))] == [1, 2]
+        award = _award(db_session, "2025-510-0004")
+        assert (award.bid.round.number, award.contractor.number, award.amount) == (2, "100047", 201000000)
+        assert case.state == "awarded"
+
     def test_a_file_without_the_award_withdraws_it(self, db_session, imported, run):
         rows = sample_rows()
         winner = next(i for i in rows_of(rows, "2025-110-0011") if rows[i][RESULT] == "落札")
@@ -216,6 +231,13 @@ class TestRefusals:
         report = run(encode(rows), create=True, skip_rejected=True)
         assert report.committed and (report.new, report.rejected_rows) == (98, 1)
         assert "100017" not in _bids(db_session, "2025-310-0001") and _count(db_session, Bid) == 98
+
+    @pytest.mark.parametrize("text, words", [("0", "1〜99"), ("二", "整数ではありません"), ("100", "1〜99")])
+    def test_bad_round(self, db_session, departments, firms, run, text, words):
+        rows = sample_rows()
+        rows[3][8] = text
+        [rejected] = run(encode(rows), create=True, dry_run=True).rejected
+        assert (rejected.row, rejected.column) == (4, "入札回数") and words in rejected.reason
 
     def test_unknown_result_word_names_the_profile(self, db_session, departments, firms, run):
         rows = sample_rows()
