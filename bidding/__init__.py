@@ -18,8 +18,10 @@ def init_app(app: Flask, mode: str) -> None:
     """Rules, labels and import kinds always; the staff screens unless ``mode`` is ``portal`` (applicants see no
     case yet)."""
     from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
+    from .bids import import_services as bid_import_services
     from .bids import rules as bid_rules  # noqa: F401
     from .bids import services as bid_services
+    from .bids.importers import EbidResultsImport
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
     from .cases import services as case_services
@@ -38,6 +40,7 @@ def init_app(app: Flask, mode: str) -> None:
     bid_services.register_labels()
     contract_services.register_labels()
     inspection_services.register_labels()
+    bid_import_services.register_labels()
     budget_services.register_labels()
     app.cli.add_command(nominations_cli)
     app.cli.add_command(results_cli)
@@ -47,6 +50,7 @@ def init_app(app: Flask, mode: str) -> None:
     from core.importing.kinds import register_kind
 
     register_kind(BudgetImport())
+    register_kind(EbidResultsImport())
     from core.cli import register_demo_loader
 
     from .budget.demo import load_demo as load_budget_demo
