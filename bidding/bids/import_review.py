@@ -3,7 +3,7 @@ a 落札 that is not the lowest valid bid, a bid the file calls valid below the 
 a bid disqualified that Keiyaku finds valid, no 落札 although a valid bid exists, a winner suspended (指名停止) on
 the opening day. The file's decisions are recorded as given; these are warnings, never refusals.
 
-A bid's status from the prices is the opening's rule (``services._status``, its one owner); whether a firm is
+A bid's status from the prices is the opening's rule (``services.opening_status``, its one owner); whether a firm is
 suspended on a day is the registry's (``suspensions_in_force``).
 """
 
@@ -20,7 +20,7 @@ from core.jp import format_date
 from registry.suspensions.queries import suspensions_in_force
 
 from .models import BID_STATUSES, COMPETING
-from .services import _status as opening_status
+from .services import opening_status
 
 #: Statuses the file may give that Keiyaku computes from the amounts too (the others are the bidder's or staff's).
 FROM_PRICES = frozenset({"valid", "below_minimum", "over_planned", "survey"})
