@@ -16,7 +16,9 @@ runs the migrations, then fills it with SQLAlchemy Core bulk inserts, step by st
   applicant accounts and step logs;
 - ``bidding``: ~5,000 budget lines and ~18,000 tender cases (each charged to a line) over 10 years in the works
   departments, in every state, with their
-  nominated firms or applicants (6–10 / 3–12 per case) drawn from the firms registered for the case's 業種;
+  nominated firms or applicants (6–10 / 3–12 per case) drawn from the firms registered for the case's 業種, and
+  for the opened cases ~110,000 bids in ~18,000 rounds, ~1,700 電子くじ and ~16,000 awards consistent with each
+  case's state (``datagen/bids.py``);
 - ``bare_rows``: ``bench_bare_rows``, the plain indexed table the bare reference page of ``load.py`` lists.
 
 Each feature package adds its own step: a function ``generate(ctx: Context) -> None`` in

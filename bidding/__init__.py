@@ -18,9 +18,11 @@ def init_app(app: Flask, mode: str) -> None:
     """Rules, labels and import kinds always; the staff screens unless ``mode`` is ``portal`` (applicants see no
     case yet)."""
     from . import price_rules, rules  # noqa: F401  (define the package's versioned settings)
+    from .bids import import_services as bid_import_services
     from .bids import legacy as bid_legacy
     from .bids import rules as bid_rules  # noqa: F401
     from .bids import services as bid_services
+    from .bids.importers import EbidResultsImport
     from .budget import services as budget_services
     from .budget.importers import BudgetImport
     from .cases import legacy as case_legacy
@@ -34,23 +36,28 @@ def init_app(app: Flask, mode: str) -> None:
     from .nominations import rules as nomination_rules  # noqa: F401
     from .nominations import services as nomination_services
     from .nominations.cli import nominations_cli
+    from .results import rules as result_rules  # noqa: F401  (the wording of the letters after an opening)
+    from .results.cli import results_cli
 
     case_services.register_labels()
     nomination_services.register_labels()
     bid_services.register_labels()
     contract_services.register_labels()
     inspection_services.register_labels()
+    bid_import_services.register_labels()
     budget_services.register_labels()
     case_legacy.register_labels()
     bid_legacy.register_labels()
     contract_legacy.register_labels()
     app.cli.add_command(nominations_cli)
+    app.cli.add_command(results_cli)
     from .prices.cli import prices_cli
 
     app.cli.add_command(prices_cli)
     from core.importing.kinds import register_kind
 
     register_kind(BudgetImport())
+    register_kind(EbidResultsImport())
     register_kind(LegacyCasesImport())
     from core.cli import register_demo_loader
 
@@ -78,9 +85,10 @@ def _init_staff(app: Flask) -> None:
     from .nominations import views as nominations
     from .prices import views as prices
     from .prices.permissions import CALCULATOR_ROLES
+    from .results import views as results
 
     staff = Blueprint("bidding", __name__, url_prefix="/bidding")
-    for child in (cases.bp, nominations.bp, bids.bp, contracts.bp, inspections.bp, prices.bp, budget.bp):
+    for child in (cases.bp, nominations.bp, bids.bp, contracts.bp, inspections.bp, prices.bp, budget.bp, results.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     charge_views.register_budget_section(app)
@@ -95,6 +103,7 @@ def _init_staff(app: Flask) -> None:
                    "bidding.cases.case_prices", "bidding.nominations.case_nominations",
                    "bidding.bids.case_bids", "bidding.contracts.case_contract"))
     menu.register(app, "入札・契約", "案件の起案", "bidding.cases.case_new", DRAFT_ROLES)
+    menu.register(app, "入札・契約", "入札結果", "bidding.results.result_list", VIEW_ROLES)
     menu.register(app, "入札・契約", "契約一覧", "bidding.contracts.contract_list", VIEW_ROLES)
     menu.register(app, "入札・契約", "検査", "bidding.inspections.worklist", INSPECTION_ROLES,
                   ("bidding.inspections.inspection_detail",))

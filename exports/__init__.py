@@ -16,9 +16,10 @@ def init_app(app, mode: str) -> None:
     from core.audit.queries import register_operations
 
     from . import reports
-    from .cli import report_command
+    from .cli import contracts_command, report_command
 
     app.cli.add_command(report_command)
+    app.cli.add_command(contracts_command)
     # "form.output" labels the entries written before reports had their own word.
     register_operations({"report.output": "帳票出力", "form.output": "帳票出力"})
     if mode == "portal":

@@ -109,3 +109,33 @@ def _requirement(p) -> str:
         return "必須"
     default = p.default_value(today()) if p.type == "choice" else None  # as ``ReportDefinition.parse`` applies
     return f"任意、省略時: {default}" if default not in (None, "") else "任意"
+
+
+@click.group("contracts", help="契約のデータを出力します。")
+def contracts_command():
+    pass
+
+
+@contracts_command.command("export-econtract", help="契約の書類（PDF）と電子契約サービス向けのメタデータ（econtract.json）を"
+                                                    "フォルダに書き出します。")
+@click.argument("number")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="出力先フォルダ")
+@with_appcontext
+def export_econtract(number: str, out: Path):
+    from core.audit.services import record_export
+
+    from .econtract import bundle_files, find_contract, write_bundle
+
+    contract = find_contract(db.session, number)
+    if contract is None:
+        _fail(f"契約番号「{number}」の契約はありません。")
+    token = set_context(AuditContext(ip="cli", endpoint="cli:contracts export-econtract"))
+    try:
+        files = bundle_files(db.session, contract, org=current_app.config["ORG_NAME"])
+        paths = write_bundle(files, out)
+        record_export(db.session, None, "電子契約の書類", {"contract": number}, file_format="PDF+JSON")
+        db.session.commit()
+    finally:
+        reset_context(token)
+    for path in paths:
+        click.echo(str(path))

@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
 from core.audit.services import record
+from core.auth.roles import Role
 from core.db import db
 from core.errors import ValidationFailed
 from core.formtools import DateInputField, JapaneseForm, apply_errors, choices
@@ -139,3 +140,24 @@ def preview_urls(definition: ReportDefinition, args: dict[str, str]) -> dict[str
         "pdf": url_for("exports.report_pdf", name=definition.name, **args),
         "xlsx": url_for("exports.report_xlsx", name=definition.name, **args),
     }
+
+
+@bp.route("/econtract/<int:case_id>.zip")
+@roles_required(Role.SYSTEM_ADMIN, Role.CONTRACT_STAFF)
+def econtract_bundle(case_id: int):
+    """The e-contract bundle (PDFs and econtract.json) of a case's contract, as a ZIP."""
+    from bidding.cases.queries import get_case
+    from bidding.contracts.queries import contract_of_case
+    from core.audit.services import record_export
+
+    from .econtract import bundle_files, zip_bundle
+
+    case = get_case(db.session, current_user, case_id)
+    contract = contract_of_case(db.session, case.id) if case is not None else None
+    if contract is None:
+        abort(404)
+    data = zip_bundle(bundle_files(db.session, contract, org=current_app.config["ORG_NAME"], actor=current_user))
+    with transaction():
+        record_export(db.session, current_user, "電子契約の書類", {"contract": contract.number}, file_format="ZIP")
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": content_disposition(f"電子契約_{contract.number}", "zip")})

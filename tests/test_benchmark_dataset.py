@@ -16,7 +16,7 @@ from core.factory import import_models
 AS_OF = date(2026, 12, 6)
 GENERATED = ("contractors", "contractor_registrations", "registered_work_types", "construction_permits",
              "keishin_scores", "technicians", "jv_members", "suspensions", "applications", "application_events",
-             "applicant_accounts", "bench_bare_rows")
+             "applicant_accounts", "bench_bare_rows", "bid_rounds", "bids", "lot_draws", "awards")
 
 
 def _fingerprints(url: str) -> dict[str, str]:
@@ -42,6 +42,7 @@ def test_small_dataset_is_readable_by_the_app_and_deterministic(tmp_path):
     assert counts["contractor_registrations"] > 30 and counts["registered_work_types"] >= counts["contractor_registrations"]
     assert counts["applications"] > counts["contractor_registrations"] / 2
     assert counts["bench_bare_rows"] == 18_000
+    assert counts["bids"] > counts["bid_rounds"] > 0 and 0 < counts["awards"] < counts["tender_cases"]
 
     t = import_models().tables
     engine = create_engine(url)
@@ -55,6 +56,14 @@ def test_small_dataset_is_readable_by_the_app_and_deterministic(tmp_path):
         in_force = conn.scalar(select(func.count()).where(s.starts_on <= AS_OF, s.ends_on >= AS_OF, s.lifted_on.is_(None)))
         assert in_force >= 1 and conn.scalar(select(func.count()).where(s.starts_on > AS_OF)) >= 1
         assert set(conn.scalars(select(t["applications"].c.kind).distinct())) == {"new", "change"}
+        # Every case awarded, contracted or completed has its decided award; a 不調 case has none.
+        c, a = t["tender_cases"].c, t["awards"].c
+        with_bids = select(t["bids"].c.case_id).distinct()
+        awarded = conn.scalar(select(func.count()).select_from(t["tender_cases"]).where(
+            c.state.in_(("awarded", "contracted", "completed")), c.id.in_(with_bids)))
+        assert conn.scalar(select(func.count()).select_from(t["awards"])) == awarded
+        assert conn.scalar(select(func.count()).select_from(t["awards"]).where(
+            a.case_id.in_(select(c.id).where(c.state == "failed")))) == 0
     engine.dispose()
 
     app = create_app({"KEIYAKU_ENV": "test", "DATABASE_URL": url, "STORAGE_DIR": str(tmp_path / "storage"),
@@ -68,6 +77,8 @@ def test_small_dataset_is_readable_by_the_app_and_deterministic(tmp_path):
     assert "全 30 件" in listing
     review = client.get(f"/registry/ranks/review?category=construction&start_year={ctx.periods()[-1][0]}")
     assert review.status_code == 200 and "土木一式工事" in review.get_data(as_text=True)
+    results = client.get("/bidding/results?fiscal_year=0&result=awarded").get_data(as_text=True)
+    assert "落札" in results and "全 0 件" not in results
     app.extensions["keiyaku_db"]["engine"].dispose()
 
     again = f"sqlite:///{tmp_path / 'b.sqlite3'}"

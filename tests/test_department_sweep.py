@@ -25,6 +25,7 @@ CITY_WIDE = {
     "audit.": "the operation log is read by the system administrator only",
     "rules.": "versioned rules and holidays are city-wide settings",
     "imports.": "import batches are run by the system administrator",
+    "exports.econtract_bundle": "the contract section's only (roles), who see every department's contracts",
     "bidding.inspections.inspection_": "an inspection is scoped by its assigned 検査員, not by department "
                                        "(tests/bidding/inspections/test_inspection_views.py)",
 }

@@ -1,7 +1,8 @@
 """Step ``bidding``: ~500 budget lines a year (5,000 for 10 years), ~1,800 tender cases a year (18,000) each
 charged to a 工事請負費 line of its department, and their participants: 6–10 nominated firms per
 指名競争・随意契約 case, 3–12 applicants per open tender, drawn from the
-firms registered for the case's 業種 in the period of its notice.
+firms registered for the case's 業種 in the period of its notice; then the bids, rounds, 電子くじ and awards of the
+cases that were opened (``bids.generate_bids``, ~100,000 bids).
 
 Cases belong to the works departments of the ``staff`` step. Past years' cases are finished (完成, some 不調 or
 中止); the current year's run through every state. Numbers follow the default pattern ``{fy}-{dept}-{seq:04d}``.
@@ -14,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from core.rules.numbering import scope_of
 
 from . import names
+from .bids import generate_bids
 from .context import Context
 
 CASES_PER_YEAR = 1800
@@ -149,3 +151,4 @@ def generate(ctx: Context) -> None:
         sequences = [{"key": "case_number", "scope": scope_of("{fy}-{dept}-{seq:04d}", fiscal_year=fy, dept=dept),
                       "last_value": n, "updated_at": ctx.at(ctx.as_of)} for (fy, dept), n in per_scope.items()]
         ctx.insert(conn, "number_sequences", sequences)
+    generate_bids(ctx, cases, participants)

@@ -193,7 +193,9 @@ def set_tech_scores(session: Session, actor, bid: Bid, *, standard, added, struc
     return bid
 
 
-def _status(bid: Bid, case: TenderCase, floor: int | None) -> str:
+def opening_status(bid: Bid, case: TenderCase, floor: int | None) -> str:
+    """A bid's status at the opening from 予定価格 and the floor (the one owner of the rule; the e-bid import
+    checks the file's statuses against it)."""
     if bid.invalid_reason:
         return "invalid"
     if bid.declined:
@@ -241,7 +243,7 @@ def open_round(session: Session, actor, case: TenderCase, *, now: datetime, rng=
     bid_round.floor_price, bid_round.floor_coefficient = floor, coefficient
     for bid in bid_round.bids:
         before = bid_snapshot(bid)
-        bid.status = _status(bid, case, floor)
+        bid.status = opening_status(bid, case, floor)
         bid.survey_decision = "pending" if bid.status == "survey" else None
         session.flush()
         record_change(session, actor, "bid.open", f"開札: {case.number} 第{bid_round.number}回 {bid.contractor.name} "

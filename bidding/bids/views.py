@@ -50,7 +50,8 @@ def _render(case, status: int = 200, **forms):
         decision_form=forms.get("decision_form") or DecisionForm(formdata=None, decided_on=today()),
         survey_form=survey_form, undo_form=forms.get("undo_form") or UndoForm(), tech_form=TechForm(),
         value_method=case.method in services.VALUE_METHODS,
-        max_rounds=services.rules(db.session, case)["max_rounds"], general_errors=general_errors()), status
+        max_rounds=services.rules(db.session, case)["max_rounds"], general_errors=general_errors(),
+        invalid_labels={k: v["label"] for k, v in services.rules(db.session, case)["invalid_reasons"].items()}), status
 
 
 @bp.route("/cases/<int:case_id>/bids")

@@ -37,7 +37,7 @@ def _render(case, status: int = 200, **forms):
     from bidding.inspections.views import AssignForm, contract_inspections, inspectors
 
     inspections = contract_inspections(db.session, contract.id) if contract else []
-    assign_form = AssignForm(formdata=None, scheduled_on=today())
+    assign_form = AssignForm(formdata=None, scheduled_on=today(), prefix="assign")
     assign_form.inspector_id.choices = choices([(0, "選んでください")] + inspectors(db.session))
     assign_form.reinspection_of.choices = choices([(0, "（再検査ではない）")] + [
         (i.id, f"{i.kind_label} {i.inspected_on:%Y-%m-%d}（手直し）") for i in inspections if i.result == "fix"])

@@ -115,7 +115,7 @@ def case_inspection_assign(case_id: int):
     contract = contract_of_case(db.session, case.id)
     if contract is None:
         raise NotFound("この案件の契約はまだありません。")
-    form = AssignForm()
+    form = AssignForm(prefix="assign")
     if form.validate_on_submit():
         inspector = db.session.get(User, form.inspector_id.data) if form.inspector_id.data else None
         first = db.session.get(Inspection, form.reinspection_of.data) if form.reinspection_of.data else None

@@ -20,7 +20,21 @@ from .runner import run_import
 
 
 class ImportCommand(click.Command):
-    """Lists the kinds and their profiles at the end of ``--help``."""
+    """Lists the kinds and their profiles at the end of ``--help``; each kind's options (``ImportKind.options``)
+    become flags, e.g. ``--create-missing-cases``, known once the app has registered its kinds."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        taken = {p.name for p in params}
+        extra = []
+        for kind in all_kinds():
+            for option in kind.options:
+                if option.name not in taken:
+                    taken.add(option.name)
+                    extra.append(click.Option([option.flag, option.name], is_flag=True, default=False,
+                                              help=f"{option.label}（{kind.name} のみ）。{option.help}".strip()))
+        help_last = params[-1:] if params and params[-1].name == "help" else []
+        return params[:len(params) - len(help_last)] + extra + help_last
 
     def format_epilog(self, ctx, formatter):
         lines = []
@@ -56,7 +70,7 @@ def _progress(phase: str, done: int, total: int) -> None:
               help="結果を JSON で書き出します（バッチ処理用）。")
 @with_appcontext
 def import_command(kind: str, file: Path, profile: str | None, dry_run: bool, skip_rejected: bool,
-                   report_path: Path | None):
+                   report_path: Path | None, **flags: bool):
     set_context(AuditContext(ip="cli", endpoint=f"cli:import {kind}"))
     spec = get_kind(kind)
     if spec is None:
@@ -70,8 +84,10 @@ def import_command(kind: str, file: Path, profile: str | None, dry_run: bool, sk
     session = db.session
     try:
         profile_name, settings = profiles.get_settings(session, spec, profile)
+        chosen = spec.option_values({name: value for name, value in flags.items() if value})
         report = run_import(session, None, spec, data=file.read_bytes(), file_name=file.name, profile_name=profile_name,
-                            settings=settings, dry_run=dry_run, skip_rejected=skip_rejected, progress=_progress)
+                            settings=settings, dry_run=dry_run, skip_rejected=skip_rejected, progress=_progress,
+                            options=chosen)
         session.commit()
     except DomainError as exc:
         session.rollback()
@@ -85,6 +101,8 @@ def import_command(kind: str, file: Path, profile: str | None, dry_run: bool, sk
                                         "rejected", "committed")}
         payload.update(profile=report.profile, file_name=report.file_name, dry_run=report.dry_run,
                        rejected_rows=report.rejected_rows, batch_id=report.batch_id, summary=report.summary)
+        if report.options:
+            payload["options"] = report.options
         payload.update({key: value for key, value in report.extra.items() if key not in payload})
         report_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     if report.rejected_rows and not skip_rejected:
@@ -100,8 +118,18 @@ def _print(report) -> None:
     click.echo(f"SHA-256: {report.file_sha256}")
     click.echo(f"{mode}: 全 {report.total} 行 / 新規 {report.new} / 更新 {report.updated} / 変更なし {report.unchanged}"
                f" / 不正 {report.rejected_rows}")
+    kind = get_kind(report.kind)
+    chosen = [o.label for o in (kind.options if kind else ()) if report.options.get(o.name)]
+    if chosen:
+        click.echo("指定: " + "、".join(chosen))
     for group, counts in report.summary.items():
         click.echo(f"{group}: " + "、".join(f"{k} {v}" for k, v in counts.items()))
+    warnings = report.extra.get("warnings") or []
+    if warnings:
+        click.echo(f"警告 {len(warnings)} 件（取込は止めません）:")
+    for w in warnings[:200]:
+        subject = "".join(f"［{w[key]}］" for key in w if key not in ("row", "message") and w[key])
+        click.echo(f"  {w.get('row') or '—'} 行目{subject}: {w.get('message')}")
     for r in report.rejected[:200]:
         column = f"［{r.column}］" if r.column else ""
         value = f"「{r.value}」" if r.value else ""

@@ -192,7 +192,7 @@ def _execute(app: Flask, session: Session, batch: ImportBatch, actor, progress, 
         # before the writes, because progress updates from another connection would make its snapshot stale.
         run_import(session, actor, kind, data=data, file_name=batch.file_name, profile_name=profile_name,
                    settings=settings, dry_run=batch.dry_run, skip_rejected=batch.skip_rejected, progress=progress,
-                   batch=batch, before_write=end_reads)
+                   batch=batch, before_write=end_reads, options=batch.option_values)
         session.commit()
         if batch.committed:
             discard_upload(app, batch.file_sha256)

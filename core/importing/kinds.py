@@ -28,6 +28,21 @@ class RowRejected(ValueError):
 
 
 @dataclass(frozen=True)
+class ImportOption:
+    """A choice made for one import of a kind (e.g. whether records the file refers to and Keiyaku lacks are
+    created from the file): a checkbox on the upload screen and a flag on the command line (``name``
+    ``create_missing_things`` → ``--create-missing-things``). Off by default."""
+
+    name: str
+    label: str
+    help: str = ""
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
 class FieldSpec:
     name: str
     label: str
@@ -95,6 +110,13 @@ class ImportKind(ABC):
     builtin_profiles: dict[str, dict] = {}
     #: What the user must do after new rows were committed, shown on the batch page (None: nothing).
     after_new_rows: str | None = None
+    #: Choices made per import (``ImportOption``); the runner gives their values to ``configure``.
+    options: tuple[ImportOption, ...] = ()
+    #: Profile settings of this kind beyond the common ones (name → default), checked by ``check_settings``:
+    #: e.g. how a source system's words map to the kind's codes, so a new source is a profile edit.
+    extra_settings: dict[str, Any] = {}
+    #: Columns of the report's ``warnings`` besides ``row`` and ``message``: (key, Japanese heading).
+    warning_fields: tuple[tuple[str, str], ...] = ()
 
     @abstractmethod
     def can_import(self, actor) -> bool:
@@ -103,6 +125,27 @@ class ImportKind(ABC):
     @abstractmethod
     def begin(self, session, actor) -> Any:
         """Load what the rows are compared with (e.g. existing records by key); returns a context."""
+
+    def configure(self, ctx, settings: dict, options: dict[str, bool]) -> None:  # noqa: B027 (optional hook)
+        """Called right after ``begin`` in each pass with the profile's validated settings (``extra_settings``
+        included) and the values of ``options`` chosen for this import."""
+
+    def check_settings(self, settings: dict) -> list[str]:
+        """Japanese problems of the ``extra_settings`` values of a profile (empty when they are fine)."""
+        return []
+
+    def option_values(self, chosen) -> dict[str, bool]:
+        """Every option of the kind with its value, from ``chosen`` (names or a name → value mapping).
+
+        :raises ValidationFailed: a chosen name is not an option of this kind."""
+        from core.errors import ValidationFailed
+
+        chosen = dict(chosen) if isinstance(chosen, dict) else {name: True for name in (chosen or ())}
+        known = {o.name for o in self.options}
+        unknown = sorted(name for name, value in chosen.items() if value and name not in known)
+        if unknown:
+            raise ValidationFailed({"options": [f"{self.label}には「{'、'.join(unknown)}」の指定はありません。"]})
+        return {o.name: bool(chosen.get(o.name)) for o in self.options}
 
     def check(self, ctx, values: dict) -> None:  # noqa: B027 (optional hook: most kinds need no extra checks)
         """Business checks beyond the field types; raise RowRejected naming the column.
@@ -141,7 +184,9 @@ class ImportKind(ABC):
 
     def report_extra(self, ctx) -> dict[str, Any]:
         """Keys the kind adds to the top level of the report (and its JSON), from the checked context of the
-        dry run or commit, e.g. ``{"checklist": {...}}``; ``finish`` may still add to ``report.extra``."""
+        dry run or commit, e.g. ``{"matched": {...}, "warnings": [{"row", "message", ...}]}``. A ``warnings`` list
+        is shown on the batch page as a table (``row``, the ``warning_fields``, ``message``); ``finish`` may
+        still add to ``report.extra``."""
         return {}
 
     def summarize(self, ctx) -> dict[str, dict[str, int]]:

@@ -57,6 +57,8 @@ class ImportBatch(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    #: JSON object of the kind's options chosen for this import (``ImportKind.options``); None: none chosen.
+    options: Mapped[str | None] = mapped_column(Text)
     #: JSON report (rejections with row, column, value, reason) once finished.
     report: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(String(1000))
@@ -68,3 +70,7 @@ class ImportBatch(Base):
     @property
     def report_data(self) -> dict:
         return json.loads(self.report) if self.report else {}
+
+    @property
+    def option_values(self) -> dict[str, bool]:
+        return json.loads(self.options) if self.options else {}

@@ -6,6 +6,7 @@ position when the file has no header), encoding, rows to skip, date and number s
 
 from __future__ import annotations
 
+import copy
 import json
 import unicodedata
 
@@ -38,9 +39,10 @@ def validate_settings(kind: ImportKind, settings) -> tuple[dict, list[str]]:
     if not isinstance(settings, dict):
         return {}, ["プロファイルの設定は JSON のオブジェクト（{...}）で指定してください。"]
     problems = []
-    known = set(DEFAULTS) | {"columns", "keys"}
+    known = set(DEFAULTS) | {"columns", "keys"} | set(kind.extra_settings)
     problems += [f"設定項目「{k}」は使えません。" for k in settings if k not in known]
-    result = {**DEFAULTS, **{k: v for k, v in settings.items() if k in known}}
+    # The kind's own settings start from copies of their defaults (a profile never shares the kind's dicts).
+    result = {**DEFAULTS, **copy.deepcopy(kind.extra_settings), **{k: v for k, v in settings.items() if k in known}}
     for key, allowed in CHOICES.items():
         if result[key] not in allowed:
             problems.append(f"{key} は {' / '.join(allowed)} のいずれかです（指定値: {result[key]!r}）。")
@@ -67,6 +69,8 @@ def validate_settings(kind: ImportKind, settings) -> tuple[dict, list[str]]:
     keys = result.setdefault("keys", list(kind.key_fields))
     if not isinstance(keys, list) or not keys or any(k not in columns for k in keys):
         problems.append("keys には columns に含まれる項目名を 1 つ以上指定してください。")
+    if kind.extra_settings:
+        problems += kind.check_settings(result)
     return result, problems
 
 

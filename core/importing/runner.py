@@ -61,6 +61,8 @@ class ImportReport:
     batch_id: int | None = None
     #: Checklist counts from the kind (``ImportKind.summarize``), e.g. per category and per area.
     summary: dict = field(default_factory=dict)
+    #: The kind's options chosen for this import (``ImportKind.options``: name → on/off).
+    options: dict = field(default_factory=dict)
     #: The kind's own top-level report keys (``ImportKind.report_extra``), merged into ``as_dict``.
     extra: dict = field(default_factory=dict)
 
@@ -95,21 +97,23 @@ def sha256_of(data: bytes) -> str:
 def run_import(
     session: Session, actor, kind: ImportKind, *, data: bytes, file_name: str, profile_name: str, settings: dict,
     dry_run: bool, skip_rejected: bool = False, progress: ProgressFn = _noop, batch: ImportBatch | None = None,
-    before_write: Callable[[], None] | None = None,
+    before_write: Callable[[], None] | None = None, options=None,
 ) -> ImportReport:
     """Parse, validate and (unless ``dry_run``) apply one file; records the batch and the operation log.
 
     :param settings: the validated profile settings (``profiles.get_settings``).
     :param batch: an existing pending batch row to fill (web jobs); a new one is created otherwise.
+    :param options: the kind's options chosen (names, or name → value; ``ImportKind.option_values``).
     :param before_write: called once after every row was checked and before anything is written (the
         background job uses it to end its read-only transaction on SQLite).
-    :raises ValidationFailed: the file cannot be read, its columns do not match the profile, or it has no
-        data rows.
+    :raises ValidationFailed: the file cannot be read, its columns do not match the profile, it has no
+        data rows, or an option is not the kind's.
     """
     require(kind.can_import(actor), f"{kind.label}を取り込む権限がありません。")
+    options = kind.option_values(options)
     report = ImportReport(kind=kind.name, file_name=file_name, file_sha256=sha256_of(data), profile=profile_name,
-                          dry_run=dry_run)
-    ctx = kind.begin(session, actor)
+                          dry_run=dry_run, options=options)
+    ctx = _begin(kind, session, actor, settings, options)
     # For the progress bar only (0: unknown, e.g. Excel): line breaks less the header and skipped rows.
     estimate = max(0, estimated_rows(data, file_name) - settings["skip_rows"] - int(settings["has_header"]))
     for _ in _checked_rows(kind, ctx, data, file_name, settings, report, lambda done: progress("check", done, estimate)):
@@ -130,7 +134,7 @@ def run_import(
     if not dry_run and not blocked and (report.new or report.updated):  # all unchanged: nothing to write
         accepted = report.new + report.updated + report.unchanged
         progress("write", 0, accepted)  # before the first write: on SQLite none can be reported after it
-        ctx = kind.begin(session, actor)
+        ctx = _begin(kind, session, actor, settings, options)
         again = ImportReport(kind=kind.name, file_name=file_name, file_sha256=report.file_sha256, profile=profile_name)
         # Each record keeps its own history rows; the operation log gets one entry for the batch.
         with bulk_changes() as log:
@@ -163,6 +167,12 @@ def run_import(
 
 def _noop_done(_done: int) -> None:
     return None
+
+
+def _begin(kind: ImportKind, session: Session, actor, settings: dict, options: dict[str, bool]):
+    ctx = kind.begin(session, actor)
+    kind.configure(ctx, settings, options)
+    return ctx
 
 
 def open_rows(data: bytes, file_name: str, settings: dict, kind: ImportKind):
@@ -288,7 +298,8 @@ def _parse_row(kind: ImportKind, cells: list[str], columns: dict[str, int], sett
 def _new_batch(session, actor, kind, report: ImportReport) -> ImportBatch:
     batch = ImportBatch(kind=kind.name, profile_name=report.profile, file_name=report.file_name[:255],
                         file_sha256=report.file_sha256, user_id=getattr(actor, "id", None),
-                        login_id=getattr(actor, "login_id", None), started_at=utcnow())
+                        login_id=getattr(actor, "login_id", None), started_at=utcnow(),
+                        options=canonical_json(report.options) if any(report.options.values()) else None)
     session.add(batch)
     return batch
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from core.audit.services import current_context, record_export
+from core.audit.services import canonical_json, current_context, record_export
 from core.auth.roles import Role
 from core.csvexport import csv_response
 from core.db import db, utcnow
@@ -87,6 +87,7 @@ def upload():
             form.profile.data = names[0]  # the kind's default: a profile of another kind never applies
     general: list[str] = []
     previous = None
+    chosen = _chosen_options(selected) if request.method == "POST" else set()
     if form.validate_on_submit() and selected:
         data, file_name = _uploaded(form)
         if not data:
@@ -99,7 +100,8 @@ def upload():
                 preflight(data, file_name, settings, selected)
                 batch = ImportBatch(kind=selected.name, profile_name=profile_name, file_name=file_name, file_sha256=sha,
                                     user_id=current_user.id, login_id=current_user.login_id, status="pending",
-                                    dry_run=True, skip_rejected=False, committed=False)
+                                    dry_run=True, skip_rejected=False, committed=False,
+                                    options=_options_json(selected, chosen))
                 db.session.add(batch)
             if tx.ok:
                 # The job runs in its own thread and session: it starts once the batch row is committed.
@@ -113,7 +115,18 @@ def upload():
         recent = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(20)).all()
     kind_profiles = {name: [n for n, _, _ in rows] for name, rows in profiles_by_kind.items()}
     return render_template("imports/upload.html", form=form, kinds=kinds, selected=selected, recent=recent,
-                           general_errors=general, kind_profiles=kind_profiles)
+                           general_errors=general, kind_profiles=kind_profiles, chosen_options=chosen)
+
+
+def _chosen_options(kind) -> set[str]:
+    """The kind's options ticked on the upload form (checkboxes ``option``; another kind's names are ignored)."""
+    names = {o.name for o in kind.options} if kind else set()
+    return {name for name in request.form.getlist("option") if name in names}
+
+
+def _options_json(kind, chosen: set[str]) -> str | None:
+    values = kind.option_values(chosen)
+    return canonical_json(values) if any(values.values()) else None
 
 
 def _uploaded(form: UploadForm) -> tuple[bytes, str]:
@@ -197,7 +210,7 @@ def commit(batch_id: int):
         run = ImportBatch(kind=item.kind, profile_name=item.profile_name, file_name=item.file_name,
                           file_sha256=item.file_sha256, user_id=current_user.id, login_id=current_user.login_id,
                           status="pending", dry_run=False, skip_rejected=bool(form.skip_rejected.data),
-                          committed=False)
+                          committed=False, options=item.options)
         db.session.add(run)
     jobs.start_job(current_app._get_current_object(), run.id, current_user.id, current_context())
     return redirect(url_for("imports.batch", batch_id=run.id))
@@ -213,6 +226,20 @@ def rejections(batch_id: int):
         record_export(db.session, current_user, f"取込エラー一覧（{item.file_name}）", {"batch": item.id})
     rows = ([r["row"], r["column"], r["value"], r["reason"]] for r in item.report_data.get("rejected", []))
     return csv_response("取込エラー一覧", ["行", "列", "値", "理由"], rows)
+
+
+@bp.route("/<int:batch_id>/warnings.csv")
+@admin_only
+def warnings(batch_id: int):
+    """The warnings of a batch as CSV (row, the kind's warning columns, message): what staff should check."""
+    item = db.get(ImportBatch, batch_id)
+    kind = _kind_or_404(item.kind)
+    with transaction():
+        record_export(db.session, current_user, f"取込の警告一覧（{item.file_name}）", {"batch": item.id})
+    keys = [key for key, _ in kind.warning_fields]
+    rows = ([w.get("row")] + [w.get(key) for key in keys] + [w.get("message")]
+            for w in item.report_data.get("warnings", []))
+    return csv_response("取込の警告一覧", ["行"] + [label for _, label in kind.warning_fields] + ["内容"], rows)
 
 
 # --- profiles ---------------------------------------------------------------------------------------

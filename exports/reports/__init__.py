@@ -51,7 +51,8 @@ _FORMS: dict[str, ReportDefinition] = {}
 
 #: Modules holding report definitions, imported once with this package.
 _MODULES = ("exports.reports.admin", "exports.reports.registry", "exports.reports.bidding",
-            "exports.reports.bidding_records")
+            "exports.reports.bidding_records", "exports.reports.bidding_bids", "exports.reports.bidding_bid_letters",
+            "exports.reports.bidding_contracts")
 
 
 def register(definition: ReportDefinition) -> ReportDefinition:

@@ -5,7 +5,7 @@ Only columns are added (ALTER TABLE ADD COLUMN on SQLite too): a CHECK constrain
 tender_cases, which its bids, awards and contracts reference. The service checks 入札者数 ≥ 0.
 
 Revision ID: e4b7c2a9d516
-Revises: 3b8e5d2a7c41
+Revises: c7e2a9d4f183
 Create Date: 2026-12-07 11:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'e4b7c2a9d516'
-down_revision = '3b8e5d2a7c41'
+down_revision = 'c7e2a9d4f183'
 branch_labels = None
 depends_on = None
 

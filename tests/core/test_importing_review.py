@@ -236,7 +236,8 @@ class TestBatchScreen:
         html = admin_client.get(done.location).get_data(as_text=True)
         region = html.index('id="import-status"')
         assert 'role="status"' in html[region - 200:region + 200]
-        assert region < html.index("取り込みました") < html.index("結果")
+        # 結果 looked for from the status region on: the side menu above it has 「入札結果」.
+        assert region < html.index("取り込みました") < html.index("結果", region)
 
     def test_progress_shows_the_write_phase(self, admin_client, db_session, admin, monkeypatch):
         monkeypatch.setattr(jobs, "_sqlite_writer_active", lambda session: False)

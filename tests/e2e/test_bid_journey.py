@@ -77,7 +77,7 @@ BIDS = (  # (firm, amount, くじ入力番号, receipt)
 )
 
 
-def test_bids_to_award(live_app, live_server, new_page):
+def test_bids_to_award(live_app, live_server, new_page, tmp_path):
     case_id = _seed(live_app)
     page = new_page()
     _login(page, live_server, "bj.keiyaku", PASSWORD)
@@ -108,3 +108,16 @@ def test_bids_to_award(live_app, live_server, new_page):
     page.get_by_role("button", name="落札者に決定する（入札ジャーニー建設3、27,500,000円）").click()
     expect(page.locator(".notice--success").first).to_contain_text("落札決定: 入札ジャーニー建設3（27,500,000 円）")
     expect(page.locator(".notice--success").nth(1)).to_contain_text("落札率 91.67%")
+
+    # The 入札調書, previewed, then as a PDF showing how the lot fell.
+    page.get_by_role("link", name="入札調書").click()
+    expect(page.locator("h1")).to_have_text("入札調書")
+    expect(page.locator("iframe.form-preview")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF をダウンロード").click()
+    pdf = tmp_path / "bid_record.pdf"
+    download.value.save_as(pdf)
+    from tests.exports.pdfcheck import read_pdf
+
+    text = "".join(p.text for p in read_pdf(pdf.read_bytes())).replace(" ", "")
+    assert "808" in text and "入札ジャーニー建設3" in text

@@ -10,3 +10,4 @@ from tests.bidding.conftest import (  # noqa: F401  (fixtures used by the tests 
     kenchiku_staff,
     make_case,
 )
+from tests.bidding.results.conftest import tender  # noqa: F401  (the forms after an opening)

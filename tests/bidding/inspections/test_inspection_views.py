@@ -19,7 +19,8 @@ def test_assigned_inspector_records_the_final_inspection(login_as, create_user, 
     inspector, other = create_user(Role.INSPECTOR, name="検査 一郎"), create_user(Role.INSPECTOR, name="検査 二郎")
     staff = login_as(contract_staff)
     response = staff.post(f"/bidding/cases/{awarded.id}/contract/inspections",
-                          data={"kind": "final", "inspector_id": str(inspector.id), "scheduled_on": "2026-12-22"})
+                          data={"assign-kind": "final", "assign-inspector_id": str(inspector.id),
+                                "assign-scheduled_on": "2026-12-22"})
     assert response.status_code == 302
     inspection = db_session.query(Inspection).one()
     mine = login_as(inspector)
