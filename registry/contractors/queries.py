@@ -14,14 +14,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, Select, and_, bindparam, column, false, func, or_, select, table, union_all
+from sqlalchemy import Boolean, Date, Select, and_, bindparam, column, false, func, or_, select, table, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.jp import normalize_code, search_key
-from core.search import contains_text, starts_with_text
+from core.pagination import page_statements
+from core.search import contains_text, like_pattern, starts_with_text
 from core.timefmt import today
 from registry.qualifications.models import JVMember, KeishinScore, Permit, RegisteredWorkType, Registration
 from registry.suspensions.models import Suspension
@@ -70,13 +71,11 @@ class _NameMatch(ColumnElement[bool]):
                            ("number_from", InternalTraversal.dp_clauseelement),
                            ("number_to", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, match, key: str, code: str):
+    def __init__(self, match, values: dict):
         self.match = match
-        # An FTS5 phrase: the whole key as consecutive trigrams, i.e. a substring ("" escapes a quote).
-        self.phrase = bindparam("name_phrase", '"' + key.replace('"', '""') + '"', unique=True)
-        low, high = _number_range(code)
-        self.number_from = bindparam("number_from", low, unique=True)
-        self.number_to = bindparam("number_to", high, unique=True)
+        self.phrase = _bind(values, "name_phrase")
+        self.number_from = _bind(values, "number_from")
+        self.number_to = _bind(values, "number_to")
 
 
 @compiles(_NameMatch)
@@ -121,16 +120,38 @@ def _ascii_lower(s: str) -> str:
     return "".join(c.lower() if c.isascii() else c for c in s)
 
 
+def _name_values(q: str | None) -> dict:
+    """Bind values of the name search for ``q``; empty when it has nothing to search for."""
+    key = search_key(q) if q else ""
+    if not key:
+        return {}
+    code = normalize_code(q)
+    values = {"name_like": like_pattern(key)}
+    if code:
+        values["number_like"] = like_pattern(code, prefix=True)
+    if len(key) >= TRIGRAM:
+        # An FTS5 phrase: the whole key as consecutive trigrams, i.e. a substring ("" escapes a quote).
+        low, high = _number_range(code)
+        values |= {"name_phrase": '"' + key.replace('"', '""') + '"', "number_from": low, "number_to": high}
+    return values
+
+
+def _name_condition(q: str, values: dict):
+    key, code = search_key(q), normalize_code(q)
+    match = or_(contains_text(Contractor.search_key, key, name="name_like"),
+                starts_with_text(Contractor.number, code, name="number_like") if code else false())
+    return _NameMatch(match, values) if "name_phrase" in values else match
+
+
 def name_matches(q: str):
     """Firms whose 業者番号 starts with ``q`` or whose name or kana contains it (width, kana type, spacing
     ignored), or None when ``q`` has nothing to search for."""
-    key = search_key(q) if q else ""
-    if not key:
-        return None
-    code = normalize_code(q)
-    match = or_(contains_text(Contractor.search_key, key),
-                starts_with_text(Contractor.number, code) if code else false())
-    return _NameMatch(match, key, code) if len(key) >= TRIGRAM else match
+    values = _name_values(q)
+    return _name_condition(q, values) if values else None
+
+
+#: Filters of ``registration_filter``: they must hold for one and the same registration.
+REGISTRATION_FILTERS = ("category", "work_type_code", "rank", "period")
 
 
 def registration_filter(category: str | None = None, work_type_code: str | None = None, rank: str | None = None,
@@ -142,18 +163,26 @@ def registration_filter(category: str | None = None, work_type_code: str | None 
     (業種, 等級) index of registered_work_types, or (category, period) of contractor_registrations — instead of
     probing every firm's registrations; the count of the list's pagination uses the same plan.
     """
-    if not (category or work_type_code or rank or period):
-        return None
+    values = _registration_values(category, work_type_code, rank, period)
+    return _registration_condition(values) if values else None
+
+
+def _registration_values(*given) -> dict:
+    return {k: v for k, v in zip(REGISTRATION_FILTERS, given, strict=True) if v}
+
+
+def _registration_condition(values: dict):
     ids = select(Registration.contractor_id)
-    if work_type_code or rank:
+    if "work_type_code" in values or "rank" in values:
         ids = ids.join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id)
-        if work_type_code:
-            ids = ids.where(RegisteredWorkType.work_type_code == work_type_code)
-        if rank:
-            ids = ids.where(RegisteredWorkType.rank == rank)
-    if category:
-        ids = ids.where(Registration.category == category)
-    if period:
+        if "work_type_code" in values:
+            ids = ids.where(RegisteredWorkType.work_type_code == _bind(values, "work_type_code"))
+        if "rank" in values:
+            ids = ids.where(RegisteredWorkType.rank == _bind(values, "rank"))
+    if "category" in values:
+        ids = ids.where(Registration.category == _bind(values, "category"))
+    if "period" in values:
+        period = _bind(values, "period", Date())
         ids = ids.where(Registration.period_start <= period, Registration.period_end >= period)
     return Contractor.id.in_(ids)
 
@@ -174,9 +203,17 @@ def expiring_days(session: Session, kind: str, day: date) -> int:
 def expiring_filter(kind: str, day: date, days: int):
     """Firms with a 建設業許可 (``permit``) or a latest 経審 of a 業種 (``keishin``: no later 審査基準日 of that
     業種) that ends between ``day`` and ``days`` days later, both included. Read from the expiry indexes."""
-    last = day + timedelta(days=days)
+    return _expiring_condition(kind, _expiring_values(day, days))
+
+
+def _expiring_values(day: date, days: int) -> dict:
+    return {"expiring_from": day, "expiring_to": day + timedelta(days=days)}
+
+
+def _expiring_condition(kind: str, values: dict):
+    first, last = _bind(values, "expiring_from", Date()), _bind(values, "expiring_to", Date())
     if kind == "permit":
-        ids = select(Permit.contractor_id).where(Permit.expires_on >= day, Permit.expires_on <= last)
+        ids = select(Permit.contractor_id).where(Permit.expires_on >= first, Permit.expires_on <= last)
     else:
         # The latest 審査基準日 of the score's 業種, as a scalar subquery read backwards from the unique index:
         # written as NOT EXISTS (a later score), PostgreSQL hashes all 130,000 scores (90 ms instead of 5).
@@ -184,16 +221,67 @@ def expiring_filter(kind: str, day: date, days: int):
         latest = (select(func.max(other.base_date)).where(other.contractor_id == KeishinScore.contractor_id,
                                                           other.work_type_code == KeishinScore.work_type_code)
                   .scalar_subquery())
-        ids = select(KeishinScore.contractor_id).where(KeishinScore.valid_until >= day,
+        ids = select(KeishinScore.contractor_id).where(KeishinScore.valid_until >= first,
                                                        KeishinScore.valid_until <= last, KeishinScore.base_date == latest)
     return Contractor.id.in_(ids)
 
 
 def count_expiring(session: Session, kind: str, day: date) -> int:
     """Active firms the contractor list shows for 満了が近い = ``kind`` on ``day`` (the home page's count)."""
-    stmt = search_contractors(status="active", expiring=(kind, expiring_days(session, kind, day)), day=day,
-                              eager=False).order_by(None).with_only_columns(func.count(Contractor.id))
-    return session.scalar(stmt)
+    kept, values = kept_list(status="active", expiring=(kind, expiring_days(session, kind, day)), day=day,
+                             eager=False)
+    return session.scalar(kept.count, values)
+
+
+class ListFilters(NamedTuple):
+    """What the list's statement depends on besides its values: which values are given, and the modes."""
+
+    names: frozenset
+    suspended: str | None
+    expiring: str | None
+    sort: str
+    eager: bool
+
+
+def _filter_values(q: str | None = None, category: str | None = None, work_type_code: str | None = None,
+                   rank: str | None = None, area: str | None = None, status: str | None = None,
+                   suspended: str | None = "any", period: date | None = None, sort: str | None = None,
+                   day: date | None = None, eager: bool = True,
+                   expiring: tuple[str, int] | None = None) -> tuple[ListFilters, dict]:
+    values = _name_values(q)
+    values |= _registration_values(category, work_type_code, rank, period)
+    kind = expiring[0] if expiring is not None and expiring[0] in EXPIRING else None
+    if kind:
+        values |= _expiring_values(day or today(), expiring[1])
+    values |= {k: v for k, v in (("area", area), ("status", status)) if v}
+    mode = suspended if suspended in ("yes", "no") else None
+    if mode:
+        values["suspended_on"] = day or period or today()
+    return ListFilters(frozenset(values), mode, kind, sort_key(sort), eager), values
+
+
+def _build(q: str | None, filters: ListFilters, values: dict) -> Select:
+    stmt = select(Contractor)
+    if filters.eager:
+        stmt = stmt.options(selectinload(Contractor.registrations).selectinload(Registration.work_types))
+    if "name_like" in values:
+        stmt = stmt.where(_name_condition(q, values))
+    if values.keys() & set(REGISTRATION_FILTERS):
+        stmt = stmt.where(_registration_condition(values))
+    if filters.expiring:
+        stmt = stmt.where(_expiring_condition(filters.expiring, values))
+    if "area" in values:
+        stmt = stmt.where(Contractor.area == _bind(values, "area"))
+    if "status" in values:
+        stmt = stmt.where(Contractor.status == _bind(values, "status"))
+    if filters.suspended:
+        clause = suspended_clause(_bind(values, "suspended_on", Date()))
+        stmt = stmt.where(clause if filters.suspended == "yes" else ~clause)
+    column = CONTRACTOR_SORTS[filters.sort.lstrip("-")]
+    stmt = stmt.order_by(column.desc() if filters.sort.startswith("-") else column.asc())
+    if filters.sort.lstrip("-") != "number":
+        stmt = stmt.order_by(Contractor.number)
+    return stmt
 
 
 def search_contractors(q: str | None = None, category: str | None = None, work_type_code: str | None = None,
@@ -209,28 +297,62 @@ def search_contractors(q: str | None = None, category: str | None = None, work_t
     (default: ``period`` if given, else today). ``eager`` False loads the firms only (exports use
     ``registration_rows`` instead, which is much cheaper than ORM objects for thousands of firms).
     ``expiring`` (kind, days) keeps the firms of ``expiring_filter`` on ``day`` (default today).
+    Every value is a named bind parameter of the statement (``kept_list`` reuses it with other values).
     """
-    stmt = select(Contractor)
-    if eager:
-        stmt = stmt.options(selectinload(Contractor.registrations).selectinload(Registration.work_types))
-    for condition in (name_matches(q), registration_filter(category, work_type_code, rank, period)):
-        if condition is not None:
-            stmt = stmt.where(condition)
-    if expiring is not None and expiring[0] in EXPIRING:
-        stmt = stmt.where(expiring_filter(expiring[0], day or today(), expiring[1]))
-    if area:
-        stmt = stmt.where(Contractor.area == area)
-    if status:
-        stmt = stmt.where(Contractor.status == status)
-    if suspended in ("yes", "no"):
-        on = day or period or today()
-        stmt = stmt.where(suspended_clause(on) if suspended == "yes" else ~suspended_clause(on))
-    key = sort_key(sort)
-    column = CONTRACTOR_SORTS[key.lstrip("-")]
-    stmt = stmt.order_by(column.desc() if key.startswith("-") else column.asc())
-    if key.lstrip("-") != "number":
-        stmt = stmt.order_by(Contractor.number)
-    return stmt
+    filters, values = _filter_values(q, category, work_type_code, rank, area, status, suspended, period, sort,
+                                     day, eager, expiring)
+    return _build(q, filters, values)
+
+
+class KeptList(NamedTuple):
+    """The list statement of one combination of filters, with its count and page statements
+    (``core.pagination.page_statements``, the page selecting ``LIST_COLUMNS``)."""
+
+    select: Select
+    count: Select
+    page: Select
+
+
+#: Statements of the filter combinations seen by this process (a few dozen in practice; bounded all the same).
+_kept: dict[ListFilters, KeptList] = {}
+KEPT_LIMIT = 512
+
+
+def kept_list(q: str | None = None, **filters) -> tuple[KeptList, dict]:
+    """The statements of ``search_contractors`` for these filters, built once per combination of the filters
+    given, the modes and the sort (not their values) and kept for the process, and the values to run them
+    with: a list request then neither builds a statement nor has SQLAlchemy walk one for its cache key.
+    The values include ``list_day``, the day of ``LIST_COLUMNS``' 指名停止中 (today)."""
+    shape, values = _filter_values(q, **filters)
+    values["list_day"] = today()
+    kept = _kept.get(shape)
+    if kept is None:
+        stmt = _build(q, shape, values)
+        _check_all_bound(stmt, values)
+        if len(_kept) >= KEPT_LIMIT:
+            _kept.clear()
+        kept = _kept[shape] = KeptList(stmt, *page_statements(stmt, LIST_COLUMNS))
+    return kept, values
+
+
+def _check_all_bound(stmt: Select, values: dict) -> None:
+    """Every bind parameter of a kept statement must be one of ``values`` (and hold the value given): a
+    literal built into it would be reused for requests that asked for another value."""
+    for bind in _binds(stmt):
+        if bind.key not in values or bind.value != values[bind.key]:
+            raise RuntimeError(f"contractor list statement holds a value outside the kept values: {bind.key}")
+
+
+def _binds(stmt) -> list:
+    from sqlalchemy.sql.elements import BindParameter
+    from sqlalchemy.sql.visitors import iterate
+
+    return [e for e in iterate(stmt) if isinstance(e, BindParameter)]
+
+
+def _bind(values: dict, name: str, type_=None):
+    """The named bind parameter ``name`` holding ``values[name]``."""
+    return bindparam(name, values[name], type_=type_)
 
 
 class ListRow(NamedTuple):
@@ -254,11 +376,10 @@ class ListRow(NamedTuple):
         return area_label_of(self.area)
 
 
-def list_columns(day: date) -> tuple:
-    """The columns of ``ListRow`` for ``paginate(..., columns=...)``: the suspension is asked of the page's rows
-    only, in the same statement."""
-    return (*(getattr(Contractor, name) for name in ListRow._fields[:-1]),
-            suspended_clause(day).label("suspended"))
+#: The columns of ``ListRow`` for the page statement: the suspension is asked of the page's rows only, in the
+#: same statement, on the day bound as ``list_day``.
+LIST_COLUMNS = (*(getattr(Contractor, name) for name in ListRow._fields[:-1]),
+                suspended_clause(bindparam("list_day", type_=Date())).label("suspended"))
 
 
 def list_rows(rows) -> list[ListRow]:
@@ -266,15 +387,35 @@ def list_rows(rows) -> list[ListRow]:
     return [ListRow(*row[:-1], bool(row[-1])) for row in rows]
 
 
-def registration_rows(session: Session, contractor_ids: Select | None = None, covering: date | None = None):
-    """Flat rows (contractor_id, category, period_start, period_end, work_type_code, objective_points,
-    subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids; None = all firms);
-    with ``covering``, of the registrations whose period contains that day only."""
-    stmt = (select(Registration.contractor_id, Registration.category, Registration.period_start,
+def _registration_rows_select():
+    return (select(Registration.contractor_id, Registration.category, Registration.period_start,
                    Registration.period_end, RegisteredWorkType.work_type_code, RegisteredWorkType.objective_points,
                    RegisteredWorkType.subjective_points, RegisteredWorkType.rank)
             .join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id, isouter=True)
             .order_by(Registration.contractor_id, Registration.period_start, RegisteredWorkType.work_type_code))
+
+
+def _rows_of_ids(covering: bool) -> Select:
+    stmt = _registration_rows_select().where(Registration.contractor_id.in_(bindparam("firm_ids", expanding=True)))
+    if covering:
+        day = bindparam("covering", type_=Date())
+        stmt = stmt.where(Registration.period_start <= day, Registration.period_end >= day)
+    return stmt
+
+
+#: ``registration_rows`` of a list of firms (every list page asks for those of its 50), built once: the ids and
+#: the day are bound at execution.
+_ROWS_OF_IDS = {covering: _rows_of_ids(covering) for covering in (False, True)}
+
+
+def registration_rows(session: Session, contractor_ids: Select | list | None = None, covering: date | None = None):
+    """Flat rows (contractor_id, category, period_start, period_end, work_type_code, objective_points,
+    subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids or a list of ids; None =
+    all firms); with ``covering``, of the registrations whose period contains that day only."""
+    if isinstance(contractor_ids, list | tuple):
+        return session.execute(_ROWS_OF_IDS[covering is not None],
+                               {"firm_ids": list(contractor_ids), "covering": covering})
+    stmt = _registration_rows_select()
     if contractor_ids is not None:
         stmt = stmt.where(Registration.contractor_id.in_(contractor_ids))
     if covering is not None:
