@@ -97,6 +97,29 @@ def _name_match_sqlite(element, compiler, **kw):
     return compiler.process(and_(Contractor.id.in_(candidates), element.match).self_group(), **kw)
 
 
+class _Unindexed(ColumnElement):
+    """A column that the condition on it must not look up by an index: on SQLite written ``+column`` (the
+    planner's documented way to disqualify a term from driving the plan), elsewhere the column itself."""
+
+    __visit_name__ = "contractor_unindexed"
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_Unindexed)
+def _unindexed_default(element, compiler, **kw):
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_Unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.column, **kw)
+
+
 def _number_range(code: str) -> tuple[str, str]:
     """A range of 業者番号 (in code point order, SQLite's BINARY collation) holding every number that SQLite's
     ``LIKE 'code%'`` matches — LIKE ignores the case of ASCII letters, so the range runs from the upper-case
@@ -273,7 +296,12 @@ def _build(q: str | None, filters: ListFilters, values: dict) -> Select:
     if "area" in values:
         stmt = stmt.where(Contractor.area == _bind(values, "area"))
     if "status" in values:
-        stmt = stmt.where(Contractor.status == _bind(values, "status"))
+        status = Contractor.status
+        if {"work_type_code", "rank"} <= values.keys():
+            # One (業種, 等級) holds few firms, and the firms in one status are most of them: start from the pair's
+            # index. SQLite, having no statistics, would walk the status index instead and test every firm.
+            status = _Unindexed(status)
+        stmt = stmt.where(status == _bind(values, "status"))
     if filters.suspended:
         clause = suspended_clause(_bind(values, "suspended_on", Date()))
         stmt = stmt.where(clause if filters.suspended == "yes" else ~clause)
