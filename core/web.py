@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, flash, g, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -89,6 +89,36 @@ def query_url(**changes) -> str:
         else:
             args[key] = value
     return "?" + urlencode(args) if args else request.script_root + request.path
+
+
+#: Links pages build again and again (menu, header, breadcrumbs, static files, the list's own route): a link is
+#: a function of the route, its arguments and the URL root only, so templates look it up once per process.
+URL_CACHE_LIMIT = 4096
+
+
+def cached_url_for(app: Flask):
+    """``url_for`` for templates, remembering the relative links it built (outside debug, where static file
+    versions may change). External links (``_external``/``_scheme``) and unhashable arguments are built
+    each time."""
+    built: dict[tuple, str] = {}
+
+    def url_for_(endpoint: str, **values) -> str:
+        if app.debug or values.get("_external") or values.get("_scheme") or not has_request_context():
+            return app.url_for(endpoint, **values)
+        try:
+            key = (endpoint, request.script_root, request.blueprint if endpoint.startswith(".") else None,
+                   *sorted(values.items()))
+            url = built.get(key)
+        except TypeError:  # e.g. a list of values for one parameter
+            return app.url_for(endpoint, **values)
+        if url is None:
+            url = app.url_for(endpoint, **values)
+            if len(built) >= URL_CACHE_LIMIT:
+                built.clear()
+            built[key] = url
+        return url
+
+    return url_for_
 
 
 def init_web(app: Flask) -> None:
@@ -209,6 +239,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["select_field"] = render_select
     app.jinja_env.globals["input_field"] = render_input
     app.jinja_env.globals["query_url"] = query_url
+    app.jinja_env.globals["url_for"] = cached_url_for(app)
 
     @app.context_processor
     def _globals():
