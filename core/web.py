@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, abort, flash, g, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from core.assets import init_assets
@@ -119,6 +121,28 @@ def cached_url_for(app: Flask):
         return url
 
     return url_for_
+
+
+#: Distinct fragments a process keeps (``fragment_renderer``): list rows of several pages.
+FRAGMENT_CACHE_LIMIT = 4096
+
+
+def fragment_renderer(app: Flask):
+    """``fragment(name, **values)`` for templates: the template ``name`` rendered with ``values`` only (no
+    request, no user, no globals that change), remembered per distinct values, which must be hashable. A list
+    row is such a fragment: the same firm shows the same row until its values change, and then it is another
+    fragment. Not remembered in debug (templates may change under it)."""
+
+    @lru_cache(maxsize=FRAGMENT_CACHE_LIMIT)
+    def _rendered(name: str, items: tuple) -> Markup:
+        return Markup(app.jinja_env.get_template(name).render(dict(items)))  # noqa: S704 (autoescaped template)
+
+    def fragment(name: str, **values) -> Markup:
+        if app.debug:
+            return Markup(app.jinja_env.get_template(name).render(values))  # noqa: S704
+        return _rendered(name, tuple(sorted(values.items())))
+
+    return fragment
 
 
 def init_web(app: Flask) -> None:
@@ -240,6 +264,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["input_field"] = render_input
     app.jinja_env.globals["query_url"] = query_url
     app.jinja_env.globals["url_for"] = cached_url_for(app)
+    app.jinja_env.globals["fragment"] = fragment_renderer(app)
 
     @app.context_processor
     def _globals():

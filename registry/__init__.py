@@ -68,7 +68,6 @@ def _init_staff(app: Flask) -> None:
                   views_review.bp, views_transfer.bp):
         staff.register_blueprint(child)
     app.register_blueprint(staff)
-    app.jinja_env.filters["work_type_cell"] = contractors.work_type_cell
 
     def suspension_notice(contractor) -> dict:
         """The record header's banner: suspensions in force today and decided ones still to come (JVs

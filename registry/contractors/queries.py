@@ -415,40 +415,41 @@ def list_rows(rows) -> list[ListRow]:
     return [ListRow(*row[:-1], bool(row[-1])) for row in rows]
 
 
-def _registration_rows_select():
-    return (select(Registration.contractor_id, Registration.category, Registration.period_start,
-                   Registration.period_end, RegisteredWorkType.work_type_code, RegisteredWorkType.objective_points,
-                   RegisteredWorkType.subjective_points, RegisteredWorkType.rank)
-            .join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id, isouter=True)
-            .order_by(Registration.contractor_id, Registration.period_start, RegisteredWorkType.work_type_code))
-
-
-def _rows_of_ids(covering: bool) -> Select:
-    stmt = _registration_rows_select().where(Registration.contractor_id.in_(bindparam("firm_ids", expanding=True)))
-    if covering:
-        day = bindparam("covering", type_=Date())
-        stmt = stmt.where(Registration.period_start <= day, Registration.period_end >= day)
-    return stmt
-
-
-#: ``registration_rows`` of a list of firms (every list page asks for those of its 50), built once: the ids and
-#: the day are bound at execution.
-_ROWS_OF_IDS = {covering: _rows_of_ids(covering) for covering in (False, True)}
-
-
 def registration_rows(session: Session, contractor_ids: Select | list | None = None, covering: date | None = None):
     """Flat rows (contractor_id, category, period_start, period_end, work_type_code, objective_points,
     subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids or a list of ids; None =
     all firms); with ``covering``, of the registrations whose period contains that day only."""
-    if isinstance(contractor_ids, list | tuple):
-        return session.execute(_ROWS_OF_IDS[covering is not None],
-                               {"firm_ids": list(contractor_ids), "covering": covering})
-    stmt = _registration_rows_select()
+    stmt = (select(Registration.contractor_id, Registration.category, Registration.period_start,
+                   Registration.period_end, RegisteredWorkType.work_type_code, RegisteredWorkType.objective_points,
+                   RegisteredWorkType.subjective_points, RegisteredWorkType.rank)
+            .join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id, isouter=True)
+            .order_by(Registration.contractor_id, Registration.period_start, RegisteredWorkType.work_type_code))
     if contractor_ids is not None:
         stmt = stmt.where(Registration.contractor_id.in_(contractor_ids))
     if covering is not None:
         stmt = stmt.where(Registration.period_start <= covering, Registration.period_end >= covering)
     return session.execute(stmt)
+
+
+def _work_types_in_force() -> Select:
+    reg, wt = Registration.__table__.c, RegisteredWorkType.__table__.c
+    day = bindparam("covering", type_=Date())
+    return (select(reg.contractor_id, wt.work_type_code, wt.rank)
+            .select_from(Registration.__table__.outerjoin(RegisteredWorkType.__table__, wt.registration_id == reg.id))
+            .where(reg.contractor_id.in_(bindparam("firm_ids", expanding=True)), reg.period_start <= day,
+                   reg.period_end >= day)
+            .order_by(reg.contractor_id, reg.period_start, wt.work_type_code))
+
+
+#: Built once (every list page asks for its 50 firms), of table columns: plain rows, no dates read.
+_WORK_TYPES_IN_FORCE = _work_types_in_force()
+
+
+def work_types_in_force(session: Session, contractor_ids: list[int], day: date):
+    """Rows (contractor_id, work_type_code, rank) of the registrations of the firms ``contractor_ids`` whose
+    period contains ``day``, by firm, period and code (a registration without 業種 gives one row with no code):
+    the same registrations as ``registration_rows(..., covering=day)``, for the list's 業種・等級 column."""
+    return session.execute(_WORK_TYPES_IN_FORCE, {"firm_ids": list(contractor_ids), "covering": day})
 
 
 def get_contractor_detail(session: Session, contractor_id: int) -> Contractor | None:

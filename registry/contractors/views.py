@@ -4,11 +4,8 @@ every firm; only EDIT_ROLES see (and may use) the buttons that change it."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from core.audit.queries import TARGET_LABELS
 from core.audit.services import record_export
@@ -81,27 +78,13 @@ def contractor_list():
     page = paginate(db.session, kept.select, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"],
                     scalars=False, params=values, statements=(kept.count, kept.page))
     page.items = queries.list_rows(page.items)
-    summaries = page_summaries(db.session, [c.id for c in page.items], codes, day)
+    # tuples: each row is rendered once per process for its values (``fragment``)
+    summaries = {i: tuple(items) for i, items in page_summaries(db.session, [c.id for c in page.items], codes,
+                                                               day).items()}
     expiring_days = {k: queries.expiring_days(db.session, k, today()) for k in queries.EXPIRING}
     return render_template("registry/contractors/list.html", page=page, filters=form, expiring_days=expiring_days,
                            sort=queries.sort_key(request.args.get("sort")), summaries=summaries,
                            can_edit=can_edit_registry(current_user))
-
-
-@lru_cache(maxsize=4096)
-def _work_type_item(title: str, rank: str | None) -> str:
-    if rank:
-        return f'<span class="nowrap">{escape(title)} <strong>{escape(rank)}</strong></span>'
-    return f'<span class="nowrap">{escape(title)}</span>'
-
-
-def work_type_cell(items: list) -> Markup:
-    """The 業種・等級 cell of a list row (the filter ``work_type_cell`` of ``page_summaries`` items): each
-    業種 with its rank, or 「—」. Written here, each (業種, 等級) once per process: as a template loop it was a
-    third of the list's rendering (a loop object and five outputs per 業種, 150 業種 a page)."""
-    if not items:
-        return Markup("—")
-    return Markup("、".join(_work_type_item(title, rank) for _code, title, rank in items))  # noqa: S704 (escaped)
 
 
 # --- detail ----------------------------------------------------------------------------------------
