@@ -4,6 +4,7 @@ Public API::
 
     search_contractors(q=..., category=..., work_type_code=..., rank=..., area=..., status=...,
                        suspended="yes"|"no"|"any", period=date, sort="-number", day=date) -> Select
+    kept_list(same filters) -> (KeptList, values): the list page's statements, built once per combination
     name_matches(q) / registration_filter(category, work_type_code, rank, period) -> condition on Contractor | None
     get_contractor_detail(session, contractor_id) -> Contractor | None
     find_by_number(session, number) / find_by_corporate_number(session, corporate_number)
@@ -14,11 +15,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, Date, Select, and_, bindparam, column, false, func, or_, select, table, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Date, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.jp import normalize_code, search_key
 from core.pagination import page_statements
@@ -29,6 +27,7 @@ from registry.suspensions.models import Suspension
 from registry.suspensions.queries import suspended_clause
 
 from .models import Contractor, area_label_of
+from .sql import TRIGRAM, NameMatch, Unindexed, number_range
 
 #: Sort keys of the contractor list (``-key`` = descending); ties are broken by 業者番号.
 CONTRACTOR_SORTS = {
@@ -45,103 +44,7 @@ def sort_key(sort: str | None) -> str:
     return sort if sort and sort.lstrip("-") in CONTRACTOR_SORTS else DEFAULT_SORT
 
 
-# --- name search ------------------------------------------------------------------------------------
-# The match is always today's LIKE on ``search_key`` (substring) or ``number`` (prefix); an index only narrows
-# the firms it is evaluated on, so results are the same on both engines with or without it.
-# PostgreSQL: the planner combines the pg_trgm GIN index on search_key and the varchar_pattern_ops index on
-# number (migration 3f1c2a9d7e60) by itself. SQLite cannot use an index for LIKE '%…%', so the statement
-# reads the candidates from the FTS5 trigram table ``contractor_search`` (kept by triggers) explicitly.
-# Trigrams need 3 characters: shorter keys (「山田」) scan the firms. A prefix match instead would miss
-# 「株式会社山田建設」; the scan costs 2–3 ms per statement at 7,000 firms (about 30 ms at 70,000) on both engines.
-
-#: Shortest search key an index of trigrams can find.
-TRIGRAM = 3
-
-
-class _NameMatch(ColumnElement[bool]):
-    """``match`` (the exact predicate); on SQLite evaluated only on the firms the trigram table finds for the
-    key, or whose 業者番号 lies in [``number_from``, ``number_to``) (a range around the prefix, see
-    ``_number_range``)."""
-
-    __visit_name__ = "contractor_name_match"
-    type = Boolean()
-    _is_implicitly_boolean = True  # a condition as it is: no "= 1" on SQLite, which would hide the IN from the planner
-    _traverse_internals = [("match", InternalTraversal.dp_clauseelement),
-                           ("phrase", InternalTraversal.dp_clauseelement),
-                           ("number_from", InternalTraversal.dp_clauseelement),
-                           ("number_to", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, match, values: dict):
-        self.match = match
-        self.phrase = _bind(values, "name_phrase")
-        self.number_from = _bind(values, "number_from")
-        self.number_to = _bind(values, "number_to")
-
-
-@compiles(_NameMatch)
-def _name_match_default(element, compiler, **kw):
-    # Parenthesised: the statement ANDs other filters to this OR.
-    return f"({compiler.process(element.match, **kw)})"
-
-
-#: The FTS5 trigram table of migration 3f1c2a9d7e60 (SQLite only): ``rowid`` is the firm's id.
-_fts = table("contractor_search", column("rowid"), column("contractor_search"))
-
-
-@compiles(_NameMatch, "sqlite")
-def _name_match_sqlite(element, compiler, **kw):
-    numbered = Contractor.__table__.alias("numbered")  # not correlated with the outer contractors
-    candidates = union_all(
-        select(_fts.c.rowid).where(_fts.c.contractor_search.op("MATCH")(element.phrase)),
-        select(numbered.c.id).where(numbered.c.number >= element.number_from, numbered.c.number < element.number_to))
-    return compiler.process(and_(Contractor.id.in_(candidates), element.match).self_group(), **kw)
-
-
-class _Unindexed(ColumnElement):
-    """A column that the condition on it must not look up by an index: on SQLite written ``+column`` (the
-    planner's documented way to disqualify a term from driving the plan), elsewhere the column itself."""
-
-    __visit_name__ = "contractor_unindexed"
-    inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column):
-        self.column = column
-        self.type = column.type
-
-
-@compiles(_Unindexed)
-def _unindexed_default(element, compiler, **kw):
-    return compiler.process(element.column, **kw)
-
-
-@compiles(_Unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return "+" + compiler.process(element.column, **kw)
-
-
-def _number_range(code: str) -> tuple[str, str]:
-    """A range of 業者番号 (in code point order, SQLite's BINARY collation) holding every number that SQLite's
-    ``LIKE 'code%'`` matches — LIKE ignores the case of ASCII letters, so the range runs from the upper-case
-    code to just past the lower-case one. Empty when there is no code."""
-    if not code:
-        return "", ""
-    low, high = _ascii_upper(code), _ascii_lower(code).rstrip("\U0010ffff")
-    if not high:
-        return low, "\U0010ffff" * 64  # no string follows every "\U0010ffff…" prefix; numbers are 20 at most
-    following = ord(high[-1]) + 1
-    if 0xD800 <= following <= 0xDFFF:  # surrogates are no characters
-        following = 0xE000
-    return low, high[:-1] + chr(following)
-
-
-def _ascii_upper(s: str) -> str:
-    return "".join(c.upper() if c.isascii() else c for c in s)
-
-
-def _ascii_lower(s: str) -> str:
-    return "".join(c.lower() if c.isascii() else c for c in s)
-
+# --- name search (the SQL constructs: ``registry.contractors.sql``) -------------------------------------
 
 def _name_values(q: str | None) -> dict:
     """Bind values of the name search for ``q``; empty when it has nothing to search for."""
@@ -154,7 +57,7 @@ def _name_values(q: str | None) -> dict:
         values["number_like"] = like_pattern(code, prefix=True)
     if len(key) >= TRIGRAM:
         # An FTS5 phrase: the whole key as consecutive trigrams, i.e. a substring ("" escapes a quote).
-        low, high = _number_range(code)
+        low, high = number_range(code)
         values |= {"name_phrase": '"' + key.replace('"', '""') + '"', "number_from": low, "number_to": high}
     return values
 
@@ -163,7 +66,9 @@ def _name_condition(q: str, values: dict):
     key, code = search_key(q), normalize_code(q)
     match = or_(contains_text(Contractor.search_key, key, name="name_like"),
                 starts_with_text(Contractor.number, code, name="number_like") if code else false())
-    return _NameMatch(match, values) if "name_phrase" in values else match
+    if "name_phrase" not in values:
+        return match
+    return NameMatch(match, _bind(values, "name_phrase"), _bind(values, "number_from"), _bind(values, "number_to"))
 
 
 def name_matches(q: str):
@@ -300,7 +205,7 @@ def _build(q: str | None, filters: ListFilters, values: dict) -> Select:
         if {"work_type_code", "rank"} <= values.keys():
             # One (業種, 等級) holds few firms, and the firms in one status are most of them: start from the pair's
             # index. SQLite, having no statistics, would walk the status index instead and test every firm.
-            status = _Unindexed(status)
+            status = Unindexed(status)
         stmt = stmt.where(status == _bind(values, "status"))
     if filters.suspended:
         clause = suspended_clause(_bind(values, "suspended_on", Date()))
