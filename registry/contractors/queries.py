@@ -354,7 +354,7 @@ def work_types_in_force(session: Session, contractor_ids: list[int], day: date):
     """Rows (contractor_id, work_type_code, rank) of the registrations of the firms ``contractor_ids`` whose
     period contains ``day``, by firm, period and code (a registration without 業種 gives one row with no code):
     the same registrations as ``registration_rows(..., covering=day)``, for the list's 業種・等級 column."""
-    return session.execute(_WORK_TYPES_IN_FORCE, {"firm_ids": list(contractor_ids), "covering": day})
+    return session.execute(_WORK_TYPES_IN_FORCE, {"firm_ids": list(contractor_ids), "covering": day}).all()
 
 
 def get_contractor_detail(session: Session, contractor_id: int) -> Contractor | None:
