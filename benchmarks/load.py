@@ -8,7 +8,8 @@ Load (30 staff users browsing for 120 s, each with ~2 s think time):
 Throughput (requests/s of each main list page with 8 clients and no think time, each measured right after the
 bare Flask + SQLAlchemy page of ``benchmarks/bare_app.py`` under the same gunicorn settings, and their ratio):
 
-    PYTHONPATH=$PWD python -m benchmarks.load --database-url URL --throughput [--clients 8 --seconds 20]
+    PYTHONPATH=$PWD python -m benchmarks.load --database-url URL --throughput [--clients 8 --seconds 20] \
+        [--only 'contractors type+rank' ...]
 
 gunicorn runs as in production (``docs/deploy.md``: ``-w 2 --threads 4``) with ``KEIYAKU_ENV=production`` and a
 fresh random secret key. Each virtual user is a thread with its own cookie jar that logs in through the login
