@@ -101,7 +101,8 @@ URL_CACHE_LIMIT = 4096
 def cached_url_for(app: Flask):
     """``url_for`` for templates, remembering the relative links it built (outside debug, where static file
     versions may change). External links (``_external``/``_scheme``) and unhashable arguments are built
-    each time."""
+    each time. Sound while no ``url_defaults`` hook reads the request (the one hook, ``core.assets``, gives
+    a file's version)."""
     built: dict[tuple, str] = {}
 
     def url_for_(endpoint: str, **values) -> str:
