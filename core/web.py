@@ -130,9 +130,11 @@ FRAGMENT_CACHE_LIMIT = 4096
 
 def fragment_renderer(app: Flask):
     """``fragment(name, **values)`` for templates: the template ``name`` rendered with ``values`` only (no
-    request, no user, no globals that change), remembered per distinct values, which must be hashable. A list
-    row is such a fragment: the same firm shows the same row until its values change, and then it is another
-    fragment. Not remembered in debug (templates may change under it)."""
+    request, no user, no globals that change), remembered per distinct values. A list row is such a fragment:
+    the same firm shows the same row until its values change, and then it is another fragment. Values must be
+    hashable plain data such as rows read from the database: never ``Markup``, which equals the same text as a
+    plain string and would share its entry (one escaped, the other not). Not remembered in debug (templates
+    may change under it)."""
 
     @lru_cache(maxsize=FRAGMENT_CACHE_LIMIT)
     def _rendered(name: str, items: tuple) -> Markup:
