@@ -8,7 +8,8 @@ Load (30 staff users browsing for 120 s, each with ~2 s think time):
 Throughput (requests/s of each main list page with 8 clients and no think time, each measured right after the
 bare Flask + SQLAlchemy page of ``benchmarks/bare_app.py`` under the same gunicorn settings, and their ratio):
 
-    PYTHONPATH=$PWD python -m benchmarks.load --database-url URL --throughput [--clients 8 --seconds 20]
+    PYTHONPATH=$PWD python -m benchmarks.load --database-url URL --throughput [--clients 8 --seconds 20] \
+        [--only 'contractors type+rank' ...]
 
 gunicorn runs as in production (``docs/deploy.md``: ``-w 2 --threads 4``) with ``KEIYAKU_ENV=production`` and a
 fresh random secret key. Each virtual user is a thread with its own cookie jar that logs in through the login
@@ -199,7 +200,8 @@ def run_throughput(port: int, path: str, clients: list[Client], seconds: float, 
     return {**page, "requests_per_s": round(ok / elapsed, 2)}
 
 
-def throughput_mode(app_server: Server, bare_server: Server, clients: int, seconds: float, warmup: float) -> dict:
+def throughput_mode(app_server: Server, bare_server: Server, clients: int, seconds: float, warmup: float,
+                    only=()) -> dict:
     """Each list page measured right after the bare page, so both see the same machine: the ratio compares
     neighbours even when other processes come and go."""
     bare_clients = [Client(bare_server.port) for _ in range(clients)]
@@ -208,6 +210,8 @@ def throughput_mode(app_server: Server, bare_server: Server, clients: int, secon
     print(f"\n{clients} clients, {seconds:.0f} s per page, no think time; ratio = page / bare page measured just before")
     print(f"{'page':<26}{'req/s':>8}{'bare':>8}{'ratio':>7}{'p50 ms':>8}{'p95 ms':>8}{'errors':>7}")
     for label, path in LISTS:
+        if only and label not in only:
+            continue
         bare = run_throughput(bare_server.port, BARE[1], bare_clients, seconds, warmup)
         r = run_throughput(app_server.port, path, app_clients, seconds, warmup)
         ratio = round(r["requests_per_s"] / bare["requests_per_s"], 3) if bare["requests_per_s"] else None
@@ -248,6 +252,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", action="append", default=[], choices=[p[0] for p in PAGES],
                         help="leave this page out of the load mix (repeatable), e.g. --skip 'rank review'")
+    parser.add_argument("--only", action="append", default=[], choices=[label for label, _ in LISTS],
+                        help="throughput of this list page only (repeatable), e.g. --only 'contractors type+rank'")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="keiyaku-load-"))
@@ -263,7 +269,8 @@ def main() -> None:
         if args.throughput:
             bare_server = Server("benchmarks.bare_app:from_environment()", env, work / "gunicorn-bare.log",
                                  args.workers, args.threads)
-            result |= throughput_mode(app_server, bare_server, args.clients, args.seconds, args.warmup)
+            result |= throughput_mode(app_server, bare_server, args.clients, args.seconds, args.warmup,
+                                      args.only)
         else:
             report, elapsed = run_load(app_server.port, info, args.users, args.duration, args.seed, args.skip)
             result |= {"mode": "load", "users": args.users, "duration_s": round(elapsed, 1),

@@ -19,6 +19,7 @@ HASH_LENGTH = 12
 LONG_CACHE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=300"
 
+_UNKNOWN = object()
 #: absolute path -> (mtime_ns, size, version); hashed once per file per process, again only if it changes.
 _versions: dict[str, tuple[int, int, str]] = {}
 
@@ -63,10 +64,21 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_assets(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
+    #: filename -> version of the links pages write. Outside debug the files are those of the deployed release
+    #: (a new release restarts the workers, as it must for the templates and code), so a link's version is
+    #: looked up once per process instead of two file-system calls per link and page; the static responses
+    #: themselves still compare with the file on disk.
+    linked: dict[str | None, str | None] = {}
+
     @app.url_defaults
     def _version_static_urls(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "v" not in values:
-            version = file_version(app, values.get("filename"))
+            filename = values.get("filename")
+            version = linked.get(filename, _UNKNOWN)
+            if version is _UNKNOWN:
+                version = file_version(app, filename)
+                if not app.debug and version is not None:
+                    linked[filename] = version
             if version is not None:
                 values["v"] = version
 

@@ -39,6 +39,9 @@ SQLITE_BEGIN = "keiyaku_sqlite_begin"
 BEGIN_DEFERRED = {SQLITE_BEGIN: "DEFERRED"}
 #: How long a connection waits for SQLite's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Page cache of each SQLite connection, in KiB (a negative cache_size): the working set of the list pages
+#: (firms, registrations, 業種 and their indexes: about 8 MB at 7,000 firms) with room to spare.
+SQLITE_CACHE_KB = 16_000
 
 
 def _begin_mode(conn) -> str:
@@ -81,6 +84,10 @@ def _configure_sqlite(engine: Engine, wal: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # SQLite's default page cache is 2 MB per connection: less than the contractor table alone at city
+        # scale, so list pages read the same pages from the OS again on every request (a filtered list's page
+        # took 1.5 ms instead of 0.9). Filled only as pages are read.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
         if wal:
             # Readers do not block the writer (several threads and processes serve requests).
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core.inputs import parse_int
@@ -43,18 +43,49 @@ class Page:
         return list(range(start, min(self.pages, start + size - 1) + 1))
 
 
-def paginate(session: Session, stmt: Select, page: int, per_page: int, scalars: bool = True,
-             columns: tuple | None = None) -> Page:
-    """One page of ``stmt`` and the count of all its rows. ``columns``: what each row of the page selects instead
-    (plain rows, ``scalars`` False), e.g. with columns that cost something per row and that the count need not
-    compute."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
+#: LIMIT and OFFSET of a page statement built once (``page_statements``), bound per request.
+PAGE_LIMIT, PAGE_OFFSET = bindparam("page_limit", type_=Integer()), bindparam("page_offset", type_=Integer())
+
+
+def page_statements(stmt: Select, columns: tuple | None = None) -> tuple[Select, Select]:
+    """(count, page) statements of a list statement: the count of all its rows, and one page of it (``columns``
+    selected instead, if given) with ``PAGE_LIMIT``/``PAGE_OFFSET`` bound at execution. A list whose statement is
+    built once per process (kept per filter combination, values bound per request) keeps these two as well, so
+    that no request builds or walks a statement tree."""
+    count = select(func.count()).select_from(stmt.order_by(None).subquery())
     if columns is not None:
         stmt = stmt.with_only_columns(*columns)
-    result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-    items = list(result.scalars().unique()) if scalars else list(result)
+    return count, stmt.limit(PAGE_LIMIT).offset(PAGE_OFFSET)
+
+
+def paginate(session: Session, stmt: Select, page: int, per_page: int, scalars: bool = True,
+             columns: tuple | None = None, params: dict | None = None,
+             statements: tuple[Select, Select] | None = None) -> Page:
+    """One page of ``stmt`` and the count of all its rows. ``columns``: what each row of the page selects instead
+    (plain rows, ``scalars`` False), e.g. with columns that cost something per row and that the count need not
+    compute. ``params``: values of ``stmt``'s named bind parameters; ``statements``: its ``page_statements``
+    when the caller keeps them.
+
+    The page is read first: when it is not full, the rows before it and on it are all there are, and the count
+    is not run (most filtered lists fit on a page). Only a full page, or a page past the end, asks for the
+    count; a page past the end is then read again as the last page."""
+    count, rows = statements or page_statements(stmt, columns)
+    values = dict(params or ())
+
+    def read(number: int) -> list:
+        values.update(page_limit=per_page, page_offset=(number - 1) * per_page)
+        result = session.execute(rows, values)
+        return list(result.scalars().unique()) if scalars else list(result)
+
+    page = max(1, page)
+    items = read(page)
+    if 0 < len(items) < per_page or (page == 1 and not items):
+        return Page(items, (page - 1) * per_page + len(items), page, per_page)
+    total = session.scalar(count, values)
+    last = max(1, math.ceil(total / per_page))
+    if page > last:
+        page = last
+        items = read(page)
     return Page(items, total, page, per_page)
 
 

@@ -8,6 +8,8 @@ alike; PostgreSQL's trigram indexes still serve such patterns.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
+
 ESCAPE = "/"
 
 
@@ -22,13 +24,20 @@ def like_pattern(text: str, *, prefix: bool = False) -> str:
     return f"{escaped}%" if prefix else f"%{escaped}%"
 
 
-def contains_text(column, text: str, *, ignore_case: bool = False):
-    """``column`` contains ``text`` literally (ASCII case ignored when ``ignore_case``)."""
+def contains_text(column, text: str, *, ignore_case: bool = False, name: str | None = None):
+    """``column`` contains ``text`` literally (ASCII case ignored when ``ignore_case``). ``name``: the pattern is
+    the bind parameter of that name, so that a statement kept for reuse can run with another text (pass
+    ``{name: like_pattern(other)}``)."""
+    pattern = _pattern(like_pattern(text), name)
     if ignore_case:  # ILIKE on PostgreSQL, lower() LIKE lower() on SQLite
-        return column.ilike(like_pattern(text), escape=ESCAPE)
-    return column.like(like_pattern(text), escape=ESCAPE)
+        return column.ilike(pattern, escape=ESCAPE)
+    return column.like(pattern, escape=ESCAPE)
 
 
-def starts_with_text(column, text: str):
-    """``column`` starts with ``text`` literally."""
-    return column.like(like_pattern(text, prefix=True), escape=ESCAPE)
+def starts_with_text(column, text: str, *, name: str | None = None):
+    """``column`` starts with ``text`` literally (``name`` as for ``contains_text``)."""
+    return column.like(_pattern(like_pattern(text, prefix=True), name), escape=ESCAPE)
+
+
+def _pattern(pattern: str, name: str | None):
+    return pattern if name is None else bindparam(name, pattern)

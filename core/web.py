@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, flash, g, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from core.assets import init_assets
@@ -89,6 +91,61 @@ def query_url(**changes) -> str:
         else:
             args[key] = value
     return "?" + urlencode(args) if args else request.script_root + request.path
+
+
+#: Links pages build again and again (menu, header, breadcrumbs, static files, the list's own route): a link is
+#: a function of the route, its arguments and the URL root only, so templates look it up once per process.
+URL_CACHE_LIMIT = 4096
+
+
+def cached_url_for(app: Flask):
+    """``url_for`` for templates, remembering the relative links it built (outside debug, where static file
+    versions may change). External links (``_external``/``_scheme``) and unhashable arguments are built
+    each time. Sound while no ``url_defaults`` hook reads the request (the one hook, ``core.assets``, gives
+    a file's version)."""
+    built: dict[tuple, str] = {}
+
+    def url_for_(endpoint: str, **values) -> str:
+        if app.debug or values.get("_external") or values.get("_scheme") or not has_request_context():
+            return app.url_for(endpoint, **values)
+        try:
+            key = (endpoint, request.script_root, request.blueprint if endpoint.startswith(".") else None,
+                   *sorted(values.items()))
+            url = built.get(key)
+        except TypeError:  # e.g. a list of values for one parameter
+            return app.url_for(endpoint, **values)
+        if url is None:
+            url = app.url_for(endpoint, **values)
+            if len(built) >= URL_CACHE_LIMIT:
+                built.clear()
+            built[key] = url
+        return url
+
+    return url_for_
+
+
+#: Distinct fragments a process keeps (``fragment_renderer``): list rows of several pages.
+FRAGMENT_CACHE_LIMIT = 4096
+
+
+def fragment_renderer(app: Flask):
+    """``fragment(name, **values)`` for templates: the template ``name`` rendered with ``values`` only (no
+    request, no user, no globals that change), remembered per distinct values. A list row is such a fragment:
+    the same firm shows the same row until its values change, and then it is another fragment. Values must be
+    hashable plain data such as rows read from the database: never ``Markup``, which equals the same text as a
+    plain string and would share its entry (one escaped, the other not). Not remembered in debug (templates
+    may change under it)."""
+
+    @lru_cache(maxsize=FRAGMENT_CACHE_LIMIT)
+    def _rendered(name: str, items: tuple) -> Markup:
+        return Markup(app.jinja_env.get_template(name).render(dict(items)))  # noqa: S704 (autoescaped template)
+
+    def fragment(name: str, **values) -> Markup:
+        if app.debug:
+            return Markup(app.jinja_env.get_template(name).render(values))  # noqa: S704
+        return _rendered(name, tuple(sorted(values.items())))
+
+    return fragment
 
 
 def init_web(app: Flask) -> None:
@@ -211,6 +268,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["select_field"] = render_select
     app.jinja_env.globals["input_field"] = render_input
     app.jinja_env.globals["query_url"] = query_url
+    app.jinja_env.globals["url_for"] = cached_url_for(app)
+    app.jinja_env.globals["fragment"] = fragment_renderer(app)
 
     @app.context_processor
     def _globals():

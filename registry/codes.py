@@ -59,6 +59,18 @@ def work_type_options(session: Session, category: str | None = None, on_date: da
                                       lambda: tuple(_options(session, category, day))))
 
 
+def work_type_choices(session: Session, category: str | None = None, blank: str = "すべて",
+                      on_date: date | None = None) -> list:
+    """``work_type_options`` as the choices of a select box (WTForms ``SelectChoice``), after a first choice
+    ``blank`` with the empty value; built once while the rules stay the same (a list page sets them on every
+    request)."""
+    from core.formtools import choices
+
+    day = on_date or today()
+    return list(cached_for_rules(session, ("registry.work_type_choices", day, category, blank), lambda: tuple(
+        choices([("", blank)] + work_type_options(session, category, day)))))
+
+
 def _options(session: Session, category: str | None, day: date) -> list[tuple[str, str]]:
     return [(w.code, f"{w.code} {w.title}") for w in sorted(work_types(session, day).values(), key=lambda w: w.code)
             if category is None or w.category == category]

@@ -61,8 +61,7 @@ def page_summaries(session: Session, ids: list[int], codes: dict, day: date) -> 
     if ids:
         # Rows come ordered by firm, period and code: the same order work_type_summary gives the registrations
         # in force, without building them (this runs on every list page).
-        for cid, _category, _start, _end, code, _objective, _subjective, rank in queries.registration_rows(
-                session, ids, covering=day):
+        for cid, code, rank in queries.work_types_in_force(session, ids, day):
             covered.add(cid)
             if code is not None:
                 summaries[cid].append((code, codes[code].title if code in codes else code, rank))

@@ -4,6 +4,7 @@ Public API::
 
     search_contractors(q=..., category=..., work_type_code=..., rank=..., area=..., status=...,
                        suspended="yes"|"no"|"any", period=date, sort="-number", day=date) -> Select
+    kept_list(same filters) -> (KeptList, values): the list page's statements, built once per combination
     name_matches(q) / registration_filter(category, work_type_code, rank, period) -> condition on Contractor | None
     get_contractor_detail(session, contractor_id) -> Contractor | None
     find_by_number(session, number) / find_by_corporate_number(session, corporate_number)
@@ -14,20 +15,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, Select, and_, bindparam, column, false, func, or_, select, table, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Date, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.jp import normalize_code, search_key
-from core.search import contains_text, starts_with_text
+from core.pagination import page_statements
+from core.search import contains_text, like_pattern, starts_with_text
 from core.timefmt import today
 from registry.qualifications.models import JVMember, KeishinScore, Permit, RegisteredWorkType, Registration
 from registry.suspensions.models import Suspension
 from registry.suspensions.queries import suspended_clause
 
 from .models import Contractor, area_label_of
+from .sql import TRIGRAM, NameMatch, Unindexed, number_range
 
 #: Sort keys of the contractor list (``-key`` = descending); ties are broken by 業者番号.
 CONTRACTOR_SORTS = {
@@ -44,93 +44,42 @@ def sort_key(sort: str | None) -> str:
     return sort if sort and sort.lstrip("-") in CONTRACTOR_SORTS else DEFAULT_SORT
 
 
-# --- name search ------------------------------------------------------------------------------------
-# The match is always today's LIKE on ``search_key`` (substring) or ``number`` (prefix); an index only narrows
-# the firms it is evaluated on, so results are the same on both engines with or without it.
-# PostgreSQL: the planner combines the pg_trgm GIN index on search_key and the varchar_pattern_ops index on
-# number (migration 3f1c2a9d7e60) by itself. SQLite cannot use an index for LIKE '%…%', so the statement
-# reads the candidates from the FTS5 trigram table ``contractor_search`` (kept by triggers) explicitly.
-# Trigrams need 3 characters: shorter keys (「山田」) scan the firms. A prefix match instead would miss
-# 「株式会社山田建設」; the scan costs 2–3 ms per statement at 7,000 firms (about 30 ms at 70,000) on both engines.
+# --- name search (the SQL constructs: ``registry.contractors.sql``) -------------------------------------
 
-#: Shortest search key an index of trigrams can find.
-TRIGRAM = 3
-
-
-class _NameMatch(ColumnElement[bool]):
-    """``match`` (the exact predicate); on SQLite evaluated only on the firms the trigram table finds for the
-    key, or whose 業者番号 lies in [``number_from``, ``number_to``) (a range around the prefix, see
-    ``_number_range``)."""
-
-    __visit_name__ = "contractor_name_match"
-    type = Boolean()
-    _is_implicitly_boolean = True  # a condition as it is: no "= 1" on SQLite, which would hide the IN from the planner
-    _traverse_internals = [("match", InternalTraversal.dp_clauseelement),
-                           ("phrase", InternalTraversal.dp_clauseelement),
-                           ("number_from", InternalTraversal.dp_clauseelement),
-                           ("number_to", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, match, key: str, code: str):
-        self.match = match
+def _name_values(q: str | None) -> dict:
+    """Bind values of the name search for ``q``; empty when it has nothing to search for."""
+    key = search_key(q) if q else ""
+    if not key:
+        return {}
+    code = normalize_code(q)
+    values = {"name_like": like_pattern(key)}
+    if code:
+        values["number_like"] = like_pattern(code, prefix=True)
+    if len(key) >= TRIGRAM:
         # An FTS5 phrase: the whole key as consecutive trigrams, i.e. a substring ("" escapes a quote).
-        self.phrase = bindparam("name_phrase", '"' + key.replace('"', '""') + '"', unique=True)
-        low, high = _number_range(code)
-        self.number_from = bindparam("number_from", low, unique=True)
-        self.number_to = bindparam("number_to", high, unique=True)
+        low, high = number_range(code)
+        values |= {"name_phrase": '"' + key.replace('"', '""') + '"', "number_from": low, "number_to": high}
+    return values
 
 
-@compiles(_NameMatch)
-def _name_match_default(element, compiler, **kw):
-    # Parenthesised: the statement ANDs other filters to this OR.
-    return f"({compiler.process(element.match, **kw)})"
-
-
-#: The FTS5 trigram table of migration 3f1c2a9d7e60 (SQLite only): ``rowid`` is the firm's id.
-_fts = table("contractor_search", column("rowid"), column("contractor_search"))
-
-
-@compiles(_NameMatch, "sqlite")
-def _name_match_sqlite(element, compiler, **kw):
-    numbered = Contractor.__table__.alias("numbered")  # not correlated with the outer contractors
-    candidates = union_all(
-        select(_fts.c.rowid).where(_fts.c.contractor_search.op("MATCH")(element.phrase)),
-        select(numbered.c.id).where(numbered.c.number >= element.number_from, numbered.c.number < element.number_to))
-    return compiler.process(and_(Contractor.id.in_(candidates), element.match).self_group(), **kw)
-
-
-def _number_range(code: str) -> tuple[str, str]:
-    """A range of 業者番号 (in code point order, SQLite's BINARY collation) holding every number that SQLite's
-    ``LIKE 'code%'`` matches — LIKE ignores the case of ASCII letters, so the range runs from the upper-case
-    code to just past the lower-case one. Empty when there is no code."""
-    if not code:
-        return "", ""
-    low, high = _ascii_upper(code), _ascii_lower(code).rstrip("\U0010ffff")
-    if not high:
-        return low, "\U0010ffff" * 64  # no string follows every "\U0010ffff…" prefix; numbers are 20 at most
-    following = ord(high[-1]) + 1
-    if 0xD800 <= following <= 0xDFFF:  # surrogates are no characters
-        following = 0xE000
-    return low, high[:-1] + chr(following)
-
-
-def _ascii_upper(s: str) -> str:
-    return "".join(c.upper() if c.isascii() else c for c in s)
-
-
-def _ascii_lower(s: str) -> str:
-    return "".join(c.lower() if c.isascii() else c for c in s)
+def _name_condition(q: str, values: dict):
+    key, code = search_key(q), normalize_code(q)
+    match = or_(contains_text(Contractor.search_key, key, name="name_like"),
+                starts_with_text(Contractor.number, code, name="number_like") if code else false())
+    if "name_phrase" not in values:
+        return match
+    return NameMatch(match, _bind(values, "name_phrase"), _bind(values, "number_from"), _bind(values, "number_to"))
 
 
 def name_matches(q: str):
     """Firms whose 業者番号 starts with ``q`` or whose name or kana contains it (width, kana type, spacing
     ignored), or None when ``q`` has nothing to search for."""
-    key = search_key(q) if q else ""
-    if not key:
-        return None
-    code = normalize_code(q)
-    match = or_(contains_text(Contractor.search_key, key),
-                starts_with_text(Contractor.number, code) if code else false())
-    return _NameMatch(match, key, code) if len(key) >= TRIGRAM else match
+    values = _name_values(q)
+    return _name_condition(q, values) if values else None
+
+
+#: Filters of ``registration_filter``: they must hold for one and the same registration.
+REGISTRATION_FILTERS = ("category", "work_type_code", "rank", "period")
 
 
 def registration_filter(category: str | None = None, work_type_code: str | None = None, rank: str | None = None,
@@ -142,18 +91,26 @@ def registration_filter(category: str | None = None, work_type_code: str | None 
     (業種, 等級) index of registered_work_types, or (category, period) of contractor_registrations — instead of
     probing every firm's registrations; the count of the list's pagination uses the same plan.
     """
-    if not (category or work_type_code or rank or period):
-        return None
+    values = _registration_values(category, work_type_code, rank, period)
+    return _registration_condition(values) if values else None
+
+
+def _registration_values(*given) -> dict:
+    return {k: v for k, v in zip(REGISTRATION_FILTERS, given, strict=True) if v}
+
+
+def _registration_condition(values: dict):
     ids = select(Registration.contractor_id)
-    if work_type_code or rank:
+    if "work_type_code" in values or "rank" in values:
         ids = ids.join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id)
-        if work_type_code:
-            ids = ids.where(RegisteredWorkType.work_type_code == work_type_code)
-        if rank:
-            ids = ids.where(RegisteredWorkType.rank == rank)
-    if category:
-        ids = ids.where(Registration.category == category)
-    if period:
+        if "work_type_code" in values:
+            ids = ids.where(RegisteredWorkType.work_type_code == _bind(values, "work_type_code"))
+        if "rank" in values:
+            ids = ids.where(RegisteredWorkType.rank == _bind(values, "rank"))
+    if "category" in values:
+        ids = ids.where(Registration.category == _bind(values, "category"))
+    if "period" in values:
+        period = _bind(values, "period", Date())
         ids = ids.where(Registration.period_start <= period, Registration.period_end >= period)
     return Contractor.id.in_(ids)
 
@@ -174,9 +131,17 @@ def expiring_days(session: Session, kind: str, day: date) -> int:
 def expiring_filter(kind: str, day: date, days: int):
     """Firms with a 建設業許可 (``permit``) or a latest 経審 of a 業種 (``keishin``: no later 審査基準日 of that
     業種) that ends between ``day`` and ``days`` days later, both included. Read from the expiry indexes."""
-    last = day + timedelta(days=days)
+    return _expiring_condition(kind, _expiring_values(day, days))
+
+
+def _expiring_values(day: date, days: int) -> dict:
+    return {"expiring_from": day, "expiring_to": day + timedelta(days=days)}
+
+
+def _expiring_condition(kind: str, values: dict):
+    first, last = _bind(values, "expiring_from", Date()), _bind(values, "expiring_to", Date())
     if kind == "permit":
-        ids = select(Permit.contractor_id).where(Permit.expires_on >= day, Permit.expires_on <= last)
+        ids = select(Permit.contractor_id).where(Permit.expires_on >= first, Permit.expires_on <= last)
     else:
         # The latest 審査基準日 of the score's 業種, as a scalar subquery read backwards from the unique index:
         # written as NOT EXISTS (a later score), PostgreSQL hashes all 130,000 scores (90 ms instead of 5).
@@ -184,16 +149,72 @@ def expiring_filter(kind: str, day: date, days: int):
         latest = (select(func.max(other.base_date)).where(other.contractor_id == KeishinScore.contractor_id,
                                                           other.work_type_code == KeishinScore.work_type_code)
                   .scalar_subquery())
-        ids = select(KeishinScore.contractor_id).where(KeishinScore.valid_until >= day,
+        ids = select(KeishinScore.contractor_id).where(KeishinScore.valid_until >= first,
                                                        KeishinScore.valid_until <= last, KeishinScore.base_date == latest)
     return Contractor.id.in_(ids)
 
 
 def count_expiring(session: Session, kind: str, day: date) -> int:
     """Active firms the contractor list shows for 満了が近い = ``kind`` on ``day`` (the home page's count)."""
-    stmt = search_contractors(status="active", expiring=(kind, expiring_days(session, kind, day)), day=day,
-                              eager=False).order_by(None).with_only_columns(func.count(Contractor.id))
-    return session.scalar(stmt)
+    kept, values = kept_list(status="active", expiring=(kind, expiring_days(session, kind, day)), day=day,
+                             eager=False)
+    return session.scalar(kept.count, values)
+
+
+class ListFilters(NamedTuple):
+    """What the list's statement depends on besides its values: which values are given, and the modes."""
+
+    names: frozenset
+    suspended: str | None
+    expiring: str | None
+    sort: str
+    eager: bool
+
+
+def _filter_values(q: str | None = None, category: str | None = None, work_type_code: str | None = None,
+                   rank: str | None = None, area: str | None = None, status: str | None = None,
+                   suspended: str | None = "any", period: date | None = None, sort: str | None = None,
+                   day: date | None = None, eager: bool = True,
+                   expiring: tuple[str, int] | None = None) -> tuple[ListFilters, dict]:
+    values = _name_values(q)
+    values |= _registration_values(category, work_type_code, rank, period)
+    kind = expiring[0] if expiring is not None and expiring[0] in EXPIRING else None
+    if kind:
+        values |= _expiring_values(day or today(), expiring[1])
+    values |= {k: v for k, v in (("area", area), ("status", status)) if v}
+    mode = suspended if suspended in ("yes", "no") else None
+    if mode:
+        values["suspended_on"] = day or period or today()
+    return ListFilters(frozenset(values), mode, kind, sort_key(sort), eager), values
+
+
+def _build(q: str | None, filters: ListFilters, values: dict) -> Select:
+    stmt = select(Contractor)
+    if filters.eager:
+        stmt = stmt.options(selectinload(Contractor.registrations).selectinload(Registration.work_types))
+    if "name_like" in values:
+        stmt = stmt.where(_name_condition(q, values))
+    if values.keys() & set(REGISTRATION_FILTERS):
+        stmt = stmt.where(_registration_condition(values))
+    if filters.expiring:
+        stmt = stmt.where(_expiring_condition(filters.expiring, values))
+    if "area" in values:
+        stmt = stmt.where(Contractor.area == _bind(values, "area"))
+    if "status" in values:
+        status = Contractor.status
+        if {"work_type_code", "rank"} <= values.keys():
+            # One (業種, 等級) holds few firms, and the firms in one status are most of them: start from the pair's
+            # index. SQLite, having no statistics, would walk the status index instead and test every firm.
+            status = Unindexed(status)
+        stmt = stmt.where(status == _bind(values, "status"))
+    if filters.suspended:
+        clause = suspended_clause(_bind(values, "suspended_on", Date()))
+        stmt = stmt.where(clause if filters.suspended == "yes" else ~clause)
+    column = CONTRACTOR_SORTS[filters.sort.lstrip("-")]
+    stmt = stmt.order_by(column.desc() if filters.sort.startswith("-") else column.asc())
+    if filters.sort.lstrip("-") != "number":
+        stmt = stmt.order_by(Contractor.number)
+    return stmt
 
 
 def search_contractors(q: str | None = None, category: str | None = None, work_type_code: str | None = None,
@@ -209,28 +230,62 @@ def search_contractors(q: str | None = None, category: str | None = None, work_t
     (default: ``period`` if given, else today). ``eager`` False loads the firms only (exports use
     ``registration_rows`` instead, which is much cheaper than ORM objects for thousands of firms).
     ``expiring`` (kind, days) keeps the firms of ``expiring_filter`` on ``day`` (default today).
+    Every value is a named bind parameter of the statement (``kept_list`` reuses it with other values).
     """
-    stmt = select(Contractor)
-    if eager:
-        stmt = stmt.options(selectinload(Contractor.registrations).selectinload(Registration.work_types))
-    for condition in (name_matches(q), registration_filter(category, work_type_code, rank, period)):
-        if condition is not None:
-            stmt = stmt.where(condition)
-    if expiring is not None and expiring[0] in EXPIRING:
-        stmt = stmt.where(expiring_filter(expiring[0], day or today(), expiring[1]))
-    if area:
-        stmt = stmt.where(Contractor.area == area)
-    if status:
-        stmt = stmt.where(Contractor.status == status)
-    if suspended in ("yes", "no"):
-        on = day or period or today()
-        stmt = stmt.where(suspended_clause(on) if suspended == "yes" else ~suspended_clause(on))
-    key = sort_key(sort)
-    column = CONTRACTOR_SORTS[key.lstrip("-")]
-    stmt = stmt.order_by(column.desc() if key.startswith("-") else column.asc())
-    if key.lstrip("-") != "number":
-        stmt = stmt.order_by(Contractor.number)
-    return stmt
+    filters, values = _filter_values(q, category, work_type_code, rank, area, status, suspended, period, sort,
+                                     day, eager, expiring)
+    return _build(q, filters, values)
+
+
+class KeptList(NamedTuple):
+    """The list statement of one combination of filters, with its count and page statements
+    (``core.pagination.page_statements``, the page selecting ``LIST_COLUMNS``)."""
+
+    select: Select
+    count: Select
+    page: Select
+
+
+#: Statements of the filter combinations seen by this process (a few dozen in practice; bounded all the same).
+_kept: dict[ListFilters, KeptList] = {}
+KEPT_LIMIT = 512
+
+
+def kept_list(q: str | None = None, **filters) -> tuple[KeptList, dict]:
+    """The statements of ``search_contractors`` for these filters, built once per combination of the filters
+    given, the modes and the sort (not their values) and kept for the process, and the values to run them
+    with: a list request then neither builds a statement nor has SQLAlchemy walk one for its cache key.
+    The values include ``list_day``, the day of ``LIST_COLUMNS``' 指名停止中 (today)."""
+    shape, values = _filter_values(q, **filters)
+    values["list_day"] = today()
+    kept = _kept.get(shape)
+    if kept is None:
+        stmt = _build(q, shape, values)
+        _check_all_bound(stmt, values)
+        if len(_kept) >= KEPT_LIMIT:
+            _kept.clear()
+        kept = _kept[shape] = KeptList(stmt, *page_statements(stmt, LIST_COLUMNS))
+    return kept, values
+
+
+def _check_all_bound(stmt: Select, values: dict) -> None:
+    """Every bind parameter of a kept statement must be one of ``values`` (and hold the value given): a
+    literal built into it would be reused for requests that asked for another value."""
+    for bind in _binds(stmt):
+        if bind.key not in values or bind.value != values[bind.key]:
+            raise RuntimeError(f"contractor list statement holds a value outside the kept values: {bind.key}")
+
+
+def _binds(stmt) -> list:
+    from sqlalchemy.sql.elements import BindParameter
+    from sqlalchemy.sql.visitors import iterate
+
+    return [e for e in iterate(stmt) if isinstance(e, BindParameter)]
+
+
+def _bind(values: dict, name: str, type_=None):
+    """The named bind parameter ``name`` holding ``values[name]``."""
+    return bindparam(name, values[name], type_=type_)
 
 
 class ListRow(NamedTuple):
@@ -254,11 +309,10 @@ class ListRow(NamedTuple):
         return area_label_of(self.area)
 
 
-def list_columns(day: date) -> tuple:
-    """The columns of ``ListRow`` for ``paginate(..., columns=...)``: the suspension is asked of the page's rows
-    only, in the same statement."""
-    return (*(getattr(Contractor, name) for name in ListRow._fields[:-1]),
-            suspended_clause(day).label("suspended"))
+#: The columns of ``ListRow`` for the page statement: the suspension is asked of the page's rows only, in the
+#: same statement, on the day bound as ``list_day``.
+LIST_COLUMNS = (*(getattr(Contractor, name) for name in ListRow._fields[:-1]),
+                suspended_clause(bindparam("list_day", type_=Date())).label("suspended"))
 
 
 def list_rows(rows) -> list[ListRow]:
@@ -266,10 +320,10 @@ def list_rows(rows) -> list[ListRow]:
     return [ListRow(*row[:-1], bool(row[-1])) for row in rows]
 
 
-def registration_rows(session: Session, contractor_ids: Select | None = None, covering: date | None = None):
+def registration_rows(session: Session, contractor_ids: Select | list | None = None, covering: date | None = None):
     """Flat rows (contractor_id, category, period_start, period_end, work_type_code, objective_points,
-    subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids; None = all firms);
-    with ``covering``, of the registrations whose period contains that day only."""
+    subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids or a list of ids; None =
+    all firms); with ``covering``, of the registrations whose period contains that day only."""
     stmt = (select(Registration.contractor_id, Registration.category, Registration.period_start,
                    Registration.period_end, RegisteredWorkType.work_type_code, RegisteredWorkType.objective_points,
                    RegisteredWorkType.subjective_points, RegisteredWorkType.rank)
@@ -280,6 +334,27 @@ def registration_rows(session: Session, contractor_ids: Select | None = None, co
     if covering is not None:
         stmt = stmt.where(Registration.period_start <= covering, Registration.period_end >= covering)
     return session.execute(stmt)
+
+
+def _work_types_in_force() -> Select:
+    reg, wt = Registration.__table__.c, RegisteredWorkType.__table__.c
+    day = bindparam("covering", type_=Date())
+    return (select(reg.contractor_id, wt.work_type_code, wt.rank)
+            .select_from(Registration.__table__.outerjoin(RegisteredWorkType.__table__, wt.registration_id == reg.id))
+            .where(reg.contractor_id.in_(bindparam("firm_ids", expanding=True)), reg.period_start <= day,
+                   reg.period_end >= day)
+            .order_by(reg.contractor_id, reg.period_start, wt.work_type_code))
+
+
+#: Built once (every list page asks for its 50 firms), of table columns: plain rows, no dates read.
+_WORK_TYPES_IN_FORCE = _work_types_in_force()
+
+
+def work_types_in_force(session: Session, contractor_ids: list[int], day: date):
+    """Rows (contractor_id, work_type_code, rank) of the registrations of the firms ``contractor_ids`` whose
+    period contains ``day``, by firm, period and code (a registration without 業種 gives one row with no code):
+    the same registrations as ``registration_rows(..., covering=day)``, for the list's 業種・等級 column."""
+    return session.execute(_WORK_TYPES_IN_FORCE, {"firm_ids": list(contractor_ids), "covering": day}).all()
 
 
 def get_contractor_detail(session: Session, contractor_id: int) -> Contractor | None:

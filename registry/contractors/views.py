@@ -16,7 +16,7 @@ from core.pagination import paginate, parse_page
 from core.permissions import roles_required
 from core.timefmt import today
 from core.transaction import general_errors, transaction
-from registry.codes import derive_area, work_type_options, work_types
+from registry.codes import derive_area, work_type_choices, work_types
 from registry.permissions import EDIT_ROLES, VIEW_ROLES, can_edit_registry
 from registry.qualifications.jvs.queries import jvs_of
 
@@ -35,23 +35,26 @@ edit_roles = roles_required(*EDIT_ROLES)
 
 # --- list ------------------------------------------------------------------------------------------
 
+CATEGORY_CHOICES = choices([("", "すべて")] + list(CATEGORIES.items()))
+
+
 def _filter_choices(form: ContractorFilterForm) -> dict:
     codes = work_types(db.session)
-    form.category.choices = choices([("", "すべて")] + list(CATEGORIES.items()))
-    form.work_type.choices = choices([("", "すべて")] + work_type_options(db.session, form.category.data or None))
+    form.category.choices = CATEGORY_CHOICES
+    form.work_type.choices = work_type_choices(db.session, form.category.data or None)
     return codes
 
 
-def _list_statement(form: ContractorFilterForm, valid: bool, eager: bool = True):
+def _filters(form: ContractorFilterForm, valid: bool) -> dict:
+    """The list's filters as ``queries.search_contractors`` takes them."""
     status = form.status.data or "active"
     kind = form.expiring.data if form.expiring.data in queries.EXPIRING else None
     expiring = (kind, queries.expiring_days(db.session, kind, today())) if kind else None
-    return queries.search_contractors(
-        expiring=expiring,
-        eager=eager, q=form.q.data, category=form.category.data or None, work_type_code=form.work_type.data or None,
-        rank=form.rank.data or None, area=form.area.data or None, status=None if status == "all" else status,
-        suspended=form.suspended.data or "any", period=form.period.data if valid else None,
-        sort=request.args.get("sort"))
+    return dict(
+        expiring=expiring, q=form.q.data, category=form.category.data or None,
+        work_type_code=form.work_type.data or None, rank=form.rank.data or None, area=form.area.data or None,
+        status=None if status == "all" else status, suspended=form.suspended.data or "any",
+        period=form.period.data if valid else None, sort=request.args.get("sort"))
 
 
 @bp.route("/contractors")
@@ -62,18 +65,22 @@ def contractor_list():
     form = ContractorFilterForm(request.args)
     codes = _filter_choices(form)
     valid = form.validate()
-    stmt = _list_statement(form, valid, eager=False)
+    filters = _filters(form, valid)
     day = (form.period.data if valid else None) or today()
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         with transaction():
             record_export(db.session, current_user, "業者一覧", request.args.to_dict(),
                           file_format="Excel" if fmt == "xlsx" else "CSV")
-        return export_response(db.session, stmt, codes, day, today(), fmt)
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"],
-                    scalars=False, columns=queries.list_columns(today()))
+        return export_response(db.session, queries.search_contractors(eager=False, **filters), codes, day, today(),
+                               fmt)
+    kept, values = queries.kept_list(eager=False, **filters)
+    page = paginate(db.session, kept.select, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"],
+                    scalars=False, params=values, statements=(kept.count, kept.page))
     page.items = queries.list_rows(page.items)
-    summaries = page_summaries(db.session, [c.id for c in page.items], codes, day)
+    # tuples: each row is rendered once per process for its values (``fragment``)
+    summaries = {i: tuple(items) for i, items in page_summaries(db.session, [c.id for c in page.items], codes,
+                                                               day).items()}
     expiring_days = {k: queries.expiring_days(db.session, k, today()) for k in queries.EXPIRING}
     return render_template("registry/contractors/list.html", page=page, filters=form, expiring_days=expiring_days,
                            sort=queries.sort_key(request.args.get("sort")), summaries=summaries,
