@@ -6,7 +6,7 @@ tender_cases, which its bids, awards and contracts reference. The service checks
 
 Revision ID: e4b7c2a9d516
 Revises: c7e2a9d4f183
-Create Date: 2026-12-07 11:00:00
+Create Date: 2026-12-06 20:00:00
 """
 
 from alembic import op
