@@ -112,6 +112,21 @@ def _case_payment(session, department) -> dict:
     return {"case_id": args["case_id"], "payment_id": payment.id}
 
 
+def _case_change(session, department) -> dict:
+    """A change contract (第1回) of a case of ``department``."""
+    from datetime import date
+
+    from bidding.contracts.models import ContractChange, Payment
+
+    args = _case_payment(session, department)
+    contract = session.get(Payment, args["payment_id"]).contract
+    session.add(ContractChange(contract=contract, seq=1, changed_on=date(2026, 8, 1), reason="掃引", amount_before=1_100,
+                               amount_after=1_210, tax_after=110, work_to_before=date(2026, 9, 1),
+                               work_to_after=date(2026, 9, 30)))
+    session.flush()
+    return {"case_id": args["case_id"], "seq": 1}
+
+
 def _case_participant(session, department) -> dict:
     """A firm on a draft case of ``department``."""
     from bidding.nominations.models import CaseParticipant
@@ -150,6 +165,7 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_contract", "case_contract_create", "case_contract_approve", "case_contract_change",
         "case_contract_completion", "case_contract_payment")},
     "bidding.contracts.case_contract_paid": _case_payment,
+    "bidding.contracts.case_contract_change_approve": _case_change,
     "bidding.inspections.case_inspection_assign": _tender_case,
     **{f"bidding.nominations.{name}": _case_participant for name in (
         "case_nominations_unpick", "case_nominations_review")},

@@ -40,7 +40,8 @@ def contract_snapshot(c: Contract) -> dict:
             "partial_payments": c.partial_payments, "document_kind": c.document_kind, "special_terms": c.special_terms,
             "state": c.state, "approval": c.approval,
             "completion_reported_on": c.completion_reported_on.isoformat() if c.completion_reported_on else None,
-            "changes": [f"第{ch.seq}回 {ch.amount_after:,} 円 {ch.work_to_after.isoformat()}" for ch in c.changes],
+            "changes": [f"第{ch.seq}回 {ch.amount_after:,} 円 {ch.work_to_after.isoformat()}"
+                        + ("（決裁済）" if ch.approval == "approved" else "") for ch in c.changes],
             "payments": [f"{p.kind_label} {p.amount:,} 円 {p.claimed_on.isoformat()}"
                          + (f" 支払 {p.paid_on.isoformat()}" if p.paid_on else "") for p in c.payments]}
 
@@ -57,6 +58,7 @@ def register_labels() -> None:
         {"guarantee_method": lambda v: GUARANTEE_METHODS.get(v, v)}, snapshot=(Contract, contract_snapshot))
     register_operations({
         "contract.create": "契約の締結", "contract.approve": "契約の決裁", "contract.change": "変更契約",
+        "contract.approve_change": "変更契約の決裁",
         "contract.completion": "完成届の受付", "contract.payment": "請求の受付", "contract.paid": "支払の記録",
     }, {"contracts": "契約"})
 
@@ -181,6 +183,20 @@ def approve_contract(session: Session, actor, contract: Contract, *, now: dateti
     record_change(session, actor, "contract.approve", f"契約の決裁: {contract.number}", target=contract, before=before,
                   after=contract_snapshot(contract))
     return contract
+
+
+def approve_change(session: Session, actor, change: ContractChange, *, now: datetime | None = None) -> ContractChange:
+    """変更契約の決裁 (CM14): recorded once; the change itself is never edited (a later change is a new record)."""
+    contract = change.contract
+    require(can_manage_case(actor, contract.case), "変更契約の決裁の記録は契約課の職員が行います。")
+    if change.approval == "approved":
+        raise ValidationFailed(f"第{change.seq}回変更契約は決裁済みです。")
+    before = contract_snapshot(contract)
+    change.approval, change.approved_at = "approved", now or utcnow()
+    session.flush()
+    record_change(session, actor, "contract.approve_change", f"変更契約の決裁: {contract.number} 第{change.seq}回",
+                  target=contract, before=before, after=contract_snapshot(contract))
+    return change
 
 
 def fiscal_year_end(day: date) -> date:

@@ -179,3 +179,21 @@ def contract_list():
     page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_template("bidding/contracts/list.html", page=page, q=q or "",
                            late=queries.late_payments(db.session, current_user, today()))
+
+
+@bp.route("/cases/<int:case_id>/contract/changes/<int:seq>/approve", methods=["POST"])
+@roles_required(*DRAFT_ROLES)
+def case_contract_change_approve(case_id: int, seq: int):
+    """変更契約の決裁を記録."""
+    case = _managed(case_id)
+    contract = _contract(case)
+    change = next((c for c in contract.changes if c.seq == seq), None)
+    if change is None:
+        raise NotFound("指定された変更契約は存在しません。")
+    form = JapaneseForm()
+    if form.validate_on_submit():
+        with transaction(form, flash_errors=True) as tx:
+            services.approve_change(db.session, current_user, change)
+        if tx.ok:
+            return _done(case, f"第{seq}回変更契約の決裁を記録しました。", "#changes")
+    return _render(case, 422)

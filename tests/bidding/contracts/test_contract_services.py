@@ -116,3 +116,15 @@ def test_approval_and_completion_report(db_session, awarded, contract_staff):
         services.approve_contract(db_session, contract_staff, contract)
     services.report_completion(db_session, contract_staff, contract, reported_on=date(2026, 12, 20))
     assert contract.completion_reported_on == date(2026, 12, 20)
+
+
+def test_a_change_contract_gets_its_own_approval(db_session, awarded, contract_staff, doboku_staff):
+    contract = _contract(db_session, contract_staff, awarded)
+    change = services.change_contract(db_session, contract_staff, contract, changed_on=date(2026, 9, 1),
+                                      reason="数量の増加", amount_after=31_762_500)
+    with pytest.raises(PermissionDenied):
+        services.approve_change(db_session, doboku_staff, change)
+    services.approve_change(db_session, contract_staff, change)
+    assert change.approval == "approved" and change.approved_at is not None
+    with pytest.raises(ValidationFailed, match="決裁済み"):
+        services.approve_change(db_session, contract_staff, change)
