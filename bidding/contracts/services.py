@@ -40,8 +40,7 @@ def contract_snapshot(c: Contract) -> dict:
             "partial_payments": c.partial_payments, "document_kind": c.document_kind, "special_terms": c.special_terms,
             "state": c.state, "approval": c.approval,
             "completion_reported_on": c.completion_reported_on.isoformat() if c.completion_reported_on else None,
-            "changes": [f"第{ch.seq}回 {ch.amount_after:,} 円 {ch.work_to_after.isoformat()}"
-                        + ("（決裁済）" if ch.approval == "approved" else "") for ch in c.changes],
+            "changes": [f"第{ch.seq}回 {ch.amount_after:,} 円 {ch.work_to_after.isoformat()}" for ch in c.changes],
             "payments": [f"{p.kind_label} {p.amount:,} 円 {p.claimed_on.isoformat()}"
                          + (f" 支払 {p.paid_on.isoformat()}" if p.paid_on else "") for p in c.payments]}
 
@@ -54,7 +53,8 @@ def register_labels() -> None:
         "guarantee_amount": "契約保証の額", "guarantee_exempt_reason": "契約保証の免除の理由", "advance_amount": "前払金の額",
         "intermediate_allowed": "中間前払金", "advance_guarantee": "前払保証", "partial_payments": "部分払の回数",
         "document_kind": "契約書・請書", "special_terms": "特約", "state": "状態", "approval": "決裁",
-        "completion_reported_on": "完成届の日", "changes": "変更契約", "payments": "請求・支払"},
+        "completion_reported_on": "完成届の日", "changes": "変更契約", "payments": "請求・支払",
+        "change_approved": "変更契約の決裁"},
         {"guarantee_method": lambda v: GUARANTEE_METHODS.get(v, v)}, snapshot=(Contract, contract_snapshot))
     register_operations({
         "contract.create": "契約の締結", "contract.approve": "契約の決裁", "contract.change": "変更契約",
@@ -194,8 +194,11 @@ def approve_change(session: Session, actor, change: ContractChange, *, now: date
     before = contract_snapshot(contract)
     change.approval, change.approved_at = "approved", now or utcnow()
     session.flush()
+    # The snapshot lists the changes without their 決裁; the history names the approved change instead.
+    after = contract_snapshot(contract)
     record_change(session, actor, "contract.approve_change", f"変更契約の決裁: {contract.number} 第{change.seq}回",
-                  target=contract, before=before, after=contract_snapshot(contract))
+                  target=contract, before={**before, "change_approved": None},
+                  after={**after, "change_approved": f"第{change.seq}回 {format_date(change.approved_at.date())}"})
     return change
 
 

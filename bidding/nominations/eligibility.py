@@ -46,6 +46,9 @@ class EligibilityRow:
     nominated_this_year: int = 0
     nominated_last_year: int = 0
     last_nominated_on: date | None = None
+    #: Awards won (落札決定) this 年度 and last 年度.
+    awarded_this_year: int = 0
+    awarded_last_year: int = 0
 
     @property
     def eligible(self) -> bool:
@@ -142,7 +145,7 @@ def _suspension_texts(session: Session, ids: list[int], day: date) -> dict[int, 
 
 
 def _fairness(session: Session, fiscal_year: int, rows: list[EligibilityRow]) -> None:
-    """Nominations this 年度 and last 年度 and the last nomination date, per firm (one grouped query)."""
+    """Nominations and awards this 年度 and last 年度 and the last nomination date, per firm (two grouped queries)."""
     counted = and_(CaseParticipant.kind == "nominated", CaseParticipant.status.in_(("nominated", "cancelled")),
                    CaseParticipant.decided_on.is_not(None))
     stmt = (select(CaseParticipant.contractor_id,
@@ -153,9 +156,20 @@ def _fairness(session: Session, fiscal_year: int, rows: list[EligibilityRow]) ->
             .where(counted, TenderCase.fiscal_year.in_((fiscal_year, fiscal_year - 1)))
             .group_by(CaseParticipant.contractor_id))
     by_firm = {cid: (this, last, when) for cid, this, last, when in session.execute(stmt)}
+    from bidding.bids.models import Award
+
+    awards = (select(Award.contractor_id,
+                     func.sum(sql_case((TenderCase.fiscal_year == fiscal_year, 1), else_=0)),
+                     func.sum(sql_case((TenderCase.fiscal_year == fiscal_year - 1, 1), else_=0)))
+              .join(TenderCase, TenderCase.id == Award.case_id)
+              .where(Award.state == "decided", TenderCase.fiscal_year.in_((fiscal_year, fiscal_year - 1)))
+              .group_by(Award.contractor_id))
+    won = {cid: (this, last) for cid, this, last in session.execute(awards)}
     for row in rows:
         this, last, when = by_firm.get(row.contractor_id, (0, 0, None))
         row.nominated_this_year, row.nominated_last_year, row.last_nominated_on = int(this or 0), int(last or 0), when
+        this_won, last_won = won.get(row.contractor_id, (0, 0))
+        row.awarded_this_year, row.awarded_last_year = int(this_won or 0), int(last_won or 0)
 
 
 def eligibility_rows(session: Session, case: TenderCase, today: date, contractor_ids=None) -> list[EligibilityRow]:

@@ -21,6 +21,7 @@ SORTS = {
     "area": ("地域区分の順", lambda r: (list(AREAS).index(r.area) if r.area in AREAS else 9, r.number), False),
     "fewest": ("今年度の指名回数の少ない順", lambda r: (r.nominated_this_year, r.nominated_last_year, r.number), False),
     "longest": ("前回の指名から長い順", lambda r: (r.last_nominated_on or _NEVER, r.number), False),
+    "fewest_awards": ("今年度の落札回数の少ない順", lambda r: (r.awarded_this_year, r.awarded_last_year, r.number), False),
 }
 
 

@@ -39,6 +39,16 @@ def nominated(db_session, make_case, contract_staff, firm):
     return _make
 
 
+@pytest.fixture
+def approved_case(db_session, make_case, contract_staff):
+    def _make():
+        case = make_case()
+        case_services.approve_case(db_session, contract_staff, case)
+        return case
+
+    return _make
+
+
 def test_the_lot_vector_worked_by_hand():
     entries = [lots.LotEntry(1, "A", "123", 456), lots.LotEntry(2, "B", "900", 200), lots.LotEntry(3, "C", "050", 999)]
     # くじ番号: 123+456 = 579; 900+200 = 1100 → 100; 50+999 = 1049 → 049.
@@ -258,3 +268,16 @@ def test_the_random_coefficient_is_drawn_at_opening_and_recorded(db_session, mak
     again = compute_minimum(db_session, on=case.price_date, category="works", planned=30_000_000,
                             breakdown=case.cost_breakdown, coefficient=bid_round.floor_coefficient)
     assert again.result == bid_round.floor_price  # anyone can recompute it from the recorded coefficient
+
+
+def test_awards_appear_in_the_nomination_fairness_columns(db_session, nominated, contract_staff, approved_case):
+    from bidding.nominations.eligibility import eligibility_rows
+
+    case, firms = nominated()
+    services.record_bid(db_session, contract_staff, case, firms[2], amount=27_000_000, declined=False,
+                        received_at=received(1))
+    services.open_round(db_session, contract_staff, case, now=OPENING)
+    services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    rows = {r.contractor_id: r for r in eligibility_rows(db_session, approved_case(), TODAY)}
+    assert rows[firms[2].id].awarded_this_year == 1 and rows[firms[0].id].awarded_this_year == 0
+    assert rows[firms[2].id].nominated_this_year == 1
