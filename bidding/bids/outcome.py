@@ -49,14 +49,19 @@ def lowest_tie(bid_round: BidRound) -> list[Bid]:
     """The competing bids that rank first: the lowest amount, or (総合評価) the best evaluation — one bid, or
     several tied (to be settled by lot)."""
     bids = competing(bid_round)
+    if not bids or not bid_round.case.is_value_method:
+        return _first_place(bids, None)
+    try:
+        return _first_place(bids, evaluate_round(bid_round, bids))
+    except ValidationFailed:
+        return []
+
+
+def _first_place(bids: list[Bid], evaluation) -> list[Bid]:
+    """Of the competing ``bids``, those at the first place: by the evaluation when there is one, else the price."""
     if not bids:
         return []
-    case = bid_round.case
-    if case.is_value_method:
-        try:
-            evaluation = evaluate_round(bid_round, bids)
-        except ValidationFailed:
-            return []
+    if evaluation is not None:
         first = {row.key for row in evaluation.winners}
         return [b for b in bids if b.id in first]
     low = min(b.amount for b in bids)
@@ -96,14 +101,16 @@ def round_outcome(session: Session, case: TenderCase) -> Outcome:
     bid_round = current_round(session, case)
     if bid_round is None or bid_round.state != "opened":
         return Outcome(bid_round, problem="開札していません。")
+    # The competing bids and their evaluation once: the winner, the ties and the table all read them.
+    bids = competing(bid_round)
     evaluation = None
-    if case.is_value_method and competing(bid_round):
+    if case.is_value_method and bids:
         try:
-            evaluation = evaluate_round(bid_round, competing(bid_round))
+            evaluation = evaluate_round(bid_round, bids)
         except ValidationFailed as exc:
             message = " ".join(m for ms in exc.errors.values() for m in ms)
             return Outcome(bid_round, problem=f"総合評価を計算できません: {message}")
-    tied = lowest_tie(bid_round)
+    tied = _first_place(bids, evaluation)
     if not tied:
         return Outcome(bid_round, problem="有効な入札がありません。再度入札するか、不調としてください。")
     pending = [b for b in tied if b.status == "survey" and b.survey_decision == "pending"]

@@ -27,17 +27,17 @@ bp = Blueprint("bids", __name__)
 TAB = "bidding.bids.case_bids"
 
 
-def _bid_form(case, form: BidForm | None = None) -> BidForm:
+def _bid_form(case, reasons: dict, form: BidForm | None = None) -> BidForm:
     form = form or BidForm(formdata=None, received_at=now_local().replace(microsecond=0))
     form.contractor_id.choices = choices([(0, "選んでください")] + [(p.contractor_id, f"{p.contractor.number} "
                                                                    f"{p.contractor.name}") for p in bidders(db.session, case.id)])
-    reasons = services.rules(db.session, case)["invalid_reasons"]
     form.invalid_reason.choices = choices([("", "（有効）")] + [(k, v["label"]) for k, v in reasons.items()])
     return form
 
 
 def _render(case, status: int = 200, **forms):
     may_manage = can_manage_case(current_user, case)
+    rule = services.rules(db.session, case)
     rounds = queries.rounds_of(db.session, case.id)
     outcome = round_outcome(db.session, case) if rounds and rounds[-1].state == "opened" else None
     survey_form = forms.get("survey_form") or SurveyForm(formdata=None, decided_on=today())
@@ -46,12 +46,12 @@ def _render(case, status: int = 200, **forms):
         "bidding/bids/tab.html", case=case, tabs=case_tabs(case.id, TAB), rounds=rounds, outcome=outcome,
         awards=queries.awards_of(db.session, case.id), may_manage=may_manage,
         taking_bids=may_manage and services.accepts_bids(db.session, case),
-        bid_form=_bid_form(case, forms.get("bid_form")) if may_manage else None, step_form=StepForm(),
+        bid_form=_bid_form(case, rule["invalid_reasons"], forms.get("bid_form")) if may_manage else None, step_form=StepForm(),
         decision_form=forms.get("decision_form") or DecisionForm(formdata=None, decided_on=today()),
         survey_form=survey_form, undo_form=forms.get("undo_form") or UndoForm(), tech_form=TechForm(),
         value_method=case.method in services.VALUE_METHODS,
-        max_rounds=services.rules(db.session, case)["max_rounds"], general_errors=general_errors(),
-        invalid_labels={k: v["label"] for k, v in services.rules(db.session, case)["invalid_reasons"].items()}), status
+        max_rounds=rule["max_rounds"], general_errors=general_errors(),
+        invalid_labels={k: v["label"] for k, v in rule["invalid_reasons"].items()}), status
 
 
 @bp.route("/cases/<int:case_id>/bids")
@@ -79,7 +79,7 @@ def _done(case, message: str, anchor: str = ""):
 @roles_required(*DRAFT_ROLES)
 def case_bid_record(case_id: int):
     case = _managed(case_id)
-    form = _bid_form(case, BidForm())
+    form = _bid_form(case, services.rules(db.session, case)["invalid_reasons"], BidForm())
     if form.validate_on_submit():
         firm = db.session.get(Contractor, form.contractor_id.data) if form.contractor_id.data else None
         if firm is None:
