@@ -19,6 +19,8 @@ runs the migrations, then fills it with SQLAlchemy Core bulk inserts, step by st
   nominated firms or applicants (6–10 / 3–12 per case) drawn from the firms registered for the case's 業種, and
   for the opened cases ~110,000 bids in ~18,000 rounds, ~1,700 電子くじ and ~16,000 awards consistent with each
   case's state (``datagen/bids.py``);
+- ``contracts``: the contracts of the 契約済 and 完成 cases with a decided award (~15,000), ~3,700 change contracts,
+  前払金・部分払・完成払 claims (a few unpaid past their deadline), 完成届 and inspections (``datagen/contracts.py``);
 - ``bare_rows``: ``bench_bare_rows``, the plain indexed table the bare reference page of ``load.py`` lists.
 
 Each feature package adds its own step: a function ``generate(ctx: Context) -> None`` in
@@ -50,7 +52,7 @@ from sqlalchemy import func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import BENCH_PASSWORD, STAFF_LOGINS  # noqa: E402
-from benchmarks.datagen import applications, bare, bidding, registry, staff  # noqa: E402
+from benchmarks.datagen import applications, bare, bidding, contracts, registry, staff  # noqa: E402
 from benchmarks.datagen.context import Context  # noqa: E402
 
 STEPS: list[tuple[str, Callable[[Context], None]]] = [
@@ -58,6 +60,7 @@ STEPS: list[tuple[str, Callable[[Context], None]]] = [
     ("registry", registry.generate),
     ("applications", applications.generate),
     ("bidding", bidding.generate),
+    ("contracts", contracts.generate),
     ("bare_rows", bare.generate),
 ]
 
