@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import BigInteger, Select, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bidding.cases.models import APPROVALS, TenderCase
@@ -62,7 +62,8 @@ CURRENT_AMOUNT = func.coalesce(_last_change(ContractChange.amount_after), Contra
 CURRENT_WORK_TO = func.coalesce(_last_change(ContractChange.work_to_after), Contract.work_to)
 CHANGE_COUNT = (select(func.count(ContractChange.id)).where(ContractChange.contract_id == Contract.id)
                 .correlate(Contract).scalar_subquery())
-PAID_TOTAL = (select(func.coalesce(func.sum(Payment.amount), 0))
+# The sum is cast back: PostgreSQL sums bigint to numeric (a Decimal), and amounts are integer yen.
+PAID_TOTAL = (select(cast(func.coalesce(func.sum(Payment.amount), 0), BigInteger))
               .where(Payment.contract_id == Contract.id, Payment.paid_on.is_not(None)).correlate(Contract)
               .scalar_subquery())
 HAS_CHANGES = exists().where(ContractChange.contract_id == Contract.id).correlate(Contract)

@@ -58,6 +58,8 @@ def test_rows_carry_the_current_figures(db_session, contract_staff, three):
     assert (c.state_label, c.completed_on, c.paid, c.fiscal_year, c.overdue) == ("完成", date(2026, 3, 12), 22_000_000,
                                                                                  2025, False)
     assert c.contractor_name == "山田組" and c.case_number.startswith("2025-110-")
+    # Integer yen on both engines (PostgreSQL sums bigint to numeric; the list formats ints only).
+    assert {type(v) for r in (a, b, c) for v in (r.amount, r.current_amount, r.paid, r.changes)} == {int}
 
 
 def test_default_order_is_the_newest_contract_first(db_session, contract_staff, three):
