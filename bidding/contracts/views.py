@@ -182,10 +182,10 @@ def _filters(form: ContractFilterForm) -> queries.ContractFilters:
 
     return queries.ContractFilters(
         fiscal_year=ok(form.fiscal_year) or None, department_id=ok(form.department_id) or None,
-        contractor=(form.contractor.data or "").strip() or None, date_from=ok(form.date_from),
+        contractor=(ok(form.contractor) or "").strip() or None, date_from=ok(form.date_from),
         date_to=ok(form.date_to), amount_min=ok(form.amount_min), amount_max=ok(form.amount_max),
         state=form.state.data or None, approval=form.approval.data or None, changes=form.changes.data or None,
-        overdue=bool(form.overdue.data), q=(form.q.data or "").strip() or None,
+        overdue=bool(form.overdue.data), q=(ok(form.q) or "").strip() or None,
         sort=queries.sort_key(request.args.get("sort")))
 
 

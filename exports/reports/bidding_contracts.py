@@ -254,9 +254,9 @@ def build_contract_list(session, params: dict, actor) -> Document:
 
 #: The printed list: columns of the list's CSV (``bidding.contracts.exports.EXPORT_HEADER``, by position) with their
 #: type, relative width and printed label; the last one is the 状態 (not in the CSV, whose rows carry the 完成日).
-LIST_COLUMNS = ((0, "text", 1.1, None), (2, "text", 2.6, None), (3, "text", 1.3, None), (4, "text", 2.0, None),
-                (5, "date", 1.0, None), (7, "yen", 1.1, "契約金額\n（税込・現在）"), (8, "int", 0.5, "変更\n回数"),
-                (10, "date", 1.0, "工期至"), (13, "yen", 1.1, "支払済額"), (None, "text", 0.6, "状態"))
+LIST_COLUMNS = ((0, "text", 1.2, None), (2, "text", 2.1, None), (3, "text", 1.8, None), (4, "text", 1.9, None),
+                (5, "date", 0.95, None), (7, "yen", 1.0, "契約金額\n（税込・現在）"), (8, "int", 0.45, "変更\n回数"),
+                (10, "date", 0.95, "工期至"), (13, "yen", 1.0, "支払済額"), (None, "text", 0.9, "状態"))
 
 
 register(ReportDefinition(
