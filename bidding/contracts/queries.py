@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bidding.cases.models import APPROVALS, TenderCase
 from core.auth.models import Department
-from core.pagination import Page, paginate
+from core.pagination import Page, page_statements, paginate
 from core.scope import restrict_to_department
 from core.search import contains_text
 from registry.contractors.models import Contractor
@@ -51,22 +51,24 @@ def late_payments(session: Session, user, day: date) -> list[Payment]:
 
 # --- the list --------------------------------------------------------------------------------------------
 
-def _last_change(column):
-    """``column`` of the contract's last change contract (NULL without one)."""
-    return (select(column).where(ContractChange.contract_id == Contract.id).order_by(ContractChange.seq.desc())
-            .limit(1).correlate(Contract).scalar_subquery())
-
-
-#: The current figures: the last change contract's, else the original's (``Contract.current_amount`` in SQL).
-CURRENT_AMOUNT = func.coalesce(_last_change(ContractChange.amount_after), Contract.amount)
-CURRENT_WORK_TO = func.coalesce(_last_change(ContractChange.work_to_after), Contract.work_to)
+# The current figures are the last change contract's, else the original's (``Contract.current_amount`` in SQL):
+# the list joins each contract to its change that no later change follows (none: NULL). As a join, PostgreSQL
+# hashes the 4,000 changes of ten years once (13 ms to sort 15,700 contracts by their current amount) where a
+# subquery per contract took 36–50 ms; SQLite looks each contract's changes up by their (contract, seq) index.
+_current = ContractChange.__table__.alias("current_change")
+_later = ContractChange.__table__.alias("later_change")
+CURRENT_CHANGE = and_(_current.c.contract_id == Contract.id,
+                      ~exists().where(_later.c.contract_id == _current.c.contract_id, _later.c.seq > _current.c.seq)
+                      .correlate(_current))
+CURRENT_AMOUNT = func.coalesce(_current.c.amount_after, Contract.amount)
+CURRENT_WORK_TO = func.coalesce(_current.c.work_to_after, Contract.work_to)
+HAS_CHANGES = _current.c.id.is_not(None)
 CHANGE_COUNT = (select(func.count(ContractChange.id)).where(ContractChange.contract_id == Contract.id)
                 .correlate(Contract).scalar_subquery())
 # The sum is cast back: PostgreSQL sums bigint to numeric (a Decimal), and amounts are integer yen.
 PAID_TOTAL = (select(cast(func.coalesce(func.sum(Payment.amount), 0), BigInteger))
               .where(Payment.contract_id == Contract.id, Payment.paid_on.is_not(None)).correlate(Contract)
               .scalar_subquery())
-HAS_CHANGES = exists().where(ContractChange.contract_id == Contract.id).correlate(Contract)
 CHANGE_PENDING = exists().where(ContractChange.contract_id == Contract.id,
                                 ContractChange.approval == "drafting").correlate(Contract)
 
@@ -169,14 +171,18 @@ def _columns(day: date) -> tuple:
             _late(day).label("overdue"))
 
 
-def _filtered(user, filters: ContractFilters, day: date, columns: tuple, *, lean: bool = False) -> Select:
-    """``columns`` of the contracts ``user`` may see matching ``filters``, sorted. ``lean``: join the case and the
-    firm only when a filter, the sort or the department scope needs them (the count and the choice of a page's ids
-    read no more than that; every contract has both, so the rows are the same)."""
-    key = sort_key(filters.sort).lstrip("-")
+def _filtered(user, filters: ContractFilters, day: date, columns: tuple, *, lean: bool = False,
+              unsorted: bool = False) -> Select:
+    """``columns`` of the contracts ``user`` may see matching ``filters``, sorted (``unsorted``: not, for a count).
+    ``lean``: join the case, the firm and the current change only when a filter, the sort or the department scope
+    needs them (the count and the choice of a page's ids read no more than that; every contract has one case, one
+    firm and at most one current change, so the rows are the same)."""
+    key = "" if unsorted else sort_key(filters.sort).lstrip("-")
     by_case = not lean or not user.sees_all_departments or bool(filters.fiscal_year or filters.department_id
                                                                    or filters.q)
     by_firm = not lean or bool(filters.contractor) or key == "contractor"
+    by_change = (not lean or key in ("amount", "work_to") or filters.amount_min is not None
+                 or filters.amount_max is not None or filters.changes in CHANGE_FILTERS)
     stmt = select(*columns).select_from(Contract)
     if by_case:
         stmt = stmt.join(TenderCase, TenderCase.id == Contract.case_id)
@@ -185,6 +191,8 @@ def _filtered(user, filters: ContractFilters, day: date, columns: tuple, *, lean
         stmt = stmt.join(Department, Department.id == TenderCase.department_id)
     if by_firm:
         stmt = stmt.join(Contractor, Contractor.id == Contract.contractor_id)
+    if by_change:
+        stmt = stmt.outerjoin(_current, CURRENT_CHANGE)
     if filters.fiscal_year:
         stmt = stmt.where(TenderCase.fiscal_year == filters.fiscal_year)
     if filters.department_id:
@@ -209,7 +217,7 @@ def _filtered(user, filters: ContractFilters, day: date, columns: tuple, *, lean
     if filters.q:
         stmt = stmt.where(or_(contains_text(TenderCase.name, filters.q), contains_text(TenderCase.number, filters.q),
                               contains_text(Contract.number, filters.q)))
-    return stmt.order_by(*_order(filters.sort))
+    return stmt if unsorted else stmt.order_by(*_order(filters.sort))
 
 
 def contract_list(user, filters: ContractFilters, day: date) -> Select:
@@ -226,7 +234,9 @@ def contract_page(session: Session, user, filters: ContractFilters, day: date, p
     """One page of ``contract_list`` as ``ContractRow``s and the count of all. The count and the page's ids are read
     with the contract ids only (a sort by an amount or a name then sorts ids, not whole rows with their per-row
     figures); the rows are read for those ids."""
-    result = paginate(session, _filtered(user, filters, day, (Contract.id,), lean=True), page, per_page)
+    ids = _filtered(user, filters, day, (Contract.id,), lean=True)
+    count = page_statements(_filtered(user, filters, day, (Contract.id,), lean=True, unsorted=True))[0]
+    result = paginate(session, ids, page, per_page, statements=(count, page_statements(ids)[1]))
     if result.items:
         rows = {row.id: row for row in contract_rows(
             session, _filtered(user, ContractFilters(), day, _columns(day)).where(Contract.id.in_(result.items)))}

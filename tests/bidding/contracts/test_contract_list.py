@@ -17,7 +17,8 @@ DAY = date(2026, 8, 1)
 
 @pytest.fixture
 def three(db_session, make_contract, firm, kenchiku, contract_staff, create_user):
-    """A: 土木課, 青葉建設, 30,250,000 changed to 31,762,500 (the change not yet approved), 決裁済.
+    """A: 土木課, 青葉建設, 30,250,000 changed to 31,762,500 then 31,900,000 and 工期 to 2027-02-05 (the second
+       change not yet approved), 決裁済.
     B: 建築課, 港湾工業, 31,020,000 (between A's original and current amounts), 工期 to 2027-01-10 (between A's
        original and current 工期), 起案中, its 前払金 claimed on 2026-06-15 and unpaid past 2026-07-15.
     C: 土木課, 年度 2025, 山田組, 55,000,000, 決裁済, 前払金 22,000,000 paid, completed on 2026-03-12."""
@@ -25,6 +26,9 @@ def three(db_session, make_contract, firm, kenchiku, contract_staff, create_user
     services.approve_contract(db_session, contract_staff, a)
     services.change_contract(db_session, contract_staff, a, changed_on=date(2026, 9, 1), reason="数量の増加",
                              amount_after=31_762_500, work_to_after=date(2027, 1, 29))
+    services.approve_change(db_session, contract_staff, a.changes[0])
+    services.change_contract(db_session, contract_staff, a, changed_on=date(2026, 10, 1), reason="追加工事",
+                             amount_after=31_900_000, work_to_after=date(2027, 2, 5))
     b = make_contract(name="市民会館屋根改修工事", winner=firm("港湾工業", name_kana="コウワンコウギョウ"), bid=28_200_000,
                       department=kenchiku, shift=5, days=214, advance_amount=4_400_000)
     services.claim_payment(db_session, contract_staff, b, kind="advance", amount=4_400_000, claimed_on=date(2026, 6, 15))
@@ -52,7 +56,7 @@ def _listed(db_session, user, three, **filters) -> list[str]:
 def test_rows_carry_the_current_figures(db_session, contract_staff, three):
     rows = {r.number: r for r in contract_rows(db_session, contract_list(contract_staff, ContractFilters(), DAY))}
     a, b, c = (rows[three[k].number] for k in "ABC")
-    assert (a.amount, a.current_amount, a.changes, a.work_to) == (30_250_000, 31_762_500, 1, date(2027, 1, 29))
+    assert (a.amount, a.current_amount, a.changes, a.work_to) == (30_250_000, 31_900_000, 2, date(2027, 2, 5))
     assert a.approval_label == "決裁済（変更契約 起案中）" and a.department == "土木課" and a.paid == 0
     assert (b.current_amount, b.changes, b.approval_label, b.overdue, b.paid) == (31_020_000, 0, "起案中", True, 0)
     assert (c.state_label, c.completed_on, c.paid, c.fiscal_year, c.overdue) == ("完成", date(2026, 3, 12), 22_000_000,
@@ -69,7 +73,7 @@ def test_default_order_is_the_newest_contract_first(db_session, contract_staff, 
 @pytest.mark.parametrize("sort, expected", [
     ("date", ["C", "A", "B"]), ("number", ["C", "A", "B"]), ("-number", ["B", "A", "C"]),
     ("amount", ["B", "A", "C"]), ("-amount", ["C", "A", "B"]),  # A by its changed amount, above B's
-    ("work_to", ["C", "B", "A"]), ("-work_to", ["A", "B", "C"]),  # A's 工期 as changed (2027-01-29), after B's
+    ("work_to", ["C", "B", "A"]), ("-work_to", ["A", "B", "C"]),  # A's 工期 as changed (2027-02-05), after B's
     ("contractor", ["A", "B", "C"]), ("-contractor", ["C", "B", "A"]),  # by the firms' kana
     ("nonsense", ["B", "A", "C"]),
 ])
@@ -89,7 +93,8 @@ def test_each_filter(db_session, contract_staff, three, kenchiku):
     assert listed(date_to=date(2026, 6, 5)) == ["A", "C"]
     # The amount now: A was contracted at 30,250,000 and changed to 31,762,500.
     assert listed(amount_min=31_500_000) == ["A", "C"] and listed(amount_max=31_500_000) == ["B"]
-    assert listed(amount_min=31_762_500, amount_max=31_762_500) == ["A"]
+    assert listed(amount_min=31_900_000, amount_max=31_900_000) == ["A"]  # the last change's, not the first's
+    assert listed(amount_min=31_762_500, amount_max=31_762_500) == []
     assert listed(state="completed") == ["C"] and listed(state="active") == ["A", "B"]
     assert listed(approval="drafting") == ["B"] and listed(approval="approved") == ["A", "C"]
     assert listed(approval="change_drafting") == ["A"]
@@ -129,7 +134,7 @@ def test_department_staff_never_see_another_departments_contracts(db_session, do
 def test_pages_hold_the_rows_in_the_lists_order(db_session, contract_staff, three):
     first = contract_page(db_session, contract_staff, ContractFilters(sort="-amount"), DAY, 1, 2)
     assert first.total == 3 and [r.number for r in first.items] == [three["C"].number, three["A"].number]
-    assert first.items[1].current_amount == 31_762_500
+    assert first.items[1].current_amount == 31_900_000
     second = contract_page(db_session, contract_staff, ContractFilters(sort="-amount"), DAY, 2, 2)
     assert [r.number for r in second.items] == [three["B"].number] and second.items[0].overdue
     past_the_end = contract_page(db_session, contract_staff, ContractFilters(sort="-amount"), DAY, 9, 2)
