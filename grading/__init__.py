@@ -1,6 +1,6 @@
-"""Construction performance grading (工事成績評定, SPEC GR1-GR6).
-
-Not built yet beyond its rules: no tables and no screens; its issue builds it in the registry's shape."""
+"""Construction performance grading (工事成績評定, SPEC GR1-GR6): versioned rules, the scoring of grade sheets and the
+``grading`` commands. Reads bidding's contracts and inspections; writes into the registry only through its
+services."""
 
 from __future__ import annotations
 
@@ -8,5 +8,8 @@ MODEL_MODULES: tuple[str, ...] = ()
 
 
 def init_app(app, mode: str) -> None:
-    """The grading rules (the deadlines of 説明請求 and 不服申立て) are defined for the rules screens."""
+    """The grading rules (tables, formula, deductions, deadlines) and the ``flask grading`` commands."""
     from . import rules  # noqa: F401  (defines the package's versioned settings)
+    from .cli import grading_cli
+
+    app.cli.add_command(grading_cli)
