@@ -4,12 +4,17 @@ services."""
 
 from __future__ import annotations
 
-MODEL_MODULES: tuple[str, ...] = ()
+MODEL_MODULES: tuple[str, ...] = ("grading.works.models", "grading.explanations.models")
 
 
 def init_app(app, mode: str) -> None:
     """The grading rules (tables, formula, deductions, deadlines) and the ``flask grading`` commands."""
+    from bidding.contracts.events import contract_completed
+
     from . import rules  # noqa: F401  (defines the package's versioned settings)
     from .cli import grading_cli
+    from .works.services import on_contract_completed, register_labels
 
+    register_labels()
+    contract_completed.connect(on_contract_completed)
     app.cli.add_command(grading_cli)
