@@ -18,3 +18,20 @@ def init_app(app, mode: str) -> None:
     register_labels()
     contract_completed.connect(on_contract_completed)
     app.cli.add_command(grading_cli)
+    if mode == "portal":
+        return
+    _register_staff_pages(app)
+
+
+def _register_staff_pages(app) -> None:
+    """The /grading pages: each aggregate adds its child blueprint and menu items here."""
+    from flask import Blueprint
+
+    from core import menu
+
+    staff = Blueprint("grading", __name__, url_prefix="/grading")
+    children: list[Blueprint] = []
+    for child in children:
+        staff.register_blueprint(child)
+    app.register_blueprint(staff)
+    menu.register_group(app, "工事成績評定", 40)
