@@ -81,6 +81,7 @@ def _init_staff(app: Flask) -> None:
     from .cases import charge_views, price_views  # noqa: F401  (routes of the 予算 section and 価格 tab)
     from .cases import views as cases
     from .cases.permissions import DRAFT_ROLES, VIEW_ROLES
+    from .contracts import budget_section as contract_budget_section
     from .contracts import views as contracts
     from .inspections import views as inspections
     from .inspections.views import ROLES as INSPECTION_ROLES
@@ -94,6 +95,7 @@ def _init_staff(app: Flask) -> None:
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     charge_views.register_budget_section(app)
+    contract_budget_section.register_budget_section(app)
 
     @app.context_processor
     def _bidding_globals():

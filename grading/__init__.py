@@ -1,12 +1,37 @@
-"""Construction performance grading (工事成績評定, SPEC GR1-GR6).
-
-Not built yet beyond its rules: no tables and no screens; its issue builds it in the registry's shape."""
+"""Construction performance grading (工事成績評定, SPEC GR1-GR6): versioned rules, the scoring of grade sheets and the
+``grading`` commands. Reads bidding's contracts and inspections; writes into the registry only through its
+services."""
 
 from __future__ import annotations
 
-MODEL_MODULES: tuple[str, ...] = ()
+MODEL_MODULES: tuple[str, ...] = ("grading.works.models", "grading.explanations.models")
 
 
 def init_app(app, mode: str) -> None:
-    """The grading rules (the deadlines of 説明請求 and 不服申立て) are defined for the rules screens."""
+    """The grading rules (tables, formula, deductions, deadlines) and the ``flask grading`` commands."""
+    from bidding.contracts.events import contract_completed
+
     from . import rules  # noqa: F401  (defines the package's versioned settings)
+    from .cli import grading_cli
+    from .works.services import on_contract_completed, register_labels
+
+    register_labels()
+    contract_completed.connect(on_contract_completed)
+    app.cli.add_command(grading_cli)
+    if mode == "portal":
+        return
+    _register_staff_pages(app)
+
+
+def _register_staff_pages(app) -> None:
+    """The /grading pages: each aggregate adds its child blueprint and menu items here."""
+    from flask import Blueprint
+
+    from core import menu
+
+    staff = Blueprint("grading", __name__, url_prefix="/grading")
+    children: list[Blueprint] = []
+    for child in children:
+        staff.register_blueprint(child)
+    app.register_blueprint(staff)
+    menu.register_group(app, "工事成績評定", 40)

@@ -32,8 +32,9 @@ from core.errors import InvalidTransition, ValidationFailed, require
 from core.history import BulkWriter, record_change
 from registry.contractors.models import Contractor
 
+from .award import REASON_MAX, award_rate, award_snapshot
 from .models import Award, Bid, BidRound
-from .services import REASON_MAX, award_rate, award_snapshot, bid_snapshot
+from .services import bid_snapshot
 
 #: States of a case whose results may still arrive: before the opening (brought to 開札済), opened, awarded.
 BEFORE_OPENING = frozenset({"published", "nominated", "closed"})
@@ -196,7 +197,7 @@ def import_bid(writer: BulkWriter, case: TenderCase, bid_round: BidRound, contra
 
 def import_award(writer: BulkWriter, case: TenderCase, bid: Bid, *, decided_on: date) -> Award:
     """The e-bid system's 落札 as the case's award: with tax by the rule of ``decided_on`` and the 落札率 as
-    ``services.award`` computes them; under 事後審査 the 落札候補者, as ``services.award`` names it. The award and
+    ``award.award`` computes them; under 事後審査 the 落札候補者, as ``award.award`` names it. The award and
     the case's 落札決定 are written and recorded with the writer's next flush (one per chunk of cases)."""
     session = writer.session
     _require(writer.actor, case)
@@ -221,7 +222,7 @@ def import_award(writer: BulkWriter, case: TenderCase, bid: Bid, *, decided_on: 
 
 def withdraw_award(session: Session, actor, record: Award, *, reason: str, on: date) -> Award:
     """Take back an award the e-bid system no longer gives (a corrected file), with the reason; the case returns
-    to 開札済 as ``services.undo_award`` does."""
+    to 開札済 as ``award.undo_award`` does."""
     case = session.get(TenderCase, record.case_id)
     _require(actor, case)
     if record.state == "undone":

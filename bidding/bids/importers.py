@@ -24,7 +24,7 @@ from bidding.cases.models import TenderCase
 from bidding.nominations.models import CaseParticipant
 from core.auth.models import Department
 from core.history import BulkWriter
-from core.importing.kinds import FieldSpec, ImportKind, ImportOption, RowRejected
+from core.importing.kinds import MAX_STORED_WARNINGS, FieldSpec, ImportKind, ImportOption, RowRejected
 from core.jp import format_date
 from registry.contractors.models import Contractor
 
@@ -34,8 +34,6 @@ from .import_review import FileBid, FileCase, case_warnings, suspended_winners
 from .import_services import BEFORE_OPENING
 from .models import Award, Bid, BidRound
 
-#: At most this many warnings are kept in the report (their count is exact in the summary).
-MAX_WARNINGS = 5000
 #: Case columns every row of a case must agree on (field → label).
 CASE_COLUMNS = {"case_name": "案件名称", "method": "入札方式", "opening_on": "開札日", "planned_price": "予定価格",
                 "floor_price": "最低制限価格", "department_code": "担当課コード", "work_type_code": "業種コード",
@@ -311,7 +309,7 @@ class EbidResultsImport(ImportKind):
                 "unmatched_cases": [c.number for c in files if c.status == "unmatched"],
                 "unmatched_firms": ctx.firms.unmatched_report(),
                 "awards": awards, "no_award": len(imported) - awards,
-                "warnings": warnings[:MAX_WARNINGS], "warning_count": len(warnings)}
+                "warnings": warnings[:MAX_STORED_WARNINGS], "warning_count": len(warnings)}
 
     def summarize(self, ctx: EbidContext) -> dict:
         counts = Counter(c.status for c in ctx.cases.values())

@@ -2,7 +2,7 @@
 
 The legacy export has no individual bids, only the winner, the 落札金額 and the 入札者数 (kept on the case). So a
 migrated case that was opened gets round 1, opened on its 開札日; a case with an award also gets the winner's bid
-in that round (有効) and the award (落札決定) of the 落札金額, with the tax and 落札率 as the bid services compute
+in that round (有効) and the award (落札決定) of the 落札金額, with the tax and 落札率 as ``award`` computes
 them. A 随意契約 without an opening gets the same round, without an opening day.
 
 ``new_award`` gives the records of a new case for the bulk write (``bidding.cases.legacy_bulk``); ``import_award``
@@ -20,8 +20,9 @@ from core.audit.queries import register_operations
 from core.history import BulkWriter
 from registry.contractors.models import Contractor
 
+from .award import award_rate, award_snapshot
 from .models import Award, Bid, BidRound
-from .services import award_rate, award_snapshot, bid_snapshot
+from .services import bid_snapshot
 
 
 def register_labels() -> None:

@@ -18,7 +18,7 @@ from core.timefmt import now_local, today
 from core.transaction import general_errors, transaction
 from registry.contractors.models import Contractor
 
-from . import queries, services
+from . import award, queries, services
 from .forms import BidForm, DecisionForm, StepForm, SurveyForm, TechForm, UndoForm
 from .models import SURVEY_DECISIONS, Award, Bid
 from .outcome import round_outcome
@@ -116,19 +116,19 @@ def case_bids_open(case_id: int):
 @bp.route("/cases/<int:case_id>/bids/lot", methods=["POST"])
 @roles_required(*DRAFT_ROLES)
 def case_bids_lot(case_id: int):
-    return _step(case_id, lambda c: services.draw_lot(db.session, current_user, c), "電子くじを引きました。")
+    return _step(case_id, lambda c: award.draw_lot(db.session, current_user, c), "電子くじを引きました。")
 
 
 @bp.route("/cases/<int:case_id>/bids/rebid", methods=["POST"])
 @roles_required(*DRAFT_ROLES)
 def case_bids_rebid(case_id: int):
-    return _step(case_id, lambda c: services.start_rebid(db.session, current_user, c), "再度入札を始めました。")
+    return _step(case_id, lambda c: award.start_rebid(db.session, current_user, c), "再度入札を始めました。")
 
 
 @bp.route("/cases/<int:case_id>/bids/fail", methods=["POST"])
 @roles_required(*DRAFT_ROLES)
 def case_bids_fail(case_id: int):
-    return _step(case_id, lambda c: services.declare_failed(db.session, current_user, c), "不調としました。")
+    return _step(case_id, lambda c: award.declare_failed(db.session, current_user, c), "不調としました。")
 
 
 @bp.route("/cases/<int:case_id>/bids/award", methods=["POST"])
@@ -138,7 +138,7 @@ def case_bids_award(case_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         with transaction(form, flash_errors=True) as tx:
-            record = services.award(db.session, current_user, case, decided_on=form.decided_on.data or today())
+            record = award.award(db.session, current_user, case, decided_on=form.decided_on.data or today())
         if tx.ok:
             return _done(case, f"{record.state_label}: {record.contractor.name}（{record.amount:,} 円）")
     return _render(case, 422, decision_form=form)
@@ -159,7 +159,7 @@ def case_award_confirm(case_id: int, award_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         with transaction(form, flash_errors=True) as tx:
-            services.confirm_award(db.session, current_user, record, decided_on=form.decided_on.data or today())
+            award.confirm_award(db.session, current_user, record, decided_on=form.decided_on.data or today())
         if tx.ok:
             return _done(case, f"事後審査を経て落札者を決定しました: {record.contractor.name}")
     return _render(case, 422, decision_form=form)
@@ -173,7 +173,7 @@ def case_award_undo(case_id: int, award_id: int):
     form = UndoForm()
     if form.validate_on_submit():
         with transaction(form) as tx:
-            services.undo_award(db.session, current_user, record, reason=form.reason.data, on=today())
+            award.undo_award(db.session, current_user, record, reason=form.reason.data, on=today())
         if tx.ok:
             return _done(case, "落札決定を取り消しました。")
     return _render(case, 422, undo_form=form)
@@ -190,7 +190,7 @@ def case_bid_survey(case_id: int, bid_id: int):
     form.decision.choices = choices([(k, v) for k, v in SURVEY_DECISIONS.items() if k != "pending"])
     if form.validate_on_submit():
         with transaction(form) as tx:
-            services.decide_survey(db.session, current_user, bid, acceptable=form.decision.data == "acceptable",
+            award.decide_survey(db.session, current_user, bid, acceptable=form.decision.data == "acceptable",
                                    decided_on=form.decided_on.data or today(), note=form.note.data)
         if tx.ok:
             return _done(case, f"{bid.contractor.name}の低入札価格調査の結果を記録しました。")

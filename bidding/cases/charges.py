@@ -2,8 +2,9 @@
 against a line before the finance system's next export.
 
 A case commits its charges while it runs towards a contract (``COMMITTING_STATES``); once contracted, its
-支出負担行為 reaches the line's 執行済額 with the next export. A charge above the line's remaining balance is
-allowed with a warning: the finance system is the authority on the budget.
+支出負担行為 reaches the line's 執行済額 with the finance system's next export, and until then the contract (and
+any change contract's 増減) still commits the line (``bidding.contracts.commitments``). A charge above the line's
+remaining balance is allowed with a warning: the finance system is the authority on the budget.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from .services import case_snapshot
 @dataclass(frozen=True)
 class LineBalance:
     line: BudgetLine
-    #: What the cases charged to the line commit (税込), this case's charge included.
+    #: What the cases charged to the line commit (税込), this case's charge included, with the contracts and change
+    #: contracts the finance system's last export does not hold yet.
     committed: int
 
     @property
@@ -37,7 +39,10 @@ class LineBalance:
 
 
 def committed_by_line(session: Session, line_ids: Iterable[int]) -> dict[int, int]:
-    """Per line, the sum of the charges of the cases that commit it (before their contract)."""
+    """Per line, the charges of the cases that commit it (before their contract) plus what contracts and change
+    contracts recorded since the last budget import commit."""
+    from bidding.contracts.commitments import pending_by_line  # contracts build on cases: read at call time
+
     ids = sorted(set(line_ids))
     if not ids:
         return {}
@@ -45,7 +50,10 @@ def committed_by_line(session: Session, line_ids: Iterable[int]) -> dict[int, in
             .join(TenderCase, TenderCase.id == CaseBudgetCharge.case_id)
             .where(CaseBudgetCharge.budget_line_id.in_(ids), TenderCase.state.in_(sorted(COMMITTING_STATES)))
             .group_by(CaseBudgetCharge.budget_line_id))
-    return {line_id: int(total) for line_id, total in session.execute(stmt)}
+    totals = {line_id: int(total) for line_id, total in session.execute(stmt)}
+    for line_id, pending in pending_by_line(session, ids).items():
+        totals[line_id] = totals.get(line_id, 0) + pending
+    return totals
 
 
 def balances(session: Session, lines: list[BudgetLine]) -> dict[int, LineBalance]:
@@ -63,19 +71,28 @@ def case_charges(session: Session, case: TenderCase) -> list[tuple[CaseBudgetCha
 
 
 def charges_on_line(session: Session, line_id: int) -> list[tuple[TenderCase, int, bool]]:
-    """(case, amount, commits) of every case charged to a line, newest number first (the line's detail page)."""
-    rows = session.execute(select(TenderCase, CaseBudgetCharge.amount)
+    """(case, amount, commits) of every case charged to a line, newest number first (the line's detail page): a
+    case commits before its contract, and after it until the finance system's next export."""
+    from bidding.contracts.commitments import last_finance_import
+    from bidding.contracts.models import Contract
+
+    since = last_finance_import(session)
+    rows = session.execute(select(TenderCase, CaseBudgetCharge.amount, Contract.created_at)
                            .join(CaseBudgetCharge, CaseBudgetCharge.case_id == TenderCase.id)
+                           .outerjoin(Contract, Contract.case_id == TenderCase.id)
                            .options(joinedload(TenderCase.department))
                            .where(CaseBudgetCharge.budget_line_id == line_id).order_by(TenderCase.number.desc()))
-    return [(case, amount, case.state in COMMITTING_STATES) for case, amount in rows]
+    return [(case, amount, case.state in COMMITTING_STATES
+             or (contracted_at is not None and (since is None or contracted_at > since)))
+            for case, amount, contracted_at in rows]
 
 
 def over_balance_warnings(session: Session, case: TenderCase) -> list[str]:
     """Warnings (not refusals) for the case's lines whose balance the running cases exceed."""
-    return [f"予算科目「{balance.line.title}」の執行残額 {balance.line.remaining_amount:,} 円に対し、起案中・入札中の案件の"
-            f"充当額が {balance.committed:,} 円で、{-balance.remaining_after_cases:,} 円不足します（財務会計システムで"
-            "確認してください）。" for _charge, balance in case_charges(session, case) if balance.remaining_after_cases < 0]
+    return [f"予算科目「{balance.line.title}」の執行残額 {balance.line.remaining_amount:,} 円に対し、契約前の案件と取込前の"
+            f"契約・変更契約の充当額が {balance.committed:,} 円で、{-balance.remaining_after_cases:,} 円不足します"
+            "（財務会計システムで確認してください）。"
+            for _charge, balance in case_charges(session, case) if balance.remaining_after_cases < 0]
 
 
 def add_charge(session: Session, actor, case: TenderCase, line_id: int | None, amount: int | None) -> CaseBudgetCharge:

@@ -10,7 +10,8 @@ file no longer has) nor touches a case made, or taken further, in this system: s
 
 The dry run's checklist (``summarize`` and the report's ``checklist``) gives per 年度 the cases, the contracts and
 the sum of 契約金額 as made (before changes) over the rows that will be imported; the rejected rows are listed
-apart by the framework.
+apart by the framework. The department is matched by 担当課コード only; a row whose 担当課名 is not the registered
+name (a department renamed over ten years) is imported and listed in the report's ``warnings``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from bidding.prices import TaxTable
 from core.auth.models import Department
 from core.db import utcnow
 from core.history import BulkWriter
-from core.importing.kinds import FieldSpec, ImportKind, RowRejected
+from core.importing.kinds import MAX_STORED_WARNINGS, FieldSpec, ImportKind, RowRejected
 from core.jp import fiscal_year_label
 from core.rules import RuleTimeline
 from core.timefmt import today
@@ -39,7 +40,7 @@ from registry.contractors.models import Contractor
 
 from .legacy import MIGRATED_STATES, LegacyCase, as_stored, method_codes, update_case
 from .legacy_bulk import NewCases
-from .legacy_rows import COLUMNS, read_row
+from .legacy_rows import COLUMNS, department_name_warning, read_row
 from .models import STATES, CaseBudgetCharge, TenderCase
 from .permissions import is_contract_section
 
@@ -51,7 +52,7 @@ _TYPES = {"number": ("code", 40), "fiscal_year": ("text", 12), "name": ("name", 
           "contract_date": ("date", None), "contract_amount": ("amount", None), "work_from": ("date", None),
           "work_to": ("date", None), "changed_amount": ("amount", None), "completed_on": ("date", None)}
 _REQUIRED = {"number", "fiscal_year", "name", "department_code", "method", "work_type_code"}
-_HELP = {"fiscal_year": "2016 / 平成28 / H28年度", "department_name": "確認用（取り込みません）",
+_HELP = {"fiscal_year": "2016 / 平成28 / H28年度", "department_name": "確認用（取り込みません。登録の部署名と違えば警告）",
          "method": "一般競争入札 / 指名競争入札 / 随意契約 など", "bidder_count": "個々の入札は移行しません（数だけ）",
          "winner_number": "業者の移行で登録済みの業者番号", "award_amount": "税抜",
          "contract_amount": "税込: 落札金額＋契約日の消費税等", "changed_amount": "税込（変更契約 1 回分）"}
@@ -84,6 +85,9 @@ class CasesContext:
     # The verification checklist over the accepted rows.
     years: dict[int, Counter] = field(default_factory=lambda: defaultdict(Counter))
     states: Counter = field(default_factory=Counter)
+    #: Accepted rows whose 担当課名 is not the registered name (the first ``MAX_STORED_WARNINGS``), and their number.
+    warnings: list[dict] = field(default_factory=list)
+    warning_count: int = 0
 
 
 class LegacyCasesImport(ImportKind):
@@ -92,6 +96,8 @@ class LegacyCasesImport(ImportKind):
     fields = tuple(FieldSpec(name, label, _TYPES[name][0], required=name in _REQUIRED, max_length=_TYPES[name][1],
                              help=_HELP.get(name, "")) for name, label in COLUMNS.items())
     key_fields = ("number",)
+    warning_fields = (("case", "案件番号"), ("department_code", "担当課コード"), ("file_name", "担当課名（ファイル）"),
+                      ("registered_name", "部署名（登録）"))
     builtin_profiles = {
         "旧システム": {
             "description": "旧システムの案件一覧（1 行 = 案件、落札と契約を含む。CP932、見出し行あり、和暦・西暦の日付）",
@@ -186,6 +192,11 @@ class LegacyCasesImport(ImportKind):
             counts["contract_amount"] += target.contract.amount
             counts["changes"] += target.contract.changed_amount is not None
         ctx.states[target.state] += 1
+        warning = department_name_warning(values, ctx.departments_by_id[target.department_id])
+        if warning is not None:
+            ctx.warning_count += 1
+            if len(ctx.warnings) < MAX_STORED_WARNINGS:
+                ctx.warnings.append(warning)
         return status
 
     @staticmethod
@@ -231,13 +242,16 @@ class LegacyCasesImport(ImportKind):
 
     def report_extra(self, ctx: CasesContext) -> dict:
         """The checklist in the JSON report: ``{"checklist": {"by_fiscal_year": {"2016": {"cases", "contracts",
-        "contract_amount"}}, "total": {...}}}`` (年度 as in the file, amounts in yen as integers)."""
+        "contract_amount"}}, "total": {...}}}`` (年度 as in the file, amounts in yen as integers), and ``warnings``
+        [{row, case, department_code, file_name, registered_name, message}] in row order, the accepted rows whose
+        担当課名 is not the registered name, with ``warning_count``."""
         def figures(counts: Counter) -> dict:
             return {"cases": counts["cases"], "contracts": counts["contracts"],
                     "contract_amount": int(counts["contract_amount"])}
 
         return {"checklist": {"by_fiscal_year": {str(year): figures(ctx.years[year]) for year in sorted(ctx.years)},
-                              "total": figures(sum(ctx.years.values(), Counter()))}}
+                              "total": figures(sum(ctx.years.values(), Counter()))},
+                "warnings": list(ctx.warnings), "warning_count": ctx.warning_count}
 
     # --- writing ------------------------------------------------------------------------------------
 

@@ -16,9 +16,10 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from bidding.bids.award import award_snapshot
 from bidding.bids.legacy import award_summary, bid_summary, new_award
 from bidding.bids.models import BidRound
-from bidding.bids.services import award_snapshot, bid_snapshot
+from bidding.bids.services import bid_snapshot
 from bidding.contracts.legacy import contract_summary, new_contract
 from bidding.contracts.models import ContractChange
 from bidding.contracts.services import contract_snapshot

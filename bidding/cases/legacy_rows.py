@@ -1,7 +1,8 @@
 """One row of the legacy case export (SPEC CM12) read into a ``LegacyCase``, or refused with the reason naming the
 column: unknown 担当課・入札方式・業種・業者, an award or contract with parts missing, a 契約金額 that is not the 落札金額
 plus the tax of the 契約日, 工期 ending before it starts, a 最低制限価格 above the 予定価格, dates in the future, a
-契約番号 used twice.
+契約番号 used twice. A 担当課名 that is not the registered name of the 担当課コード's department does not refuse the
+row (departments are renamed over the years): ``department_name_warning`` gives the warning the checklist lists.
 
 Cells arrive parsed by the import framework (dates in any style, amounts with commas, full-width digits); the case
 rules themselves are the tender cases' own (``validation.clean_values``, ``check_dates``, ``check_prices``).
@@ -9,6 +10,7 @@ rules themselves are the tender cases' own (``validation.clean_values``, ``check
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, time
 
 from bidding.budget.importers import parse_fiscal_year
@@ -34,6 +36,25 @@ _CASE_COLUMNS = {"name": "案件名称", "place": "工事場所", "design_amount
                  "floor_price": "最低制限価格", "drafted_on": "開札日", "opening_at": "開札日", "work_from": "工期自",
                  "work_to": "工期至", "method": "入札方式"}
 _CONTRACT_PARTS = ("contract_number", "contract_date", "contract_amount", "work_from", "work_to")
+
+
+def department_name_key(name: str | None) -> str:
+    """A department name as the 担当課名 check compares it: NFKC (full- and half-width forms, compatibility
+    ideographs), runs of whitespace as one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFKC", name or "").split())
+
+
+def department_name_warning(values: dict, department) -> dict | None:
+    """The report's warning for an accepted row whose 担当課名 differs from the registered name of the department
+    its 担当課コード names (the row is imported by the code), or None: the same name, or no 担当課名 in the row."""
+    file_name = values.get("department_name")
+    if not file_name or department_name_key(file_name) == department_name_key(department.name):
+        return None
+    code = values["department_code"]
+    return {"row": values["_row"], "case": values["number"], "department_code": code, "file_name": file_name,
+            "registered_name": department.name,
+            "message": f"担当課名「{file_name}」が登録の部署名「{department.name}」と異なります（担当課コード {code} の"
+                       "部署として取り込みます）。部署名の変更か、コードの誤りかを確かめてください。"}
 
 
 def _first(errors: dict[str, list[str]]) -> RowRejected:

@@ -36,7 +36,8 @@ def load_demo(session: Session, settings: AuthSettings, storage_root: str) -> li
 def _contract(session: Session, staff, name: str, department: str, planned: int, days_ago: int, work_days: int):
     """A 指名競争 case opened ``days_ago`` with one bid at 94 % of ``planned``, awarded, and its contract 7 days later
     (None when the demo firms include no eligible one)."""
-    from bidding.bids.services import award, open_round, record_bid
+    from bidding.bids.award import award
+    from bidding.bids.services import open_round, record_bid
     from bidding.budget.models import BudgetLine
     from bidding.cases.charges import add_charge
     from bidding.cases.services import approve_case, create_case

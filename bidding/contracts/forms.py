@@ -34,6 +34,8 @@ class ChangeForm(JapaneseForm):
     work_to_after = DateInputField("変更後の工期の終期（変えないときは空欄）", validators=[Optional()])
     reason = TextAreaField("変更の理由", validators=[Optional(), Length(max=1000)])
     guideline_reason = TextAreaField("目安を超える変更の確認の理由（必要なとき）", validators=[Optional(), Length(max=1000)])
+    #: Shown when the case is charged to several lines (the only line is taken otherwise).
+    budget_line_id = SelectField("増減額を充当する予算科目", coerce=int, default=0, validate_choice=False)
 
 
 class CompletionForm(JapaneseForm):

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidding.bids.models import Award
+from bidding.budget.models import BudgetLine
 from bidding.cases.models import APPROVALS, TenderCase
 from core.auth.models import User
 from core.db import Base, utcnow
@@ -151,11 +152,19 @@ class ContractChange(Base):
     work_to_after: Mapped[date] = mapped_column(Date)
     #: Why the change goes beyond the guideline (増額の目安, 工期 past the 年度 without 繰越), when it does.
     guideline_reason: Mapped[str | None] = mapped_column(String(1000))
+    #: The budget line the 増減 is charged to (one of the case's lines); None when the amount does not change or
+    #: the case has no charges (migrated cases).
+    budget_line_id: Mapped[int | None] = mapped_column(ForeignKey("budget_lines.id"), index=True)
     approval: Mapped[str] = mapped_column(String(10), default="drafting")
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     contract: Mapped[Contract] = relationship(back_populates="changes")
+    budget_line: Mapped[BudgetLine | None] = relationship()
+
+    @property
+    def amount_delta(self) -> int:
+        return self.amount_after - self.amount_before
 
 
 class Payment(Base):

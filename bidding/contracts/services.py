@@ -209,9 +209,11 @@ def fiscal_year_end(day: date) -> date:
 
 def change_contract(session: Session, actor, contract: Contract, *, changed_on: date | None, reason: str | None,
                     amount_after: int | None = None, work_to_after: date | None = None,
-                    guideline_reason: str | None = None) -> ContractChange:
+                    guideline_reason: str | None = None, budget_line_id: int | None = None) -> ContractChange:
     """変更契約 第n回: a new amount (税込) and/or 工期 with the reason. Beyond the guideline (an increase above the
-    rule's share of the original amount, or a 工期 past the 年度's end) it needs ``guideline_reason``."""
+    rule's share of the original amount, or a 工期 past the 年度's end) it needs ``guideline_reason``. A change of
+    amount is charged to one of the case's budget lines (``budget_line_id``; the only one when there is one), so the
+    line's committed amount follows it."""
     require(can_manage_case(actor, contract.case), "変更契約は契約課の職員が行います。")
     if contract.state != "active":
         raise ValidationFailed(f"「{contract.state_label}」の契約は変更できません。")
@@ -235,6 +237,11 @@ def change_contract(session: Session, actor, contract: Contract, *, changed_on: 
             f"変更後の契約金額が請求済みの額（{contract.paid_total:,} 円）を下回ります。")
     if new_work_to < contract.work_from:
         errors["work_to_after"] = ["変更後の工期の終期が始期より前です。"]
+    line_id = None
+    if new_amount != contract.current_amount:
+        line_id, line_error = change_line(contract, budget_line_id)
+        if line_error:
+            errors["budget_line_id"] = [line_error]
     if errors:
         raise ValidationFailed(errors)
     rule = terms(session, changed_on)
@@ -252,13 +259,27 @@ def change_contract(session: Session, actor, contract: Contract, *, changed_on: 
     change = ContractChange(contract=contract, seq=len(contract.changes) + 1, changed_on=changed_on, reason=reason,
                             amount_before=contract.current_amount, amount_after=new_amount,
                             tax_after=tax_within(session, new_amount, changed_on), work_to_before=contract.current_work_to,
-                            work_to_after=new_work_to, guideline_reason=guideline_reason if beyond else None)
+                            work_to_after=new_work_to, guideline_reason=guideline_reason if beyond else None,
+                            budget_line_id=line_id)
     session.add(change)
     session.flush()
     record_change(session, actor, "contract.change", f"変更契約 第{change.seq}回: {contract.number} "
                   f"{change.amount_before:,} → {new_amount:,} 円", target=contract, before=before,
                   after=contract_snapshot(contract))
     return change
+
+
+def change_line(contract: Contract, budget_line_id: int | None) -> tuple[int | None, str | None]:
+    """The budget line a change of amount is charged to, or the message saying why not: one of the case's lines
+    (the only one when the case has one); None for a case without charges (a migrated case)."""
+    line_ids = [charge.budget_line_id for charge in contract.case.charges]
+    if not line_ids:
+        return None, None
+    if budget_line_id is None and len(line_ids) == 1:
+        return line_ids[0], None
+    if budget_line_id in line_ids:
+        return budget_line_id, None
+    return None, "増減額を充当する予算科目を、案件に充当した科目から選んでください。"
 
 
 def report_completion(session: Session, actor, contract: Contract, *, reported_on: date | None) -> Contract:

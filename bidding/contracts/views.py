@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from bidding.bids.queries import current_award
+from bidding.budget.queries import choice_label
 from bidding.cases import queries as case_queries
 from bidding.cases.permissions import DRAFT_ROLES, VIEW_ROLES, can_manage_case
 from bidding.cases.tabs import case_tabs
@@ -44,11 +45,14 @@ def _render(case, status: int = 200, **forms):
     assign_form.inspector_id.choices = choices([(0, "選んでください")] + inspectors(db.session))
     assign_form.reinspection_of.choices = choices([(0, "（再検査ではない）")] + [
         (i.id, f"{i.kind_label} {i.inspected_on:%Y-%m-%d}（手直し）") for i in inspections if i.result == "fix"])
+    change_form = forms.get("change_form") or ChangeForm(formdata=None, changed_on=today())
+    change_form.budget_line_id.choices = choices([(0, "選んでください")] + [
+        (charge.budget_line_id, choice_label(charge.line)) for charge in case.charges])
     return render_template(
         "bidding/contracts/tab.html", case=case, tabs=case_tabs(case.id, TAB), contract=contract, award=award,
         inspections=inspections, assign_form=assign_form,
         may_manage=can_manage_case(current_user, case), contract_form=form,
-        change_form=forms.get("change_form") or ChangeForm(formdata=None, changed_on=today()),
+        change_form=change_form,
         completion_form=forms.get("completion_form") or CompletionForm(formdata=None, reported_on=today()),
         payment_form=forms.get("payment_form") or PaymentForm(formdata=None, claimed_on=today()),
         paid_form=PaidForm(formdata=None, paid_on=today()), step_form=JapaneseForm(), today=today(),
@@ -123,7 +127,7 @@ def case_contract_change(case_id: int):
             change = services.change_contract(
                 db.session, current_user, _contract(case), changed_on=form.changed_on.data, reason=form.reason.data,
                 amount_after=form.amount_after.data, work_to_after=form.work_to_after.data,
-                guideline_reason=form.guideline_reason.data)
+                guideline_reason=form.guideline_reason.data, budget_line_id=form.budget_line_id.data or None)
         if tx.ok:
             return _done(case, f"第{change.seq}回変更契約を登録しました。", "#changes")
     return _render(case, 422, change_form=form)

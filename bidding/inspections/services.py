@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from bidding.cases.services import case_snapshot
+from bidding.contracts.events import contract_completed
 from bidding.contracts.models import Contract
 from bidding.contracts.services import contract_snapshot
 from core.audit.queries import register_operations
@@ -105,11 +106,13 @@ def record_result(session: Session, actor, inspection: Inspection, *, inspected_
                   f"{inspection.result_label}", target=inspection, before=before, after=inspection_snapshot(inspection),
                   details={"contract_id": contract.id})
     if inspection.kind == "final" and result == "pass":
-        _complete(session, actor, contract, inspected_on)
+        _complete(session, actor, contract, inspection)
     return inspection
 
 
-def _complete(session: Session, actor, contract: Contract, day: date) -> None:
+def _complete(session: Session, actor, contract: Contract, inspection: Inspection) -> None:
+    """The contract and its case are complete; packages built on contracts (grading) hear of it."""
+    day = inspection.inspected_on
     before, case_before = contract_snapshot(contract), case_snapshot(contract.case)
     contract.state, contract.completed_on = "completed", day
     contract.case.transition("complete")
@@ -118,3 +121,4 @@ def _complete(session: Session, actor, contract: Contract, day: date) -> None:
                   before=before, after=contract_snapshot(contract))
     record_change(session, actor, "inspection.record", f"完成: {contract.case.number}", target=contract.case,
                   before=case_before, after=case_snapshot(contract.case))
+    contract_completed.send(contract, session=session, actor=actor, inspection=inspection)

@@ -12,7 +12,7 @@ This module is the one owner of two rules that the results page, its CSV, ``flas
   調査基準価格 for a 低入札価格調査 case, empty when the case sets none; 入札者数 counts the firms that handed
   in a bid in round 1, 辞退 excluded (無効 and 失格 bids count: they were submitted), empty when no round was
   recorded; 落札者 and 落札金額 (税抜) are the award in force once decided; 落札率 is the award's own
-  (落札金額 ÷ 予定価格, two decimals, ``bids.services.award_rate``); 結果 is 落札 (落札決定・契約済・完成),
+  (落札金額 ÷ 予定価格, two decimals, ``bids.award.award_rate``); 結果 is 落札 (落札決定・契約済・完成),
   不調, 中止 (after the opening), or 審査中 for an opened case not yet decided (くじ, 低入札価格調査, 事後審査).
 
 Department scope follows the case list (``core.scope``): department staff see their own department's results,

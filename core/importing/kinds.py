@@ -14,6 +14,9 @@ from typing import Any
 FIELD_TYPES = ("text", "name", "code", "date", "amount", "int", "bool", "email")
 TRUE_WORDS = {"1", "true", "yes", "y", "有効", "はい", "○", "〇", "on"}
 FALSE_WORDS = {"0", "false", "no", "n", "無効", "いいえ", "×", "off"}
+#: A kind keeps at most this many ``warnings`` in its report (``report_extra``) and gives their exact number as
+#: ``warning_count``: a file of ten years can warn on every row.
+MAX_STORED_WARNINGS = 5000
 
 
 class RowRejected(ValueError):

@@ -90,8 +90,12 @@ class RegisteredWorkType(Base):
     work_type_code: Mapped[str] = mapped_column(String(10))
     #: 客観点: the 経審 P of this 業種 (construction) when known.
     objective_points: Mapped[int | None] = mapped_column(Integer)
-    #: 主観点: set by the city (entered now; the grading module will feed it).
+    #: 主観点 entered by the city (items other than the works' grades).
     subjective_points: Mapped[int | None] = mapped_column(Integer)
+    #: 主観点 from the firm's 工事成績評定 in this 業種, written by the grading package through
+    #: ``ranks.services.set_performance_points``, with what it was computed from (平均点・件数・年度).
+    performance_points: Mapped[int | None] = mapped_column(Integer)
+    performance_basis: Mapped[str | None] = mapped_column(String(200))
     rank: Mapped[str | None] = mapped_column(String(4))
     rank_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
 

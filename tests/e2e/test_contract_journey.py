@@ -15,6 +15,7 @@ PASSWORD = "Contract-Journey-2026x"
 
 
 def _seed(app) -> int:
+    from bidding.bids import award
     from bidding.bids import services as bids
     from bidding.budget.models import BudgetLine
     from bidding.cases import services as cases
@@ -66,7 +67,7 @@ def _seed(app) -> int:
         bids.record_bid(session, staff, case, firm, amount=27_500_000, declined=False,
                         received_at=datetime(2026, 5, 28, 9, 0))
         bids.open_round(session, staff, case, now=datetime(2026, 5, 29, 10, 0))
-        bids.award(session, staff, case, decided_on=date(2026, 5, 29))
+        award.award(session, staff, case, decided_on=date(2026, 5, 29))
         session.commit()
         return case.id
 

@@ -10,6 +10,7 @@ from datetime import date
 import openpyxl
 import pytest
 
+from bidding.bids import award
 from bidding.bids import services as bid_services
 from core.errors import ValidationFailed
 from core.rules import get_rule
@@ -46,8 +47,8 @@ def _text(document) -> tuple[int, str]:
 def lot_case(db_session, tender, contract_staff):
     """Six firms: 辞退, 無効 (金額の訂正), under the floor, two tied at 27,500,000 (the lot), over 予定価格; the award."""
     case, firms = tender([None, ("invalid", 27_000_000), 25_000_000, 27_500_000, 27_500_000, 31_000_000], prefix="71")
-    bid_services.draw_lot(db_session, contract_staff, case)
-    bid_services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    award.draw_lot(db_session, contract_staff, case)
+    award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     return case, firms
 
 
@@ -75,13 +76,13 @@ def test_bid_record_shows_every_bid_the_lot_and_the_award(db_session, lot_case, 
 
 def test_bid_record_of_rebids_a_withdrawn_award_and_a_random_coefficient(db_session, tender, contract_staff):
     case, firms = tender([31_000_000, 32_000_000], prefix="72")
-    bid_services.start_rebid(db_session, contract_staff, case)
+    award.start_rebid(db_session, contract_staff, case)
     record_round(db_session, contract_staff, case, firms, [29_000_000, 28_000_000])
     second = bid_services.open_round(db_session, contract_staff, case, now=case.opening_at)
     second.floor_price, second.floor_coefficient = 25_987_000, "0.9995"  # as an opening with the coefficient records
-    record = bid_services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
-    bid_services.undo_award(db_session, contract_staff, record, reason="落札者の辞退", on=date(2026, 6, 1))
-    bid_services.award(db_session, contract_staff, case, decided_on=date(2026, 6, 2))
+    record = award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    award.undo_award(db_session, contract_staff, record, reason="落札者の辞退", on=date(2026, 6, 1))
+    award.award(db_session, contract_staff, case, decided_on=date(2026, 6, 2))
     _, text = _text(_produce("bid_record", {"case": case.number}, db_session, contract_staff))
     for expected in ("第1回の入札", "第2回の入札", "31,000,000", "28,000,000", "入札時ランダム係数 0.9995（第2回）",
                      "この回の最低制限価格: 25,987,000円（入札時ランダム係数 0.9995）", "720001 入札721建設",
@@ -94,7 +95,7 @@ def test_bid_record_before_the_opening_and_of_failed_cases(db_session, tender, c
     message = _errors("bid_record", {"case": sealed.number}, db_session, contract_staff)["case"][0]
     assert "まだ開札していません" in message and sealed.number in message
     failed, _ = tender([32_000_000], prefix="74", days=1)
-    bid_services.declare_failed(db_session, contract_staff, failed)
+    award.declare_failed(db_session, contract_staff, failed)
     _, text = _text(_produce("bid_record", {"case": failed.number}, db_session, contract_staff))
     assert "結果 不調" in text and "32,000,000" in text
 
@@ -105,8 +106,8 @@ def test_bid_record_of_a_survey_case(db_session, tender, contract_staff):
     _, text = _text(_produce("bid_record", {"case": case.number}, db_session, contract_staff))
     assert "低入札価格調査基準価格（税抜） 26,000,000円" in text and "低入札価格調査: 調査中" in text
     assert "落札者の決定前" in text
-    bid_services.decide_survey(db_session, contract_staff, low, acceptable=True, decided_on=date(2026, 6, 5), note="適正")
-    bid_services.award(db_session, contract_staff, case, decided_on=date(2026, 6, 5))
+    award.decide_survey(db_session, contract_staff, low, acceptable=True, decided_on=date(2026, 6, 5), note="適正")
+    award.award(db_session, contract_staff, case, decided_on=date(2026, 6, 5))
     _, text = _text(_produce("bid_record", {"case": case.number}, db_session, contract_staff))
     assert "低入札価格調査: 契約の内容に適合した履行がされると認める（令和8年6月5日）" in text and "所見: 適正" in text
 
@@ -126,7 +127,7 @@ def test_department_staff_print_their_own_departments_cases_only(db_session, lot
 def test_bid_results_list(db_session, lot_case, tender, contract_staff, doboku_staff, kenchiku):
     case, _ = lot_case
     other, _ = tender([28_035_000], prefix="76", days=3, department=kenchiku)
-    bid_services.award(db_session, contract_staff, other, decided_on=date(2026, 6, 1))
+    award.award(db_session, contract_staff, other, decided_on=date(2026, 6, 1))
     sealed, _ = tender([27_000_000], prefix="77", days=2, opened=False)
     document = _produce("bid_results", {"fiscal_year": "2026"}, db_session, contract_staff)
     assert document.landscape
@@ -186,7 +187,7 @@ def test_low_bid_survey_notice_and_record(db_session, tender, contract_staff):
     assert "業者番号「790003」" in _errors("low_bid_survey_notice", {"case": case.number, "contractor": "790003"},
                                           db_session, contract_staff)["contractor"][0]
     low = bid_services.current_round(db_session, case).bids[0]
-    bid_services.decide_survey(db_session, contract_staff, low, acceptable=False, decided_on=date(2026, 6, 5),
+    award.decide_survey(db_session, contract_staff, low, acceptable=False, decided_on=date(2026, 6, 5),
                                note="労務費の積算が不足")
     record = _produce("low_bid_survey_record", {"case": case.number}, db_session, contract_staff)
     pages, text = _text(record)
@@ -228,7 +229,7 @@ def test_bid_record_of_a_value_case_shows_the_evaluation(db_session, make_case, 
                                       received_at=case.opening_at.replace(day=28, second=i))
         bid_services.set_tech_scores(db_session, contract_staff, bid, standard="100", added=added, structure=structure)
     bid_services.open_round(db_session, contract_staff, case, now=case.opening_at)
-    bid_services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     _, text = _text(_produce("bid_record", {"case": case.number}, db_session, contract_staff))
     # 評価値 = (100 + 加算点 + 施工体制評価点) ÷ 入札価格 × 10^8: 128 ÷ 28,000,000 → 457.1428 ranks before 425.9259.
     for expected in ("総合評価（", "評価1建設", "457.1428", "425.9259", "落札者（落札決定", "28,000,000円"):

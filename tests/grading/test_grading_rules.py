@@ -19,12 +19,12 @@ def _deadline(db_session, name, start):
 
 def test_seeded_items_and_basis(db_session):
     items = get_rule(db_session, KEY, date(2026, 4, 1))["items"]
-    assert items == {
-        "explanation_request": {"label": "説明請求（評定結果の通知から）", "days": 14, "business_days": False,
-                                "count_from": "same_day", "extend_if_closed": False},
-        "objection": {"label": "不服申立て（説明請求への回答から）", "days": 10, "business_days": True,
-                      "count_from": "next_day", "extend_if_closed": False},
-    }
+    assert set(items) == {"grading_entry", "explanation_request", "answer", "re_request", "committee_answer",
+                          "objection"}
+    assert items["explanation_request"] == {"label": "説明請求（評定結果の通知から）", "days": 14, "business_days": False,
+                                            "count_from": "same_day", "extend_if_closed": False}
+    assert items["objection"] == {"label": "不服申立て（説明請求への回答から）", "days": 10, "business_days": True,
+                                  "count_from": "next_day", "extend_if_closed": False}
     definition = get_definition(KEY)
     assert definition.title == "工事成績評定の期限"
     assert "国土交通省" in definition.basis and "鳥取県" in definition.basis and "指名停止" not in definition.basis

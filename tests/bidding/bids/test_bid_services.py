@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bidding.bids import lots, services
+from bidding.bids import award, lots, services
 from bidding.bids.outcome import round_outcome
 from bidding.cases import services as case_services
 from bidding.nominations import services as nomination_services
@@ -74,18 +74,18 @@ def test_six_bids_open_lot_and_award(db_session, nominated, contract_staff):
     outcome = round_outcome(db_session, case)
     assert outcome.needs_lot and len(outcome.tied) == 2
     with pytest.raises(ValidationFailed, match="くじを引いて"):
-        services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
-    draw = services.draw_lot(db_session, contract_staff, case)
+        award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    draw = award.draw_lot(db_session, contract_staff, case)
     # Receipt milliseconds are the system values: 200 and 300; inputs 222 and 333 → くじ番号 422 and 633.
     # (422 + 633) = 1055, 1055 mod 2 = 1 → the second in receipt order (入札3建設) wins.
     assert [e["lot_number"] for e in draw.entries] == [422, 633] and draw.steps[0]["index"] == 1
-    record = services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    record = award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     assert record.contractor == firms[3] and record.amount == 27_500_000
     assert record.amount_with_tax == 30_250_000 and record.rate == Decimal("91.67")  # 27.5 ÷ 30 = 91.666…
     assert case.state == "awarded"
-    services.undo_award(db_session, contract_staff, record, reason="落札者の辞退", on=date(2026, 6, 1))
+    award.undo_award(db_session, contract_staff, record, reason="落札者の辞退", on=date(2026, 6, 1))
     assert case.state == "opened"
-    again = services.award(db_session, contract_staff, case, decided_on=date(2026, 6, 2))
+    again = award.award(db_session, contract_staff, case, decided_on=date(2026, 6, 2))
     assert again.contractor == firms[2]  # the withdrawn winner no longer competes: the lot's next place
 
 
@@ -122,21 +122,21 @@ def test_rebid_must_be_lower_then_failed_after_the_last_round(db_session, nomina
                         received_at=received(1))
     services.open_round(db_session, contract_staff, case, now=OPENING)
     with pytest.raises(ValidationFailed, match="再度入札するか"):
-        services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
-    services.start_rebid(db_session, contract_staff, case)
+        award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    award.start_rebid(db_session, contract_staff, case)
     with pytest.raises(ValidationFailed, match="前回の入札額（32,000,000 円）より低く"):
         services.record_bid(db_session, contract_staff, case, firms[0], amount=32_000_000, declined=False,
                             received_at=received(2))
     services.record_bid(db_session, contract_staff, case, firms[0], amount=31_000_000, declined=False,
                         received_at=received(2))
     services.open_round(db_session, contract_staff, case, now=OPENING)
-    services.start_rebid(db_session, contract_staff, case)
+    award.start_rebid(db_session, contract_staff, case)
     services.record_bid(db_session, contract_staff, case, firms[0], amount=30_500_000, declined=False,
                         received_at=received(3))
     services.open_round(db_session, contract_staff, case, now=OPENING)
     with pytest.raises(ValidationFailed, match="3 回まで"):
-        services.start_rebid(db_session, contract_staff, case)
-    services.declare_failed(db_session, contract_staff, case)
+        award.start_rebid(db_session, contract_staff, case)
+    award.declare_failed(db_session, contract_staff, case)
     assert case.state == "failed"
 
 
@@ -150,12 +150,12 @@ def test_low_bid_survey_holds_the_award_until_decided(db_session, nominated, con
     low = case_bids = [b for b in services.current_round(db_session, case).bids if b.amount == 24_000_000][0]
     assert low.status == "survey" and case_bids.survey_decision == "pending"
     with pytest.raises(ValidationFailed, match="低入札価格調査中"):
-        services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+        award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     with pytest.raises(ValidationFailed):
-        services.decide_survey(db_session, contract_staff, low, acceptable=False, decided_on=date(2026, 6, 5), note="")
-    services.decide_survey(db_session, contract_staff, low, acceptable=False, decided_on=date(2026, 6, 5),
+        award.decide_survey(db_session, contract_staff, low, acceptable=False, decided_on=date(2026, 6, 5), note="")
+    award.decide_survey(db_session, contract_staff, low, acceptable=False, decided_on=date(2026, 6, 5),
                            note="人件費の積算が不足")
-    record = services.award(db_session, contract_staff, case, decided_on=date(2026, 6, 5))
+    record = award.award(db_session, contract_staff, case, decided_on=date(2026, 6, 5))
     assert record.contractor == firms[1] and low.status == "excluded"
 
 
@@ -168,9 +168,9 @@ def test_post_review_names_a_candidate_first(db_session, make_case, contract_sta
     nomination_services.review_application(db_session, contract_staff, p, admit=True, today=TODAY)
     services.record_bid(db_session, contract_staff, case, f, amount=28_000_000, declined=False, received_at=received(1))
     services.open_round(db_session, contract_staff, case, now=OPENING)
-    record = services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    record = award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     assert record.state == "candidate" and case.state == "opened"
-    services.confirm_award(db_session, contract_staff, record, decided_on=date(2026, 6, 3))
+    award.confirm_award(db_session, contract_staff, record, decided_on=date(2026, 6, 3))
     assert record.state == "decided" and case.state == "awarded"
 
 
@@ -223,7 +223,7 @@ def test_value_case_ranks_by_the_division_method(db_session, make_case, contract
     assert scores == {"総合評価0建設": Decimal("425.9259"), "総合評価1建設": Decimal("457.1428"),
                       "総合評価2建設": Decimal("396.2264")}
     assert outcome.winner.contractor == firms[1]  # the best evaluation, not the lowest price
-    record = services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    record = award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     assert record.amount == 28_000_000
 
 
@@ -237,7 +237,7 @@ def test_value_case_waits_for_the_technical_points(db_session, make_case, contra
     services.record_bid(db_session, contract_staff, case, f, amount=27_000_000, declined=False, received_at=received(1))
     services.open_round(db_session, contract_staff, case, now=OPENING)
     with pytest.raises(ValidationFailed, match="技術評価点が未入力"):
-        services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+        award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
 
 
 def test_the_random_coefficient_is_drawn_at_opening_and_recorded(db_session, make_case, contract_staff, admin, firm):
@@ -277,7 +277,7 @@ def test_awards_appear_in_the_nomination_fairness_columns(db_session, nominated,
     services.record_bid(db_session, contract_staff, case, firms[2], amount=27_000_000, declined=False,
                         received_at=received(1))
     services.open_round(db_session, contract_staff, case, now=OPENING)
-    services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     rows = {r.contractor_id: r for r in eligibility_rows(db_session, approved_case(), TODAY)}
     assert rows[firms[2].id].awarded_this_year == 1 and rows[firms[0].id].awarded_this_year == 0
     assert rows[firms[2].id].nominated_this_year == 1

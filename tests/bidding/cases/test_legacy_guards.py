@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bidding.bids.services import declare_failed
+from bidding.bids.award import declare_failed
 from core.auth.roles import Role
 from core.errors import PermissionDenied
 from tests.bidding.cases.conftest import LINES, SAMPLE, case_of, edit, encode, row, run

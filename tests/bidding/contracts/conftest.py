@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from bidding.bids import award as awards
 from bidding.bids import services as bids
 from bidding.cases import services as case_services
 from bidding.contracts import services
@@ -34,7 +35,7 @@ def make_contract(db_session, make_case, contract_staff, firm):
         bids.record_bid(db_session, contract_staff, case, winner, amount=bid, declined=False,
                         received_at=opening - timedelta(days=1))
         bids.open_round(db_session, contract_staff, case, now=opening)
-        bids.award(db_session, contract_staff, case, decided_on=opening.date())
+        awards.award(db_session, contract_staff, case, decided_on=opening.date())
         signed = opening.date() + timedelta(days=7)
         amount = bid + bid // 10
         values = {"contract_date": signed, "work_from": signed + timedelta(days=1),

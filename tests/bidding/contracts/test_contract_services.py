@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from bidding.bids import award
 from bidding.bids import services as bids
 from bidding.cases import services as case_services
 from bidding.contracts import services
@@ -25,7 +26,7 @@ def awarded(db_session, make_case, contract_staff, firm):
     bids.record_bid(db_session, contract_staff, case, winner, amount=27_500_000, declined=False,
                     received_at=datetime(2026, 5, 28, 9, 0))
     bids.open_round(db_session, contract_staff, case, now=datetime(2026, 5, 29, 10, 0))
-    bids.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     return case
 
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from bidding.bids import services as bid_services
+from bidding.bids import award
 from bidding.results.export import HEADER, csv_chunks
 from bidding.results.queries import ResultFilters, result_rows
 from core.audit.models import AuditEntry
@@ -27,12 +27,12 @@ def published(db_session, tender, contract_staff, kenchiku):
     """An awarded case of 土木課 (落札率 93.45), an opened one under survey, an unopened one, and an awarded case of
     建築課 whose winner's name has a character CP932 lacks."""
     awarded, firms = tender([None, 28_035_000, 29_000_000], prefix="61")
-    bid_services.award(db_session, contract_staff, awarded, decided_on=date(2026, 5, 29))
+    award.award(db_session, contract_staff, awarded, decided_on=date(2026, 5, 29))
     surveyed, _ = tender([24_000_000], days=3, floor_kind="survey", prefix="62")
     sealed, _ = tender([27_000_000], days=1, opened=False, prefix="63")
     other, other_firms = tender([27_000_000], days=4, department=kenchiku, prefix="64")
     other_firms[0].name = "𠮷野建設株式会社"
-    bid_services.award(db_session, contract_staff, other, decided_on=date(2026, 6, 2))
+    award.award(db_session, contract_staff, other, decided_on=date(2026, 6, 2))
     db_session.flush()
     return {"awarded": awarded, "surveyed": surveyed, "sealed": sealed, "other": other}
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from bidding.bids import award
 from bidding.bids import services as bid_services
 from bidding.cases import services as case_services
 from bidding.results import queries
@@ -22,11 +23,11 @@ def rows(session, user=None, **filters) -> dict:
 def world(db_session, tender, contract_staff, kenchiku):
     """Cases in every position around the opening (see each name)."""
     awarded, firms = tender([None, ("invalid", 27_000_000), 25_000_000, 27_500_000, 27_500_000, 31_000_000])
-    bid_services.draw_lot(db_session, contract_staff, awarded)
-    bid_services.award(db_session, contract_staff, awarded, decided_on=date(2026, 5, 29))
+    award.draw_lot(db_session, contract_staff, awarded)
+    award.award(db_session, contract_staff, awarded, decided_on=date(2026, 5, 29))
     surveyed, _ = tender([24_000_000, 28_000_000], days=3, floor_kind="survey")
     failed, _ = tender([32_000_000], days=5)
-    bid_services.declare_failed(db_session, contract_staff, failed)
+    award.declare_failed(db_session, contract_staff, failed)
     cancelled, _ = tender([32_000_000], days=6)
     case_services.cancel_case(db_session, contract_staff, cancelled, "設計の見直し")
     sealed, _ = tender([27_000_000], opened=False, days=1)
@@ -34,7 +35,7 @@ def world(db_session, tender, contract_staff, kenchiku):
     withdrawn, _ = tender([27_000_000], opened=False, days=2)
     case_services.cancel_case(db_session, contract_staff, withdrawn, "入札前に中止")
     other, _ = tender([28_035_000], days=10, department=kenchiku, floor_kind="none", floor_price=None)
-    bid_services.award(db_session, contract_staff, other, decided_on=date(2026, 6, 8))
+    award.award(db_session, contract_staff, other, decided_on=date(2026, 6, 8))
     return {"awarded": awarded, "winner": firms[4], "surveyed": surveyed, "failed": failed, "cancelled": cancelled,
             "sealed": sealed, "announced": announced, "withdrawn": withdrawn, "other": other}
 
@@ -76,10 +77,10 @@ def test_bidders_count_round_one_only(db_session, tender, contract_staff):
     from tests.bidding.results.conftest import record_round
 
     case, firms = tender([31_000_000, 32_000_000, None])
-    bid_services.start_rebid(db_session, contract_staff, case)
+    award.start_rebid(db_session, contract_staff, case)
     record_round(db_session, contract_staff, case, firms, [29_000_000, "skip", "skip"])
     bid_services.open_round(db_session, contract_staff, case, now=case.opening_at)
-    bid_services.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
+    award.award(db_session, contract_staff, case, decided_on=date(2026, 5, 29))
     row = rows(db_session)[case.number]
     assert row.bidders == 2 and row.amount == 29_000_000 and row.result_label == "落札"
 
