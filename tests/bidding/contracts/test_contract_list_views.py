@@ -53,8 +53,8 @@ def test_filters_and_sort_in_the_url(login_as, contract_staff, two, kenchiku):
     assert "/exports/reports/contracts?" in html and "department=210" in html and "q=%E5%B1%8B%E6%A0%B9" in html
 
 
-def test_pages(login_as, contract_staff, two, app):
-    app.config["PAGE_SIZE"] = 1
+def test_pages(login_as, contract_staff, two, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)  # the app is the session's: set back after the test
     client = login_as(contract_staff)
     html = page_text(client.get("/bidding/contracts?sort=amount&page=2"))
     assert "全 2 件中 2〜2 件を表示" in html and "市道青葉線道路改良工事" in html and "市民会館屋根改修工事" not in html
