@@ -8,13 +8,13 @@ production settings, in-process (Flask test client): the contract list (page 1, 
 sort by 契約者, the 支払遅延 filter), the same list as department staff (``bench.dept01``), the 契約 tab of the contract
 with the most change contracts, claims and inspections, the list's CSV of one 年度, and the 契約書 of that contract:
 the inline PDF through HTTP (what the preview shows) and the form alone (parameters, query, document, PDF; as
-``bench_reports.py`` times forms). p50 and p95 by nearest rank over ``--repeat`` runs after one warm-up.
+``bench_reports.py`` times forms). p50 and p95 by nearest rank over ``--repeat`` runs after one warm-up, of the wall
+time and of this process's CPU time (the app's side: steadier on a shared host, but without PostgreSQL's own work).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -56,8 +56,9 @@ def _pick(app) -> dict:
             "contracts": contracts}
 
 
-def _line(label: str, walls: list[float], extra: str = "") -> None:
-    print(f"  {label:<62} p50 {percentile(walls, 50):7.1f} ms  p95 {percentile(walls, 95):7.1f} ms  {extra}")
+def _line(label: str, walls: list[float], extra: str = "", cpu: list[float] | None = None) -> None:
+    own = f"cpu p50 {percentile(cpu, 50):6.1f} p95 {percentile(cpu, 95):6.1f}  " if cpu else ""
+    print(f"  {label:<62} p50 {percentile(walls, 50):7.1f} ms  p95 {percentile(walls, 95):7.1f} ms  {own}{extra}")
 
 
 def _form_times(app, case: str, repeat: int) -> tuple[list[float], list[float], int]:
@@ -110,17 +111,18 @@ def main() -> None:
     ]
     for label, path in paths:
         r = measure(client, counter, path, args.repeat)
-        _line(label, r["wall_ms_all"], f"HTTP {r['status']}, {r['queries']} queries, {r['bytes']:,} bytes")
+        _line(label, r["wall_ms_all"], f"HTTP {r['status']}, {r['queries']} queries, {r['bytes']:,} bytes",
+              r["cpu_ms_all"])
     walls, cpu, size = _form_times(app, picked["case"], args.repeat)
-    _line("契約書 PDF, the form alone (parameters, query, document, PDF)", walls,
-          f"cpu p50 {statistics.median(cpu):.1f} ms, {size:,} bytes")
+    _line("契約書 PDF, the form alone (parameters, query, document, PDF)", walls, f"{size:,} bytes", cpu)
     app.extensions["keiyaku_db"]["engine"].dispose()
     dept_app, dept = build_client(args.database_url, "bench.dept01", BENCH_PASSWORD)
     dept_counter = QueryCounter(dept_app.extensions["keiyaku_db"]["engine"])
     for label, path in [("contract list, page 1, department staff (bench.dept01)", "/bidding/contracts"),
                         ("the same sorted by 契約金額", "/bidding/contracts?sort=-amount")]:
         r = measure(dept, dept_counter, path, args.repeat)
-        _line(label, r["wall_ms_all"], f"HTTP {r['status']}, {r['queries']} queries, {r['bytes']:,} bytes")
+        _line(label, r["wall_ms_all"], f"HTTP {r['status']}, {r['queries']} queries, {r['bytes']:,} bytes",
+              r["cpu_ms_all"])
     dept_app.extensions["keiyaku_db"]["engine"].dispose()
 
 
