@@ -1,0 +1,139 @@
+"""Reads of 説明請求 (SPEC GR4): the staff list with its filters (state, overdue), the home queue's counts, a work's
+requests and one request's timeline with each step's deadline, in the user's department scope.
+
+This module owns "overdue": a request waiting for its answer after ``answer_due`` (受付), or a 再説明請求 waiting for
+the committee's answer after ``committee_due`` (再説明請求・委員会審議). A step done after its due day is "late"
+(``Step.late``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
+
+from core.scope import restrict_to_department
+from core.search import contains_text
+from registry.contractors.models import Contractor
+
+from ..works.models import GradedWork
+from .models import STATES, ExplanationRequest
+
+#: The list's state filter: the open ones, or one state.
+STATE_FILTERS = {"open": "回答待ち・審議中（すべて）", **STATES}
+WAITING_STATES = ("received", "re_requested", "committee")
+
+
+def overdue_clause(day: date):
+    return or_(and_(ExplanationRequest.state == "received", ExplanationRequest.answer_due < day),
+               and_(ExplanationRequest.state.in_(("re_requested", "committee")), ExplanationRequest.committee_due < day))
+
+
+def is_overdue(request: ExplanationRequest, day: date) -> bool:
+    if request.state == "received":
+        return day > request.answer_due
+    if request.state in ("re_requested", "committee"):
+        return request.committee_due is not None and day > request.committee_due
+    return False
+
+
+def current_due(request: ExplanationRequest) -> date | None:
+    """The deadline the request waits for now (the answer's, or the committee's)."""
+    if request.state == "received":
+        return request.answer_due
+    if request.state in ("re_requested", "committee"):
+        return request.committee_due
+    if request.state == "answered":
+        return request.re_request_due
+    return None
+
+
+@dataclass
+class RequestFilters:
+    state: str | None = "open"
+    overdue: bool = False
+    q: str | None = None
+    sort: str = "due"
+
+
+SORTS = {"filed": ExplanationRequest.filed_on, "number": GradedWork.contract_number,
+         "due": func.coalesce(ExplanationRequest.committee_due, ExplanationRequest.answer_due)}
+
+
+def _scoped(user) -> Select:
+    stmt = (select(ExplanationRequest).join(GradedWork, GradedWork.id == ExplanationRequest.work_id)
+            .join(Contractor, Contractor.id == GradedWork.contractor_id)
+            .options(contains_eager(ExplanationRequest.work).contains_eager(GradedWork.contractor)))
+    return restrict_to_department(stmt, user, GradedWork.department_id)
+
+
+def request_list(user, filters: RequestFilters, day: date) -> Select:
+    stmt = _scoped(user)
+    if filters.state == "open":
+        stmt = stmt.where(ExplanationRequest.state.in_(WAITING_STATES))
+    elif filters.state in STATES:
+        stmt = stmt.where(ExplanationRequest.state == filters.state)
+    if filters.overdue:
+        stmt = stmt.where(overdue_clause(day))
+    if filters.q:
+        stmt = stmt.where(contains_text(GradedWork.name, filters.q) | contains_text(GradedWork.contract_number, filters.q)
+                          | contains_text(Contractor.name, filters.q))
+    key = filters.sort if filters.sort.lstrip("-") in SORTS else "due"
+    filters.sort = key
+    column = SORTS[key.lstrip("-")]
+    return stmt.order_by(column.desc() if key.startswith("-") else column.asc(), ExplanationRequest.id)
+
+
+def queue_counts(session: Session, user, day: date) -> dict[str, int]:
+    """回答待ち (受付), of which overdue, and 再説明請求 waiting for the committee, in the user's scope."""
+    base = restrict_to_department(select(ExplanationRequest.state, func.count(ExplanationRequest.id))
+                                  .join(GradedWork, GradedWork.id == ExplanationRequest.work_id)
+                                  .where(ExplanationRequest.state.in_(WAITING_STATES)), user, GradedWork.department_id)
+    counts = dict(session.execute(base.group_by(ExplanationRequest.state)).all())
+    overdue = session.scalar(restrict_to_department(
+        select(func.count(ExplanationRequest.id)).join(GradedWork, GradedWork.id == ExplanationRequest.work_id)
+        .where(overdue_clause(day)), user, GradedWork.department_id)) or 0
+    return {"received": counts.get("received", 0), "committee": counts.get("re_requested", 0) + counts.get("committee", 0),
+            "overdue": overdue}
+
+
+def requests_of_work(session: Session, work_id: int) -> list[ExplanationRequest]:
+    return list(session.scalars(select(ExplanationRequest).where(ExplanationRequest.work_id == work_id)
+                                .order_by(ExplanationRequest.id)))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a request's timeline: what, when it happened (None: not yet), its deadline, and late/overdue."""
+
+    label: str
+    on: date | None
+    due: date | None = None
+    note: str = ""
+    late: bool = False
+    overdue: bool = False
+
+
+def timeline(request: ExplanationRequest, request_due: date | None, day: date) -> list[Step]:
+    """The steps of a request in order, with the deadlines counted by the rule (``request_due``: the 説明請求's)."""
+    work = request.work
+    steps = [Step("評定の通知", work.notified_on),
+             Step("説明請求の受付", request.filed_on, request_due, request.channel_label)]
+    answered = request.answered_on
+    steps.append(Step("回答（説明書）", answered, request.answer_due,
+                      late=bool(answered and answered > request.answer_due),
+                      overdue=request.state == "received" and day > request.answer_due))
+    if request.state == "answered" and request.re_request_due and day > request.re_request_due:
+        steps.append(Step("再説明請求", None, request.re_request_due, "期限までに請求はありませんでした"))
+        return steps
+    if answered is not None:
+        steps.append(Step("再説明請求の受付", request.re_filed_on, request.re_request_due))
+    if request.re_filed_on is not None:
+        steps.append(Step("委員会審議", request.committee_on))
+        done = request.committee_answered_on
+        outcome = {"closed": "評定維持", "corrected": "評定修正"}.get(request.state, "")
+        steps.append(Step("委員会審議の回答（再説明書）", done, request.committee_due, outcome,
+                          late=bool(done and request.committee_due and done > request.committee_due),
+                          overdue=request.state in ("re_requested", "committee") and is_overdue(request, day)))
+    return steps
