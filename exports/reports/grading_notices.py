@@ -43,6 +43,12 @@ def _work(session, params: dict, actor, *, notified: bool = False):
     return work
 
 
+def _day(breakdown: dict):
+    from datetime import date
+
+    return date.fromisoformat(breakdown["date"])
+
+
 def _points(value) -> str:
     return f"{value:+g}" if value else "0"
 
@@ -51,28 +57,29 @@ def _points(value) -> str:
 
 def _item_pages(breakdown: dict) -> list:
     """別紙 項目別評定点表: each grader's 細別 with the letter and points, then the weighted total and the final score."""
-    blocks: list = [Title("項目別評定点表"), Note(f"評定表: {breakdown['table_label']}　基本点: {breakdown['base_points']} 点")]
+    basis = f"評定表: {breakdown['table_label']}（{format_date(_day(breakdown))}に適用される評定の基準）"
+    blocks: list = [Title("項目別評定点表"), Note(basis)]
     graders = []
     for role, grader in breakdown["graders"].items():
         sheets = grader["inspections"] if role == "interim_inspector" else [grader]
         for i, sheet in enumerate(sheets, 1):
             title = f"{grader['title']} 第{i}回" if role == "interim_inspector" else grader["title"]
             graders.append((role, title, sheet))
+    base = breakdown["base_points"]
     for _role, title, sheet in graders:
-        blocks.append(Heading(f"{title}（評定点 {sheet['score']} 点）"))
-        if "items" in sheet:
-            rows = tuple((line["category"], line["item"], str(line["value"]), _points(line["points"]))
-                         for line in sheet["items"])
-            blocks.append(Grid(("考査項目", "細別", "評価", "点数"), rows + (("", "加減点合計", "", _points(sheet["points"])),),
-                               widths=(1.6, 2.4, 0.8, 0.9), numeric=(3,)))
+        if "items" not in sheet:
+            blocks.append(Heading(f"{title}（評定点 {sheet['score']} 点）"))
+            continue
+        blocks.append(Heading(f"{title}（評定点 {sheet['score']} 点 ＝ 基本点 {base} 点 {_points(sheet['points'])} 点）"))
+        rows = tuple((line["category"], line["item"], str(line["value"]), _points(line["points"]))
+                     for line in sheet["items"])
+        blocks.append(Grid(("考査項目", "細別", "評価", "点数"), rows, widths=(1.6, 2.4, 0.8, 0.9), numeric=(3,)))
     weights = breakdown["weights"]
-    summary = tuple((g["title"], str(g["score"]), str(weights.get(role, "—")))
-                    for role, g in breakdown["graders"].items())
-    blocks += [Heading("評定点の計算"), Grid(("評定者", "評定点", "重み"), summary, widths=(2.4, 1, 1), numeric=(1, 2))]
-    rows = [("評定点計", f"{breakdown['weighted']} 点")]
+    rows = [(g["title"], f"{g['score']} 点（重み {weights.get(role, '—')}）") for role, g in breakdown["graders"].items()]
+    rows.append(("評定点計", f"{breakdown['weighted']} 点"))
     rows += [(f"法令遵守等（{d['label']}）", f"−{d['points']} 点") for d in breakdown["deductions"]]
     rows.append(("総合評定点", f"{breakdown['final']} 点"))
-    blocks.append(Fields(tuple(rows)))
+    blocks += [Heading("評定点の計算"), Fields(tuple(rows), pairs=True)]
     return blocks
 
 

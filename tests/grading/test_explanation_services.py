@@ -12,13 +12,7 @@ from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.history import history_of
 from grading.explanations import queries, services
 from grading.notices.queries import applicant_firm
-from tests.grading.notice_fixtures import (  # noqa: F401  (fixtures)
-    NOTIFIED_ON,
-    REQUEST_DEADLINE,
-    applicant_of,
-    notified,
-    settled,
-)
+from tests.grading.notice_fixtures import NOTIFIED_ON, REQUEST_DEADLINE
 
 FILED_ON = date(2027, 1, 12)
 

@@ -11,13 +11,7 @@ from core.errors import PermissionDenied, ValidationFailed
 from core.history import history_of
 from grading.notices import queries, services
 from grading.works import services as works
-from tests.grading.notice_fixtures import (  # noqa: F401  (fixtures)
-    NOTIFIED_ON,
-    REQUEST_DEADLINE,
-    applicant_of,
-    notified,
-    settled,
-)
+from tests.grading.notice_fixtures import NOTIFIED_ON, REQUEST_DEADLINE
 
 
 def test_notify_a_settled_work(db_session, settled, contract_staff, applicant_of):
@@ -76,7 +70,8 @@ def test_the_breakdown_is_the_settled_grade(db_session, settled):
     assert Decimal(str(breakdown["final"])) == settled.final_score == Decimal(80)
     assert Decimal(str(breakdown["weighted"])) == settled.weighted
     chief = breakdown["graders"]["chief"]
-    assert chief["score"] == 79 and breakdown["graders"]["final_inspector"]["score"] == 85 and {i["key"]: i["value"] for i in chief["items"]}["chief_schedule"] == "c"
+    assert chief["score"] == 79 and breakdown["graders"]["final_inspector"]["score"] == 85
+    assert {i["key"]: i["value"] for i in chief["items"]}["chief_schedule"] == "c"
     assert breakdown["weights"] == {"chief": 0.4, "general": 0.2, "final_inspector": 0.4}
 
 
