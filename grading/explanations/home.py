@@ -18,7 +18,7 @@ def request_queue(session: Session, day: date, user) -> list[QueueEntry]:
     counts = queue_counts(session, user, day)
     return [QueueEntry("回答待ち（受付）", counts["received"], {"state": "received"},
                        "warning" if counts["received"] else "info"),
-            QueueEntry("再説明請求（委員会審議待ち）", counts["committee"], {"state": "open"}),
+            QueueEntry("再説明請求（委員会審議待ち）", counts["committee"], {"state": "deliberation"}),
             QueueEntry("期限を過ぎたもの", counts["overdue"], {"state": "open", "overdue": "y"},
                        "warning" if counts["overdue"] else "info")]
 

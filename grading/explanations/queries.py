@@ -21,19 +21,20 @@ from ..works.models import GradedWork
 from .models import STATES, ExplanationRequest
 
 #: The list's state filter: the open ones, or one state.
-STATE_FILTERS = {"open": "回答待ち・審議中（すべて）", **STATES}
+STATE_FILTERS = {"open": "回答待ち・審議中（すべて）", "deliberation": "再説明請求・委員会審議中", **STATES}
 WAITING_STATES = ("received", "re_requested", "committee")
+DELIBERATION_STATES = ("re_requested", "committee")
 
 
 def overdue_clause(day: date):
     return or_(and_(ExplanationRequest.state == "received", ExplanationRequest.answer_due < day),
-               and_(ExplanationRequest.state.in_(("re_requested", "committee")), ExplanationRequest.committee_due < day))
+               and_(ExplanationRequest.state.in_(DELIBERATION_STATES), ExplanationRequest.committee_due < day))
 
 
 def is_overdue(request: ExplanationRequest, day: date) -> bool:
     if request.state == "received":
         return day > request.answer_due
-    if request.state in ("re_requested", "committee"):
+    if request.state in DELIBERATION_STATES:
         return request.committee_due is not None and day > request.committee_due
     return False
 
@@ -42,7 +43,7 @@ def current_due(request: ExplanationRequest) -> date | None:
     """The deadline the request waits for now (the answer's, or the committee's)."""
     if request.state == "received":
         return request.answer_due
-    if request.state in ("re_requested", "committee"):
+    if request.state in DELIBERATION_STATES:
         return request.committee_due
     if request.state == "answered":
         return request.re_request_due
@@ -72,6 +73,8 @@ def request_list(user, filters: RequestFilters, day: date) -> Select:
     stmt = _scoped(user)
     if filters.state == "open":
         stmt = stmt.where(ExplanationRequest.state.in_(WAITING_STATES))
+    elif filters.state == "deliberation":
+        stmt = stmt.where(ExplanationRequest.state.in_(DELIBERATION_STATES))
     elif filters.state in STATES:
         stmt = stmt.where(ExplanationRequest.state == filters.state)
     if filters.overdue:
@@ -135,5 +138,5 @@ def timeline(request: ExplanationRequest, request_due: date | None, day: date) -
         outcome = {"closed": "評定維持", "corrected": "評定修正"}.get(request.state, "")
         steps.append(Step("委員会審議の回答（再説明書）", done, request.committee_due, outcome,
                           late=bool(done and request.committee_due and done > request.committee_due),
-                          overdue=request.state in ("re_requested", "committee") and is_overdue(request, day)))
+                          overdue=request.state in DELIBERATION_STATES and is_overdue(request, day)))
     return steps

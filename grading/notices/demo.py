@@ -35,7 +35,7 @@ def load_demo(session: Session, settings: AuthSettings, storage_root: str) -> li
     for i, (name, amount, age, ratio) in enumerate(WORKS):
         if name in done:
             continue
-        work = _graded_work(session, staff, chief, general, inspector, name, amount, age, ratio)
+        work = _graded_work(session, staff, chief, general, inspector, name, amount, age, ratio, i)
         if work is not None and i == 0:
             _notify_with_request(session, staff, work)
         session.commit()
@@ -64,7 +64,7 @@ def _general(session: Session, settings: AuthSettings, chief) -> tuple[list, obj
     return [(login_id, f"{Role.DEPARTMENT_STAFF.label}（総括監督員）", password)], user
 
 
-def _completed_contract(session: Session, staff, chief, inspector, name: str, amount: int, age: int):
+def _completed_contract(session: Session, staff, chief, inspector, name: str, amount: int, age: int, index: int):
     """A case of the chief's department, charged to its budget of this 年度, nominated, bid, awarded and contracted
     some months ago, completed ``age`` days ago with its 完成検査 passed (which opens the graded work)."""
     from bidding.bids.award import award
@@ -80,7 +80,7 @@ def _completed_contract(session: Session, staff, chief, inspector, name: str, am
     from registry.contractors.models import Contractor
 
     firm = session.scalar(select(Contractor).where(Contractor.status == "active", Contractor.is_jv.is_(False))
-                          .order_by(Contractor.number).offset(6 + len(name) % 3).limit(1))
+                          .order_by(Contractor.number).offset(6 + 3 * index).limit(1))
     if firm is None:
         return None
     day = today()
@@ -139,11 +139,11 @@ def _sheet(rules, role: str, ratio: float = 0.8) -> dict:
 
 
 def _graded_work(session: Session, staff, chief, general, inspector, name: str, amount: int, age: int,
-                 ratio: float):
+                 ratio: float, index: int):
     from ..works.models import GradedWork
     from ..works.services import assign_grader, save_sheet, settle_work, work_rules
 
-    contract = _completed_contract(session, staff, chief, inspector, name, amount, age)
+    contract = _completed_contract(session, staff, chief, inspector, name, amount, age, index)
     if contract is None:
         return None
     work = session.scalar(select(GradedWork).where(GradedWork.contract_id == contract.id))
