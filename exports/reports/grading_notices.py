@@ -12,12 +12,11 @@ from __future__ import annotations
 from core.errors import ValidationFailed
 from core.jp import fiscal_year_label, format_date, format_yen
 from core.rules import get_rule
-from grading.explanations.queries import requests_of_work
-from grading.explanations.services import OUTCOMES, corrections
+from grading.explanations.models import OUTCOMES
+from grading.explanations.queries import corrections, requests_of_work
 from grading.notices import queries as notices
 from grading.notices.permissions import NOTICE_ROLES, PUBLICATION_ROLES
 from grading.notices.rules import KEY as WORDING_KEY
-from grading.notices.services import request_deadline
 from grading.works.services import work_breakdown
 
 from . import register
@@ -88,7 +87,7 @@ def build_notice(session, params: dict, actor) -> FormDocument:
     notified = work.notified_on is not None
     day = work.notified_on if notified else today()
     wording = get_rule(session, WORDING_KEY, day)
-    deadline = request_deadline(session, work) if notified else None
+    deadline = notices.request_deadline(session, work) if notified else None
     if deadline is None:
         from core.rules import deadline_for
         from grading.rules import DEADLINES_KEY

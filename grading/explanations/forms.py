@@ -7,8 +7,9 @@ from wtforms.validators import Length, Optional
 
 from core.formtools import DateInputField, JapaneseForm, choices
 
+from .models import OUTCOMES
 from .queries import STATE_FILTERS
-from .services import OUTCOMES, REASON_MAX, TEXT_MAX
+from .services import REASON_MAX, TEXT_MAX
 
 _TEXT = [Optional(), Length(max=TEXT_MAX, message=f"{TEXT_MAX:,} 文字以内で入力してください。")]
 

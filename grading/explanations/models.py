@@ -22,6 +22,8 @@ STATES = {"received": "受付", "answered": "回答済", "re_requested": "再説
 STATE_BADGES = {"received": "badge--warning", "answered": "badge--info", "re_requested": "badge--warning",
                 "committee": "badge--warning", "closed": "badge--neutral", "corrected": "badge--success"}
 CHANNELS = {"portal": "申請者ページ", "paper": "書面（職員が登録）"}
+#: The committee's answer to a 再説明請求: keep the grade, or correct it.
+OUTCOMES = {"keep": "評定維持", "correct": "評定修正"}
 #: step → (states it may start from, state it leads to, refusal naming the current state).
 TRANSITIONS = {
     "answer": (frozenset({"received"}), "answered", "「{state}」の説明請求には回答できません（受付中の請求に回答します）。"),

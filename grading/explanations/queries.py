@@ -17,7 +17,7 @@ from core.scope import restrict_to_department
 from core.search import contains_text
 from registry.contractors.models import Contractor
 
-from ..works.models import GradedWork
+from ..works.models import GradedWork, GradeRevision
 from .models import STATES, ExplanationRequest
 
 #: The list's state filter: the open ones, or one state.
@@ -99,6 +99,12 @@ def queue_counts(session: Session, user, day: date) -> dict[str, int]:
         .where(overdue_clause(day)), user, GradedWork.department_id)) or 0
     return {"received": counts.get("received", 0), "committee": counts.get("re_requested", 0) + counts.get("committee", 0),
             "overdue": overdue}
+
+
+def corrections(request: ExplanationRequest) -> list[GradeRevision]:
+    """The work's revisions made since the 再説明請求 (what a 評定修正 answer reports)."""
+    since = request.re_filed_on or request.filed_on
+    return [r for r in request.work.revisions if r.revised_on >= since]
 
 
 def requests_of_work(session: Session, work_id: int) -> list[ExplanationRequest]:

@@ -20,18 +20,18 @@ from core.mail import Mail
 from core.rules import deadline_for
 from core.timefmt import today as today_in_japan
 
-from ..notices.queries import firm_addresses
-from ..notices.services import SUBJECT, request_deadline
+from ..notices.queries import firm_addresses, request_deadline
+from ..notices.services import SUBJECT
 from ..rules import DEADLINES_KEY
 from ..works.models import GradedWork, GraderAssignment, GradeRevision
 from ..works.services import correct_sheet
 from ..works.sheets import EntryInput, stored_entries
 from . import permissions
-from .models import CHANNELS, ExplanationRequest
+from .models import CHANNELS, OUTCOMES, ExplanationRequest
+from .queries import corrections
 
 TEXT_MAX = 4000
 REASON_MAX = 500
-OUTCOMES = {"keep": "評定維持", "correct": "評定修正"}
 FIELDS = {"state": "状態", "channel": "受付の方法", "filed_on": "受付日", "content": "請求の内容", "answer_due": "回答期限",
           "answer": "回答", "answered_on": "回答日", "re_request_due": "再説明請求の期限", "re_content": "再説明請求の内容",
           "re_filed_on": "再説明請求の受付日", "committee_due": "委員会審議の回答期限", "committee_on": "委員会審議の日",
@@ -211,12 +211,6 @@ def refer_to_committee(session: Session, actor, request: ExplanationRequest, *, 
     request.committee_on = committee_on
     _record(session, actor, request, "grading.explain.committee",
             f"再説明請求を委員会審議に付議（{format_date(committee_on)}）", before)
-
-
-def corrections(request: ExplanationRequest) -> list[GradeRevision]:
-    """The work's revisions made since the 再説明請求 (what a 評定修正 answer reports)."""
-    since = request.re_filed_on or request.filed_on
-    return [r for r in request.work.revisions if r.revised_on >= since]
 
 
 def correct_item(session: Session, actor, request: ExplanationRequest, assignment: GraderAssignment, *,

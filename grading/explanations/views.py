@@ -24,7 +24,7 @@ from core.timefmt import today
 from core.transaction import general_errors, transaction
 
 from ..notices.permissions import can_view_notice
-from ..notices.services import request_deadline
+from ..notices.queries import request_deadline
 from ..notices.views import portal_link, send_mails
 from ..works.models import GradedWork, GraderAssignment
 from ..works.services import work_breakdown, work_rules
@@ -106,7 +106,7 @@ def _render(found: ExplanationRequest, status: int = 200, **forms):
     return render_template(
         "grading/explanations/detail.html", req=found, work=work, may_handle=may, today=day,
         steps=queries.timeline(found, request_deadline(db.session, work), day), overdue=queries.is_overdue(found, day),
-        breakdown=work_breakdown(db.session, work), corrections=services.corrections(found) if found.re_filed_on else [],
+        breakdown=work_breakdown(db.session, work), corrections=queries.corrections(found) if found.re_filed_on else [],
         answer_form=forms.get("answer_form") or AnswerForm(formdata=None, answered_on=day),
         re_form=forms.get("re_form") or PaperRequestForm(formdata=None, filed_on=day, prefix="re"),
         committee_form=forms.get("committee_form") or CommitteeForm(formdata=None, committee_on=day),

@@ -16,11 +16,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from core.auth.models import Department
+from core.rules import deadline_for
 from core.scope import restrict_to_department
 from core.search import contains_text
 from registry.applications.models import ApplicantAccount
 from registry.contractors.models import Contractor
 
+from ..rules import DEADLINES_KEY
 from ..works.models import GradedWork
 
 #: The notice list's filter of states: 未通知 (settled, waiting for the notice), 通知済, or both.
@@ -67,6 +69,14 @@ def firm_notice(session: Session, firm: Contractor, work_id: int) -> GradedWork 
     if work is None or work.contractor_id != firm.id or work.state != "notified":
         return None
     return work
+
+
+def request_deadline(session: Session, work: GradedWork) -> date | None:
+    """The last day for a 説明請求 of a notified work: the ``explanation_request`` deadline of ``grading.deadlines``
+    counted from the notice (None before the notice)."""
+    if work.notified_on is None:
+        return None
+    return deadline_for(session, "explanation_request", work.notified_on, rule_key=DEADLINES_KEY)
 
 
 # --- the notice list ------------------------------------------------------------------------------------------

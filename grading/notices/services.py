@@ -14,28 +14,19 @@ from core.errors import ValidationFailed, require
 from core.history import record_change
 from core.jp import format_date
 from core.mail import Mail
-from core.rules import deadline_for
 from core.timefmt import to_jst
 from core.timefmt import today as today_in_japan
 
-from ..rules import DEADLINES_KEY
 from ..works import permissions
 from ..works.models import GradedWork
 from ..works.services import work_snapshot
-from .queries import firm_addresses
+from .queries import firm_addresses, request_deadline
 
 SUBJECT = "【工事成績評定】"
 
 
 def register_labels() -> None:
     register_operations({"grading.notify": "評定の通知"})
-
-
-def request_deadline(session: Session, work: GradedWork) -> date | None:
-    """The last day for a 説明請求 of a notified work (the ``explanation_request`` deadline from the notice)."""
-    if work.notified_on is None:
-        return None
-    return deadline_for(session, "explanation_request", work.notified_on, rule_key=DEADLINES_KEY)
 
 
 def notify_work(session: Session, actor, work: GradedWork, notified_on: date | None, *, link: str | None = None,

@@ -28,6 +28,7 @@ from core.timefmt import today
 from core.transaction import transaction
 from exports.render.xlsx_stream import xlsx_response  # a renderer without feature knowledge (as the results page's)
 
+from ..explanations.forms import PaperRequestForm
 from ..explanations.queries import requests_of_work
 from ..explanations.services import pending_request
 from ..works.models import GradedWork
@@ -106,11 +107,9 @@ def notice_detail(work_id: int):
     """One work's notice: the 項目別評定点表 from its sheets, the notify form or the notice sent, its 説明請求."""
     work = _work(work_id)
     day = today()
-    from ..explanations.forms import PaperRequestForm
-
     return render_template(
         "grading/notices/detail.html", work=work, breakdown=work_breakdown(db.session, work),
-        deadline=services.request_deadline(db.session, work), requests=requests_of_work(db.session, work.id),
+        deadline=queries.request_deadline(db.session, work), requests=requests_of_work(db.session, work.id),
         running=pending_request(db.session, work, day) if work.state == "notified" else None, today=day,
         may_notify=can_notify(current_user, work) and work.state == "settled",
         may_record=is_contract_section(current_user) and work.state == "notified",
@@ -137,7 +136,7 @@ def notice_notify(work_id: int):
                                      link=portal_link("portal.grading.notice_detail", work_id=work.id))
     if tx.ok:
         flash(f"{work.contract_number} {work.name} の評定を通知しました（通知日 {format_date(work.notified_on)}、説明請求の期限 "
-              f"{format_date(services.request_deadline(db.session, work))}）。", "success")
+              f"{format_date(queries.request_deadline(db.session, work))}）。", "success")
         send_mails(mails, "評定の通知")
     return redirect(back)
 

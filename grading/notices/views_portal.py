@@ -27,7 +27,6 @@ from ..explanations.queries import requests_of_work
 from ..works.models import GradedWork
 from ..works.services import work_breakdown
 from . import queries
-from .services import request_deadline
 
 bp = Blueprint("grading", __name__)
 APPLICANT = (Role.APPLICANT,)
@@ -53,13 +52,13 @@ def notice_list():
     works = queries.firm_notices(db.session, firm) if firm is not None else []
     return render_template("grading/portal/notices.html", firm=firm, works=works,
                            format_score=queries.format_score, deadlines={
-                               w.id: request_deadline(db.session, w) for w in works}, today=today())
+                               w.id: queries.request_deadline(db.session, w) for w in works}, today=today())
 
 
 def _render(work: GradedWork, status: int = 200, form: PortalRequestForm | None = None,
             re_form: PortalRequestForm | None = None):
     day = today()
-    deadline = request_deadline(db.session, work)
+    deadline = queries.request_deadline(db.session, work)
     requests = requests_of_work(db.session, work.id)
     running = explanations.pending_request(db.session, work, day)
     return render_template(

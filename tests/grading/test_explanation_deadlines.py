@@ -13,6 +13,7 @@ from core.rules import get_rule
 from core.rules import services as rules
 from grading.explanations import services
 from grading.notices import services as notices
+from grading.notices.queries import request_deadline
 from grading.works import services as works
 from tests.grading.test_works_services import _grade_all
 
@@ -35,7 +36,7 @@ def _version(db_session, admin, **explanation_request):
 
 def _notify(db_session, staff, work, day):
     notices.notify_work(db_session, staff, work, day, today=day)
-    return notices.request_deadline(db_session, work)
+    return request_deadline(db_session, work)
 
 
 def _file(db_session, staff, work, day):

@@ -163,7 +163,7 @@ def test_the_committee_corrects_the_grade_through_the_works_correction(db_sessio
                                   outcome="keep", today=date(2027, 2, 20))
     services.answer_committee(db_session, contract_staff, request, answer="工程管理を b に修正しました。",
                               answered_on=date(2027, 2, 20), outcome="correct", today=date(2027, 2, 20))
-    assert request.state == "corrected" and services.corrections(request) == [revision]
+    assert request.state == "corrected" and queries.corrections(request) == [revision]
     steps = queries.timeline(request, REQUEST_DEADLINE, date(2027, 2, 20))
     assert [s.label for s in steps][-2:] == ["委員会審議", "委員会審議の回答（再説明書）"]
     assert steps[-1].note == "評定修正" and not steps[-1].late

@@ -19,7 +19,7 @@ def test_notify_a_settled_work(db_session, settled, contract_staff, applicant_of
     mails = services.notify_work(db_session, contract_staff, settled, NOTIFIED_ON, link="https://portal.example.jp/x",
                                  today=date(2027, 1, 7))
     assert settled.state == "notified" and settled.notified_on == NOTIFIED_ON
-    assert services.request_deadline(db_session, settled) == REQUEST_DEADLINE  # 14 days, the notice day counted
+    assert queries.request_deadline(db_session, settled) == REQUEST_DEADLINE  # 14 days, the notice day counted
     (mail,) = mails
     assert mail.to == "genba@example.jp" and settled.contract_number in mail.subject
     assert "令和9年1月19日" in mail.body and "https://portal.example.jp/x" in mail.body and "申請者ページ" in mail.body
