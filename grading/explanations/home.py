@@ -1,5 +1,6 @@
-"""The home page's queues of notification and 説明請求 (contract section and the works department): settled works
-waiting for their notice, and requests waiting for an answer or for the committee, with those past their deadline."""
+"""The home page's queue of notification and 説明請求 (contract section, works department, viewers): requests
+waiting for an answer or for the committee, those past their deadline, and settled works waiting for their notice —
+counted in one statement within the user's department."""
 
 from __future__ import annotations
 
@@ -10,26 +11,24 @@ from sqlalchemy.orm import Session
 
 from core.home import QueueEntry, register_queue
 
-from ..notices.queries import waiting_count
 from .queries import queue_counts
 
+NOTICES = "grading.notices.notice_list"  # admits the same roles as the request list
 
-def request_queue(session: Session, day: date, user) -> list[QueueEntry]:
+
+def queue(session: Session, day: date, user) -> list[QueueEntry]:
     counts = queue_counts(session, user, day)
-    return [QueueEntry("回答待ち（受付）", counts["received"], {"state": "received"},
-                       "warning" if counts["received"] else "info"),
+
+    def tone(key: str) -> str:
+        return "warning" if counts[key] else "info"
+
+    return [QueueEntry("回答待ち（受付）", counts["received"], {"state": "received"}, tone("received")),
             QueueEntry("再説明請求（委員会審議待ち）", counts["committee"], {"state": "deliberation"}),
-            QueueEntry("期限を過ぎたもの", counts["overdue"], {"state": "open", "overdue": "y"},
-                       "warning" if counts["overdue"] else "info")]
-
-
-def notice_queue(session: Session, day: date, user) -> list[QueueEntry]:
-    count = waiting_count(session, user)
-    return [QueueEntry("確定して通知していない評定", count, {"state": "waiting"}, "warning" if count else "info")]
+            QueueEntry("回答の期限を過ぎたもの", counts["overdue"], {"state": "open", "overdue": "y"}, tone("overdue")),
+            QueueEntry("確定して通知していない評定", counts["waiting"], {"state": "waiting"}, tone("waiting"),
+                       endpoint=NOTICES)]
 
 
 def register_queues(app: Flask) -> None:
-    register_queue(app, "説明請求の回答待ち", "grading.explanations.request_list", request_queue, 60,
-                   note="工事担当課の職員には自分の課の工事の数", per_user=True)
-    register_queue(app, "評定の通知待ち", "grading.notices.notice_list", notice_queue, 61,
+    register_queue(app, "説明請求の回答待ち・評定の通知", "grading.explanations.request_list", queue, 60,
                    note="工事担当課の職員には自分の課の工事の数", per_user=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from core.scope import restrict_to_department
 from core.search import contains_text
 from registry.contractors.models import Contractor
 
+from ..notices.queries import waiting_stmt
 from ..works.models import GradedWork, GradeRevision
 from .models import STATES, ExplanationRequest
 
@@ -89,16 +90,21 @@ def request_list(user, filters: RequestFilters, day: date) -> Select:
 
 
 def queue_counts(session: Session, user, day: date) -> dict[str, int]:
-    """回答待ち (受付), of which overdue, and 再説明請求 waiting for the committee, in the user's scope."""
-    base = restrict_to_department(select(ExplanationRequest.state, func.count(ExplanationRequest.id))
-                                  .join(GradedWork, GradedWork.id == ExplanationRequest.work_id)
-                                  .where(ExplanationRequest.state.in_(WAITING_STATES)), user, GradedWork.department_id)
-    counts = dict(session.execute(base.group_by(ExplanationRequest.state)).all())
-    overdue = session.scalar(restrict_to_department(
-        select(func.count(ExplanationRequest.id)).join(GradedWork, GradedWork.id == ExplanationRequest.work_id)
-        .where(overdue_clause(day)), user, GradedWork.department_id)) or 0
-    return {"received": counts.get("received", 0), "committee": counts.get("re_requested", 0) + counts.get("committee", 0),
-            "overdue": overdue}
+    """The home queue in one statement (the home page is the most requested page): 回答待ち (受付), 再説明請求 waiting
+    for the committee, those past their deadline, and the settled works not notified yet, in the user's scope."""
+
+    def tally(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    requests = restrict_to_department(
+        select(tally(ExplanationRequest.state == "received").label("received"),
+               tally(ExplanationRequest.state.in_(DELIBERATION_STATES)).label("committee"),
+               tally(overdue_clause(day)).label("overdue"))
+        .select_from(ExplanationRequest).join(GradedWork, GradedWork.id == ExplanationRequest.work_id)
+        .where(ExplanationRequest.state.in_(WAITING_STATES)), user, GradedWork.department_id).subquery()
+    row = session.execute(select(requests.c.received, requests.c.committee, requests.c.overdue,
+                                 waiting_stmt(user).scalar_subquery().label("waiting"))).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
 def corrections(request: ExplanationRequest) -> list[GradeRevision]:

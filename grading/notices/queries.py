@@ -125,12 +125,15 @@ def work_by_number(session: Session, user, number: str, *, notified: bool = Fals
     return session.scalar(restrict_to_department(stmt, user, GradedWork.department_id))
 
 
-def waiting_count(session: Session, user) -> int:
-    """Settled works not notified yet, in the user's scope (the home queue)."""
-    stmt = restrict_to_department(select(func.count(GradedWork.id)).where(GradedWork.state == "settled",
+def waiting_stmt(user) -> Select:
+    """The count of settled works not notified yet, in the user's scope (the home queue reads it as a subquery)."""
+    return restrict_to_department(select(func.count(GradedWork.id)).where(GradedWork.state == "settled",
                                                                           GradedWork.source == "system"),
                                   user, GradedWork.department_id)
-    return session.scalar(stmt) or 0
+
+
+def waiting_count(session: Session, user) -> int:
+    return session.scalar(waiting_stmt(user)) or 0
 
 
 def graded_years(session: Session) -> list[int]:

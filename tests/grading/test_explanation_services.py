@@ -118,7 +118,7 @@ def test_answer_and_re_request_deadlines(db_session, notified, contract_staff, a
 def test_a_late_answer_is_recorded_and_flagged(db_session, notified, contract_staff, chief):
     request = _file(db_session, contract_staff, notified)
     assert queries.queue_counts(db_session, contract_staff, date(2027, 1, 26)) == {"received": 1, "committee": 0,
-                                                                                  "overdue": 0}
+                                                                                  "overdue": 0, "waiting": 0}
     assert queries.queue_counts(db_session, contract_staff, date(2027, 1, 27))["overdue"] == 1
     assert queries.queue_counts(db_session, chief, date(2027, 1, 27))["overdue"] == 1  # the works department's
     overdue = db_session.scalars(queries.request_list(contract_staff, queries.RequestFilters(overdue=True),

@@ -108,7 +108,7 @@ def test_the_request_list_filters_overdue(db_session, notified, contract_staff, 
     csv = staff.get("/grading/explanations?format=csv").get_data().decode("utf-8-sig")
     assert "2027-01-12,書面（職員が登録）,受付,2027-01-26" in csv
     home = page_text(staff.get("/"))
-    assert "説明請求の回答待ち" in home and "評定の通知待ち" in home
+    assert "説明請求の回答待ち・評定の通知" in home and "確定して通知していない評定" in home
 
 
 # --- the applicant portal ---------------------------------------------------------------------------------------
