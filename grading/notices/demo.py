@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, time, timedelta
 
+import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ def load_demo(session: Session, settings: AuthSettings, storage_root: str) -> li
 
     staff, chief, inspector = (find_user(session, login) for login in ("keiyaku", "doboku", "kensa"))
     if None in (staff, chief, inspector) or chief.department is None:
+        click.echo("評定の通知のデモデータは作りません（利用者 keiyaku・doboku・kensa のいずれかがありません）。")
         return []
     issued, general = _general(session, settings, chief)
     done = set(session.scalars(select(GradedWork.name).where(GradedWork.name.in_([w[0] for w in WORKS]))))
@@ -36,7 +38,9 @@ def load_demo(session: Session, settings: AuthSettings, storage_root: str) -> li
         if name in done:
             continue
         work = _graded_work(session, staff, chief, general, inspector, name, amount, age, ratio, i)
-        if work is not None and i == 0:
+        if work is None:
+            click.echo(f"評定の通知のデモデータ「{name}」は作りません（今年度の{chief.department.name}の予算科目か業者がありません）。")
+        elif i == 0:
             _notify_with_request(session, staff, work)
         session.commit()
     work = session.scalar(select(GradedWork).where(GradedWork.name == WORKS[0][0]))
