@@ -29,9 +29,19 @@ def _register_staff_pages(app) -> None:
 
     from core import menu
 
+    from .works import sheet_views  # noqa: F401  (the sheet routes join the works blueprint)
+    from .works import views as works
+    from .works.home import register_queues as register_works_queues
+    from .works.permissions import GRADING_ROLES
+
     staff = Blueprint("grading", __name__, url_prefix="/grading")
-    children: list[Blueprint] = []
+    children: list[Blueprint] = [works.bp]
     for child in children:
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     menu.register_group(app, "工事成績評定", 40)
+    menu.register(app, "工事成績評定", "評定の入力", "grading.works.index", GRADING_ROLES,
+                  ("grading.works.sheet", "grading.works.sheet_correct"))
+    menu.register(app, "工事成績評定", "評定の進捗", "grading.works.board", GRADING_ROLES,
+                  ("grading.works.work_detail", "grading.works.work_history"))
+    register_works_queues(app)
