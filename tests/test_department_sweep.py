@@ -145,6 +145,44 @@ def _budget_line(session, department) -> dict:
     return {"line_id": make_line(session, department).id}
 
 
+def _graded_work(session, department) -> dict:
+    """A graded work of ``department`` with its 主任監督員 (a member of it) and a 法令遵守等 deduction."""
+    from datetime import date
+
+    from core.auth.models import User, UserRole
+    from grading.works.models import GradeDeduction, GradedWork, GraderAssignment
+    from registry.contractors.models import Contractor
+
+    firm = Contractor(number=f"SG{department.code}", name="掃引用の受注者", search_key="掃引用の受注者",
+                      legal_form="corporation")
+    grader = User(login_id=f"sweep-chief-{department.code}", name="掃引 主任", department=department,
+                  role_rows=[UserRole(role=Role.DEPARTMENT_STAFF.value)])
+    work = GradedWork(contract_number=f"SWG-{department.code}", name="掃引用の評定", contractor=firm,
+                      department=department, work_type_code="010", contract_amount=10_000_000,
+                      completed_on=date(2026, 6, 1), fiscal_year=2026, grading_table="simple", state="entering",
+                      due_on=date(2026, 6, 15))
+    work.assignments.append(GraderAssignment(role="chief", seq=1, user=grader, state="draft"))
+    work.deductions.append(GradeDeduction(kind="oral_warning", label="口頭注意", points=5, decided_on=date(2026, 6, 2)))
+    session.add(work)
+    session.flush()
+    return {"work_id": work.id}
+
+
+def _graded_work_role(session, department) -> dict:
+    return {**_graded_work(session, department), "role": "chief"}
+
+
+def _graded_sheet(session, department) -> dict:
+    return {**_graded_work_role(session, department), "seq": 1}
+
+
+def _graded_deduction(session, department) -> dict:
+    from grading.works.models import GradedWork
+
+    args = _graded_work(session, department)
+    return {**args, "deduction_id": session.get(GradedWork, args["work_id"]).deductions[0].id}
+
+
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
 SCOPED_ROUTES: dict[str, Callable] = {
     **{f"bidding.cases.{name}": _tender_case for name in (
@@ -171,6 +209,12 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,
     "bidding.budget.line_history": _budget_line,
+    **{f"grading.works.{name}": _graded_work for name in (
+        "work_detail", "work_history", "deduction_add", "work_settle", "sheet_return")},
+    "grading.works.work_assign": _graded_work_role,
+    "grading.works.deduction_remove": _graded_deduction,
+    "grading.works.sheet": _graded_sheet,
+    "grading.works.sheet_correct": _graded_sheet,
 }
 
 
