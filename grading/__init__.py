@@ -45,3 +45,6 @@ def _register_staff_pages(app) -> None:
     menu.register(app, "工事成績評定", "評定の進捗", "grading.works.board", GRADING_ROLES,
                   ("grading.works.work_detail", "grading.works.work_history"))
     register_works_queues(app)
+    from .works.queries import score_text
+
+    app.add_template_filter(score_text, "score")

@@ -37,6 +37,21 @@ SORT_COLUMNS = {"number": GradedWork.contract_number, "name": GradedWork.name, "
 DEFAULT_SORT = "-completed"
 
 
+def score_text(value: Decimal | None) -> str:
+    """A score as people read it: ``79``, ``80.2`` (no trailing zeros of the stored decimals); ``—`` for none."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value).normalize():f}"
+
+
+def suggestion_text(formula) -> str:
+    """How the checklist suggests a letter under ``formula`` (``scoring.suggest_letter``), as the screens and forms
+    explain it to graders."""
+    return (f"該当する評価対象項目の {score_text(formula['b_ratio'])} % 以上ができていれば b、"
+            f"{score_text(formula['c_ratio'])} % 以上で c、それ未満は d。該当する項目が {formula['few_items']} 以下のときは c。"
+            "文書による改善指示があれば e。")
+
+
 def sort_key(raw: str | None) -> str:
     return raw if raw and raw.lstrip("-") in SORT_COLUMNS else DEFAULT_SORT
 
@@ -257,6 +272,12 @@ class SheetTable:
     @property
     def size(self) -> int:
         return sum(len(g.lines) for g in self.groups)
+
+
+def tick_counts(item: Item, entry: EntryInput) -> tuple[int, int]:
+    """(ticked as できている, applicable) of an item's checklist: what the letter suggestion is read from."""
+    not_applicable = set(entry.not_applicable)
+    return len(set(entry.checked) - not_applicable), len(item.checklist) - len(not_applicable)
 
 
 def sheet_table(rules: GradingRules, assignment: GraderAssignment) -> SheetTable:

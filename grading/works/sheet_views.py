@@ -41,12 +41,12 @@ class ItemView:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     @property
-    def applicable(self) -> int:
-        return len(self.item.checklist) - len(set(self.entry.not_applicable))
+    def ticked(self) -> int:
+        return queries.tick_counts(self.item, self.entry)[0]
 
     @property
-    def ticked(self) -> int:
-        return len(set(self.entry.checked) - set(self.entry.not_applicable))
+    def applicable(self) -> int:
+        return queries.tick_counts(self.item, self.entry)[1]
 
     @property
     def has_errors(self) -> bool:
@@ -97,7 +97,8 @@ def _render(work, assignment, *, mode: str, inputs=None, errors=None, form=None,
         summary = [(f.id, m) for f in (form.reason, form.revised_on) for m in f.errors] + summary
     return render_template(
         "grading/works/sheet.html", work=work, assignment=assignment, table=table, mode=mode,
-        groups=_views(table, inputs, by_item), summary=summary, form=form or StepForm(), today=today(),
+        groups=_views(table, inputs, by_item), summary=summary, rule_text=queries.suggestion_text(table.rules.formula),
+        form=form or StepForm(), today=today(),
         late=queries.is_late(work, today()), may_correct=permissions.can_correct(current_user, work)), status
 
 
@@ -125,7 +126,8 @@ def sheet(work_id: int, role: str, seq: int):
             services.save_sheet(db.session, current_user, assignment, inputs, submit=submit)
         if tx.ok:
             if submit:
-                flash(f"{assignment.role_label}の評定を提出しました（評定点 {assignment.score} 点）。", "success")
+                flash(f"{assignment.role_label}の評定を提出しました（評定点 {queries.score_text(assignment.score)} 点）。",
+                      "success")
                 return redirect(url_for("grading.works.index"))
             flash("一時保存しました。提出するまで何度でも変更できます。", "success")
             return redirect(url_for("grading.works.sheet", work_id=work.id, role=role, seq=seq) + "#sheet-total")
@@ -151,7 +153,8 @@ def sheet_correct(work_id: int, role: str, seq: int):
             revision = services.correct_sheet(db.session, current_user, assignment, inputs, reason=form.reason.data,
                                               revised_on=form.revised_on.data)
         if tx.ok:
-            flash(f"評定を修正しました（評定点 {revision.final_before} → {revision.final_after} 点）。", "success")
+            flash(f"評定を修正しました（評定点 {queries.score_text(revision.final_before)} → "
+                  f"{queries.score_text(revision.final_after)} 点）。", "success")
             return redirect(url_for("grading.works.work_detail", work_id=work.id) + "#revisions")
         errors = {k: v for k, v in tx.errors.items() if k not in ("reason", "revised_on")}
     elif form.csrf_token.errors:

@@ -244,7 +244,7 @@ def work_settle(work_id: int):
         with transaction(form) as tx:
             services.settle_work(db.session, current_user, work)
         if tx.ok:
-            return _done(work, f"評定を確定しました（評定点 {work.final_score} 点）。")
+            return _done(work, f"評定を確定しました（評定点 {queries.score_text(work.final_score)} 点）。")
     return render_detail(work, 422, step_form=form)
 
 

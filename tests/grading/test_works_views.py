@@ -56,7 +56,7 @@ def test_the_grader_finds_the_sheet_and_saves_a_draft(login_as, db_session, assi
     html = page_text(client.get(url))
     assert "評価対象項目からの目安: <strong class=\"grade-letter\">b</strong>" in html
     assert "+3.5 点" in html  # 施工体制一般 b (+0.5) and 創意工夫 3
-    assert "68.5 点" in html or "69 点" in html  # 65 + 3.5 by the rule's rounding
+    assert "69 点" in html  # 65 + 3.5, rounded half-up by the rule
 
 
 def test_errors_appear_beside_their_items_and_nothing_is_saved(login_as, db_session, assigned, chief):
@@ -162,7 +162,7 @@ def test_the_general_settles_after_all_submitted(login_as, db_session, work, chi
     html = page_text(login_as(general).get("/grading/"))
     assert "確定を待つ工事" in html
     html = page_text(client.get(_url(work)))
-    assert "評定を確定する" in html and "85.00" in html  # the settler sees each grader's score
+    assert "評定を確定する" in html and "<td class=\"num\">85</td>" in html  # the settler sees each grader's score
     assert login_as(chief).post(_url(work, "settle")).status_code == 403
     assert client.post(_url(work, "settle")).status_code == 302
     db_session.refresh(work)
@@ -170,7 +170,8 @@ def test_the_general_settles_after_all_submitted(login_as, db_session, work, chi
     html = page_text(client.get(_url(work)))
     assert "総合評定点" in html and "80.2" in html and "評定の結果" in html
     chief_view = page_text(login_as(chief).get(_url(work)))
-    assert "79.00" in chief_view and "85.00" not in chief_view  # the chief sees their own score only
+    # the chief sees their own score only
+    assert "<td class=\"num\">79</td>" in chief_view and "<td class=\"num\">85</td>" not in chief_view
 
 
 def test_the_settler_returns_a_sheet(login_as, db_session, work, chief, general, inspector):
