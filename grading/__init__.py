@@ -18,6 +18,11 @@ def init_app(app, mode: str) -> None:
     register_labels()
     contract_completed.connect(on_contract_completed)
     app.cli.add_command(grading_cli)
+    from core.cli import register_demo_loader
+
+    from .works.demo import load_demo as load_works_demo
+
+    register_demo_loader(app, load_works_demo)
     if mode == "portal":
         return
     _register_staff_pages(app)

@@ -15,7 +15,7 @@ from exports.render.xlsx_stream import xlsx_response
 from registry.codes import work_types
 
 from .models import ROLES, GradedWork
-from .queries import is_late
+from .queries import graders, is_late
 
 EXPORT_HEADER = ["契約番号", "年度", "工事名", "担当課", "受注者", "業種", "評定表", "最終契約金額", "完成検査日",
                  "完成からの日数", "入力期限", "期限切れ", "状態", *ROLES.values(), "評定点", "通知日"]
@@ -24,7 +24,7 @@ WIDTHS = {1: 16, 3: 40, 4: 20, 5: 30, 6: 20, 14: 24, 15: 24, 16: 24, 17: 24}
 
 def _graders(work: GradedWork, role: str, day: date) -> str:
     parts = []
-    for a in (a for a in work.assignments if a.role == role):
+    for a in (a for a in graders(work) if a.role == role):
         late = "・期限切れ" if is_late(work, day) and a.state != "submitted" else ""
         parts.append(f"{a.user.name}（{a.state_label}{late}）")
     return "、".join(parts)

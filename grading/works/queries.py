@@ -23,7 +23,7 @@ from core.search import contains_text
 from registry.contractors.models import Contractor
 
 from ..calculator import GradingRules
-from ..scoring import GraderResult, Item, ScoreError
+from ..scoring import ROLE_ORDER, GraderResult, Item, ScoreError
 from . import permissions
 from .models import GradedWork, GraderAssignment
 from .services import settled_by
@@ -72,6 +72,11 @@ def late_condition(day: date):
 def is_late(work: GradedWork, day: date) -> bool:
     """``late_condition`` of one loaded work."""
     return work.due_on is not None and work.due_on < day and work.state in OPEN_STATES
+
+
+def graders(work: GradedWork) -> list[GraderAssignment]:
+    """The work's graders in the order of the forms: 主任監督員, 総括監督員, 検査員（中間・既済部分）by round, 検査員（完成）."""
+    return sorted(work.assignments, key=lambda a: (ROLE_ORDER.index(a.role), a.seq))
 
 
 def restrict_to_user(stmt: Select, user) -> Select:

@@ -41,6 +41,12 @@ class ItemView:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     @property
+    def touched(self) -> bool:
+        """Anything entered yet (an untouched item shows no suggestion: nothing ticked is not a d)."""
+        e = self.entry
+        return bool(e.value or e.checked or e.not_applicable or e.improvement_order)
+
+    @property
     def ticked(self) -> int:
         return queries.tick_counts(self.item, self.entry)[0]
 

@@ -43,9 +43,12 @@ def get_work(work_id: int) -> GradedWork:
     return work
 
 
-def work_tabs(work_id: int, current: str) -> list[tuple[str, str, bool]]:
-    tabs = (("概要", "grading.works.work_detail"), ("履歴", "grading.works.work_history"))
-    return [(label, url_for(endpoint, work_id=work_id), endpoint == current) for label, endpoint in tabs]
+def work_tabs(work: GradedWork, current: str) -> list[tuple[str, str, bool]]:
+    """概要, and 履歴 for those who may see every grader's score (the history holds them)."""
+    tabs = [("概要", "grading.works.work_detail")]
+    if permissions.can_view_scores(current_user, work, services.settled_by(db.session, work)):
+        tabs.append(("履歴", "grading.works.work_history"))
+    return [(label, url_for(endpoint, work_id=work.id), endpoint == current) for label, endpoint in tabs]
 
 
 # --- 評定の入力 (the grader's page) ---------------------------------------------------------------------
@@ -57,7 +60,8 @@ def index():
     session = db.session
     return render_template("grading/works/index.html", sheets=list(session.scalars(queries.open_sheets(current_user))),
                            unassigned=list(session.scalars(queries.awaiting_supervisors(current_user)).unique()),
-                           to_settle=queries.awaiting_settlement(session, current_user), today=today())
+                           to_settle=queries.awaiting_settlement(session, current_user), today=today(),
+                           is_late=queries.is_late)
 
 
 # --- 評定の進捗 (GR3) ------------------------------------------------------------------------------------
@@ -95,7 +99,8 @@ def board():
     page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_template("grading/works/board.html", page=page, filters=form, sort=filters.sort, today=day,
                            counts=queries.state_counts(db.session, current_user, filters, day),
-                           by_department=by_department, is_late=queries.is_late,
+                           by_department=by_department, is_late=queries.is_late, graders=queries.graders,
+                           role_labels=ROLES,
                            is_department=current_user.has_role(Role.DEPARTMENT_STAFF))
 
 
@@ -130,8 +135,8 @@ def render_detail(work: GradedWork, status: int = 200, **forms):
     work_type = work_types(session, work.completed_on).get(work.work_type_code)
     result = services.score_work(session, work) if work.is_settled else None
     return render_template(
-        "grading/works/detail.html", work=work, tabs=work_tabs(work.id, "grading.works.work_detail"), today=today(),
-        late=queries.is_late(work, today()), role_labels=ROLES,
+        "grading/works/detail.html", work=work, tabs=work_tabs(work, "grading.works.work_detail"), today=today(),
+        late=queries.is_late(work, today()), role_labels=ROLES, graders=queries.graders(work),
         case=case, case_visible=case is not None and in_scope(user, case.department_id),
         work_type_title=work_type.title if work_type else "", result=result,
         sheet_access={a.id: (permissions.can_grade(user, a), permissions.can_view_sheet(user, a),
@@ -167,7 +172,7 @@ def work_history(work_id: int):
         raise PermissionDenied("評定の履歴は契約課の職員と評定を確定する者が見られます（各評定者の評定点を含むため）。")
     return render_history(
         db.session, table="graded_works", record_id=work.id, current=services.work_snapshot(work),
-        title=f"{work.name}（契約番号 {work.contract_number}）", tabs=work_tabs(work.id, "grading.works.work_history"),
+        title=f"{work.name}（契約番号 {work.contract_number}）", tabs=work_tabs(work, "grading.works.work_history"),
         breadcrumb=[("評定の進捗", url_for("grading.works.board")),
                     (work.name, url_for("grading.works.work_detail", work_id=work.id)), ("履歴", None)])
 

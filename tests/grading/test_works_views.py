@@ -212,6 +212,7 @@ def test_the_history_tab_is_for_those_who_see_every_score(login_as, db_session, 
     assert "評定を提出" in page_text(login_as(contract_staff).get(_url(work, "history")))
     assert login_as(general).get(_url(work, "history")).status_code == 200
     assert login_as(chief).get(_url(work, "history")).status_code == 403
+    assert f'{_url(work, "history")}"' not in page_text(login_as(chief).get(_url(work)))  # no tab leading to a 403
 
 
 # --- the progress board ----------------------------------------------------------------------------------
