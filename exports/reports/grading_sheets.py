@@ -92,7 +92,8 @@ def build_grading_sheet(session, params: dict, actor) -> FormDocument:
             ticks = f"{ticked}/{applicable}" if line.item.checklist else "—"
             rows.append((group.category, line.item.label, value, _points(line.points), ticks,
                          line.suggested or "—", "\n".join(n for n in notes if n)))
-    state = assignment.state_label + (f"（{format_date(assignment.submitted_at)}）" if assignment.submitted_at else "")
+    state = assignment.state_label + (f"（{format_date(to_jst(assignment.submitted_at).date())}）"
+                                      if assignment.submitted_at else "")
     title = f"工事成績採点表（{assignment.role_label}）"
     blocks = [Title(title),
               _work_fields(session, work, ("評定者", f"{assignment.role_label} {assignment.user.name}"), ("状態", state)),
