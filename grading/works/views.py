@@ -133,7 +133,8 @@ def render_detail(work: GradedWork, status: int = 200, **forms):
         (a.id, f"{a.role_label}（{a.user.name}）") for a in submitted])
     case = work.contract.case if work.contract is not None else None
     work_type = work_types(session, work.completed_on).get(work.work_type_code)
-    result = services.score_work(session, work) if work.is_settled else None
+    # The breakdown of a work graded here (a past grade imported has its score only, no sheets).
+    result = services.score_work(session, work) if work.is_settled and work.source == "system" else None
     return render_template(
         "grading/works/detail.html", work=work, tabs=work_tabs(work, "grading.works.work_detail"), today=today(),
         late=queries.is_late(work, today()), role_labels=ROLES, graders=queries.graders(work),

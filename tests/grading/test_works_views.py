@@ -326,3 +326,17 @@ def test_home_queues_count_the_graders_work(login_as, db_session, assigned, seco
 def _queue(html: str) -> dict[str, int]:
     return {label: int(count) for label, count in re.findall(
         r'queue__label">(.+?)</span>\s*<span class="queue__count[^"]*">(\d+)<', html)}
+
+
+def test_a_past_grade_imported_shows_its_score_without_sheets(login_as, db_session, contract_staff, doboku,
+                                                              create_contractor):
+    from decimal import Decimal
+
+    past = GradedWork(contract_number="H28-0123", name="旧システムの工事", contractor_id=create_contractor("旧建設").id,
+                      department=doboku, work_type_code="010", contract_amount=20_000_000,
+                      completed_on=date(2017, 2, 10), fiscal_year=2016, state="notified", source="import",
+                      final_score=Decimal("76.0"), notified_on=date(2017, 3, 1))
+    db_session.add(past)
+    db_session.flush()
+    html = page_text(login_as(contract_staff).get(f"/grading/works/{past.id}"))
+    assert "76 点" in html and "過去の評定の取込" in html and "評定の結果" not in html and "減点を記録する" not in html
