@@ -19,14 +19,16 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from bidding.cases.permissions import is_contract_section
 from core.auth.models import Department, User, UserRole
 from core.auth.roles import Role
+from core.rules import get_rule
+from core.rules.queries import cached_for_rules, rule_history
 from core.search import contains_text
 from registry.contractors.models import Contractor
 
 from ..calculator import GradingRules
+from ..rules import SCOPE_KEY
 from ..scoring import ROLE_ORDER, GraderResult, Item, ScoreError
 from . import permissions
 from .models import GradedWork, GraderAssignment
-from .services import settled_by
 from .sheets import EntryInput, check_sheet, role_items, stored_entries
 
 #: Works still being graded (not settled): the ones that can be late.
@@ -213,25 +215,49 @@ def awaiting_supervisors(user) -> Select:
             .order_by(GradedWork.due_on.asc().nulls_last(), GradedWork.id))
 
 
+def _settler_periods(session: Session) -> list[tuple[date, date | None, str]]:
+    """(from, until (exclusive), settler) of each version of the ``grading.scope`` rule, as ``get_rule`` resolves
+    them (the settler of a work is the rule's on its 完成検査)."""
+    days = sorted({v.effective_from for v in rule_history(session, SCOPE_KEY)})
+    return [(day, days[i + 1] if i + 1 < len(days) else None, get_rule(session, SCOPE_KEY, day)["settled_by"])
+            for i, day in enumerate(days)]
+
+
+def settled_by_condition(session: Session, settler: str):
+    """SQL condition on ``GradedWork``: the rule in force on its 完成検査 names ``settler`` (``services.settled_by``
+    of one work). The periods are read once per change of the rules, not per request."""
+    periods = cached_for_rules(session, ("grading.settler_periods",), lambda: _settler_periods(session))
+    parts = [and_(GradedWork.completed_on >= start, GradedWork.completed_on < until) if until
+             else GradedWork.completed_on >= start for start, until, who in periods if who == settler]
+    return or_(*parts) if parts else false()
+
+
+def _awaiting_settlement(columns, session: Session, user) -> Select:
+    mine = and_(GradedWork.id.in_(select(GraderAssignment.work_id).where(
+        GraderAssignment.user_id == user.id, GraderAssignment.role == "general")),
+        settled_by_condition(session, "general"))
+    reach = or_(mine, settled_by_condition(session, "contract")) if is_contract_section(user) else mine
+    return select(*columns).select_from(GradedWork).where(GradedWork.state == "submitted", reach)
+
+
 def awaiting_settlement(session: Session, user) -> list[GradedWork]:
-    """Works whose graders all submitted, for the user to settle (their 総括監督員, or the contract section when the
-    rule says so)."""
-    stmt = select(GradedWork).where(GradedWork.state == "submitted")
-    if not is_contract_section(user):
-        stmt = stmt.where(GradedWork.id.in_(select(GraderAssignment.work_id).where(
-            GraderAssignment.user_id == user.id, GraderAssignment.role == "general")))
-    stmt = stmt.options(joinedload(GradedWork.contractor), selectinload(GradedWork.assignments)).order_by(
-        GradedWork.due_on.asc().nulls_last(), GradedWork.id)
-    return [w for w in session.scalars(stmt) if permissions.is_settler(user, w, settled_by(session, w))]
+    """Works whose graders all submitted, for the user to settle (``permissions.is_settler``: their 総括監督員, or the
+    contract section when the rule says so)."""
+    return list(session.scalars(_awaiting_settlement((GradedWork,), session, user)
+                                .options(joinedload(GradedWork.contractor), selectinload(GradedWork.assignments))
+                                .order_by(GradedWork.due_on.asc().nulls_last(), GradedWork.id)))
 
 
 def queue_counts(session: Session, user, day: date) -> dict[str, int]:
-    """The home page's counts: the user's open sheets and the late ones, their department's works lacking
-    supervisors, and the works waiting for them to settle."""
-    mine, late = session.execute(_open_sheets(
-        (func.count(), func.coalesce(func.sum(case((GradedWork.due_on < day, 1), else_=0)), 0)), user)).one()
-    unassigned = session.scalar(_awaiting_supervisors((func.count(),), user))
-    return {"open": mine, "late": late, "unassigned": unassigned, "settle": len(awaiting_settlement(session, user))}
+    """The home page's counts in one statement: the user's open sheets and the late ones, their department's works
+    lacking supervisors, and the works waiting for them to settle."""
+    count = (func.count(),)
+    row = session.execute(select(
+        _open_sheets(count, user).scalar_subquery(),
+        _open_sheets(count, user).where(GradedWork.due_on < day).scalar_subquery(),
+        _awaiting_supervisors(count, user).scalar_subquery(),
+        _awaiting_settlement(count, session, user).scalar_subquery())).one()
+    return dict(zip(("open", "late", "unassigned", "settle"), row, strict=True))
 
 
 # --- one sheet's lines ----------------------------------------------------------------------------------

@@ -340,3 +340,22 @@ def test_a_past_grade_imported_shows_its_score_without_sheets(login_as, db_sessi
     db_session.flush()
     html = page_text(login_as(contract_staff).get(f"/grading/works/{past.id}"))
     assert "76 点" in html and "過去の評定の取込" in html and "評定の結果" not in html and "減点を記録する" not in html
+
+
+def test_the_contract_section_settles_when_the_rule_says_so(login_as, db_session, work, chief, general, inspector,
+                                                           contract_staff, admin):
+    from core.rules import get_rule
+    from core.rules import services as rules
+
+    values = get_rule(db_session, "grading.scope", date(2026, 12, 1))
+    values["settled_by"] = "contract"
+    rules.add_rule_version(db_session, admin, "grading.scope", date(2026, 12, 1), values, "契約課が確定する（テスト）")
+    _grade_all(db_session, work, chief, general, inspector)
+    assert "評定の確定待ち" not in page_text(login_as(general).get("/"))
+    assert login_as(general).post(_url(work, "settle")).status_code == 403
+    client = login_as(contract_staff)
+    assert _queue(page_text(client.get("/")))["全員が提出し、確定を待つ工事"] == 1
+    assert "確定を待つ工事（1 件）" in page_text(client.get("/grading/"))
+    assert client.post(_url(work, "settle")).status_code == 302
+    db_session.refresh(work)
+    assert work.state == "settled" and "評定の確定待ち" not in page_text(client.get("/"))
