@@ -40,7 +40,7 @@ def build_app(database_url: str):
 
 
 def fill(app) -> dict[str, str]:
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select
 
     from core.auth.models import Department, User, UserRole
     from core.auth.passwords import hash_password
@@ -98,7 +98,7 @@ def fill(app) -> dict[str, str]:
         s.execute(insert(GradedWork), works)
         s.execute(insert(GraderAssignment), assignments)
         s.commit()
-        assert s.scalar(select(db.func.count()).select_from(GradedWork)) == WORKS
+        assert s.scalar(select(func.count()).select_from(GradedWork)) == WORKS
         return {"contract": contract.login_id, "chief": chiefs[0].login_id, "inspector": inspectors[0].login_id}
 
 
@@ -121,13 +121,17 @@ def measure(app, logins: dict[str, str], repeat: int) -> list[tuple[str, float, 
     results = []
     for who, url in pages:
         client = clients[who]
-        assert client.get(url).status_code == 200, url  # warm-up
+        response = client.get(url)  # warm-up
+        assert response.status_code == 200, url
+        response.close()
         samples = []
         for _ in range(repeat):
             start = time.perf_counter()
             response = client.get(url)
+            response.get_data()  # a download streams: read it all
             samples.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200
+            response.close()
         results.append((f"{who:9s} GET {url}", statistics.median(samples), percentile(samples, 95)))
     return results
 
