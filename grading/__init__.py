@@ -27,8 +27,12 @@ def init_app(app, mode: str) -> None:
     from core.cli import register_demo_loader
 
     from .notices.demo import load_demo as load_notice_demo
+    from .works.demo import load_demo as load_works_demo
+    from .works.queries import score_text
 
+    register_demo_loader(app, load_works_demo)
     register_demo_loader(app, load_notice_demo)
+    app.add_template_filter(score_text, "score")
     if mode != "portal":
         _register_staff_pages(app)
     if mode != "internal":
@@ -46,18 +50,27 @@ def _register_staff_pages(app) -> None:
     from .explanations.permissions import STAFF_ROLES as EXPLANATION_ROLES
     from .notices import views as notices
     from .notices.permissions import NOTICE_ROLES, PUBLICATION_ROLES
+    from .works import sheet_views  # noqa: F401  (the sheet routes join the works blueprint)
+    from .works import views as works
+    from .works.home import register_queues as register_works_queues
+    from .works.permissions import GRADING_ROLES
 
     staff = Blueprint("grading", __name__, url_prefix="/grading")
-    children: list[Blueprint] = [notices.bp, explanations.bp]
+    children: list[Blueprint] = [works.bp, notices.bp, explanations.bp]
     for child in children:
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     menu.register_group(app, "工事成績評定", 40)
+    menu.register(app, "工事成績評定", "評定の入力", "grading.works.index", GRADING_ROLES,
+                  ("grading.works.sheet", "grading.works.sheet_correct"))
+    menu.register(app, "工事成績評定", "評定の進捗", "grading.works.board", GRADING_ROLES,
+                  ("grading.works.work_detail", "grading.works.work_history"))
     menu.register(app, "工事成績評定", "評定の通知", "grading.notices.notice_list", NOTICE_ROLES,
                   ("grading.notices.notice_detail",))
     menu.register(app, "工事成績評定", "評定の公表", "grading.notices.publication", PUBLICATION_ROLES)
     menu.register(app, "工事成績評定", "説明請求", "grading.explanations.request_list", EXPLANATION_ROLES,
                   ("grading.explanations.request_detail",))
+    register_works_queues(app)
     register_explanation_queues(app)
 
 

@@ -201,8 +201,8 @@ def _all_submitted(work: GradedWork) -> bool:
 def return_sheet(session: Session, actor, assignment: GraderAssignment, reason: str | None) -> GraderAssignment:
     """The settler sends a submitted sheet back to its grader (before settling), with the reason."""
     work = assignment.work
-    settled_by = get_rule(session, SCOPE_KEY, work.completed_on)["settled_by"]
-    require(permissions.is_settler(actor, work, settled_by) and not work.is_settled, "この評定は差し戻せません。")
+    require(permissions.is_settler(actor, work, settled_by(session, work)) and not work.is_settled,
+            "この評定は差し戻せません。")
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
         raise ValidationFailed({"reason": [f"差戻しの理由を {REASON_MAX} 文字以内で入力してください。"]})
@@ -300,19 +300,29 @@ def remove_deduction(session: Session, actor, deduction: GradeDeduction) -> None
                   target=work, before=before, after=work_snapshot(work))
 
 
-def settle_work(session: Session, actor, work: GradedWork, *, now: datetime | None = None) -> GradedWork:
-    """確定: every grader submitted; the weighted total and final score are recorded with the rules of the 完成検査."""
-    settled_by = get_rule(session, SCOPE_KEY, work.completed_on)["settled_by"]
-    require(permissions.is_settler(actor, work, settled_by),
-            "評定を確定できるのは総括監督員です。" if settled_by == "general" else "評定を確定できるのは契約課の職員です。")
-    if work.is_settled:
-        raise ValidationFailed("この工事の評定は確定済みです。")
+def settled_by(session: Session, work: GradedWork) -> str:
+    """Who settles the work by the ``grading.scope`` rule of its 完成検査: ``general`` or ``contract``."""
+    return get_rule(session, SCOPE_KEY, work.completed_on)["settled_by"]
+
+
+def settle_blockers(work: GradedWork) -> list[str]:
+    """What keeps the work from being settled (graders not named, sheets not submitted); empty when it may be."""
     missing = [ROLES[r] for r in REQUIRED_ROLES if work.assignment(r) is None]
     waiting = [f"{a.role_label}（{a.user.name}）" for a in work.assignments if a.state != "submitted"]
-    if missing or waiting:
-        parts = ([f"{'・'.join(missing)}が指定されていません"] if missing else []) + \
-                ([f"{'・'.join(waiting)}が提出していません"] if waiting else [])
-        raise ValidationFailed(f"すべての評定者の提出の後に確定します（{'。'.join(parts)}）。")
+    return ([f"{'・'.join(missing)}が指定されていません"] if missing else []) + \
+        ([f"{'・'.join(waiting)}が提出していません"] if waiting else [])
+
+
+def settle_work(session: Session, actor, work: GradedWork, *, now: datetime | None = None) -> GradedWork:
+    """確定: every grader submitted; the weighted total and final score are recorded with the rules of the 完成検査."""
+    settler = settled_by(session, work)
+    require(permissions.is_settler(actor, work, settler),
+            "評定を確定できるのは総括監督員です。" if settler == "general" else "評定を確定できるのは契約課の職員です。")
+    if work.is_settled:
+        raise ValidationFailed("この工事の評定は確定済みです。")
+    blockers = settle_blockers(work)
+    if blockers:
+        raise ValidationFailed(f"すべての評定者の提出の後に確定します（{'。'.join(blockers)}）。")
     result = score_work(session, work)
     before = work_snapshot(work)
     work.weighted, work.final_score = result.weighted, result.final
