@@ -5,7 +5,7 @@ subtotal and the 評定点), 考査項目別運用表 (the checklists of the tab
 Works are found through ``grading.works.queries`` within the user's reach, and a sheet is printed only by those who
 may see it on screen (``permissions.can_view_sheet``): a grader prints their own sheet, the contract section and the
 settler every submitted one. Scores come from ``grading.works.queries.sheet_table`` (``sheets.check_sheet``) and
-``services.score_work`` only.
+``queries.score_work`` only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from core.timefmt import to_jst
 from grading.calculator import rules_on
 from grading.rules import TABLE_LABELS
 from grading.scoring import TABLE_GRADER_LABELS
-from grading.works import permissions, queries, services
+from grading.works import permissions, queries
 from grading.works.models import ROLES, GradedWork, GraderAssignment
 from grading.works.queries import score_text, suggestion_text
 from registry.codes import work_types
@@ -78,7 +78,7 @@ def _sheet(work: GradedWork, params: dict, actor) -> GraderAssignment:
 def build_grading_sheet(session, params: dict, actor) -> FormDocument:
     work = find_work(session, params, actor)
     assignment = _sheet(work, params, actor)
-    table = queries.sheet_table(services.work_rules(session, work), assignment)
+    table = queries.sheet_table(queries.work_rules(session, work), assignment)
     formula = table.rules.formula
     rows = []
     for group in table.groups:
@@ -155,8 +155,8 @@ def build_grading_summary(session, params: dict, actor) -> FormDocument:
     work = find_work(session, params, actor)
     if not work.is_settled or work.source != "system":
         raise ValidationFailed({"work": ["この工事の評定はまだ確定していません（確定の後に印刷できます）。"]})
-    result = services.score_work(session, work)
-    every = actor is None or permissions.can_view_scores(actor, work, services.settled_by(session, work))
+    result = queries.score_work(session, work)
+    every = actor is None or permissions.can_view_scores(actor, work, queries.settled_by(session, work))
     rows = []
     for role, weight in result.weights.items():
         graders = [a for a in work.assignments if a.role == role]

@@ -172,7 +172,8 @@ FINAL = {"inspector_management": "b", "inspector_shape": "b", "inspector_quality
 
 def _grade(session: Session, contract, staff, chief, general, inspector, progress: str) -> None:
     from .models import GradedWork
-    from .services import assign_grader, save_sheet, settle_work, work_rules
+    from .queries import work_rules
+    from .services import assign_grader, save_sheet, settle_work
 
     work = session.scalar(select(GradedWork).where(GradedWork.contract_id == contract.id))
     if work is None or chief is None or general is None:

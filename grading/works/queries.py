@@ -24,11 +24,11 @@ from core.rules.queries import cached_for_rules, rule_history
 from core.search import contains_text
 from registry.contractors.models import Contractor
 
-from ..calculator import GradingRules
+from ..calculator import GradingRules, breakdown, rules_on
 from ..rules import SCOPE_KEY
-from ..scoring import ROLE_ORDER, GraderResult, Item, ScoreError
+from ..scoring import ROLE_ORDER, Deduction, GraderResult, Item, ScoreError, SheetScore, total
 from . import permissions
-from .models import GradedWork, GraderAssignment
+from .models import ROLES, GradedWork, GraderAssignment
 from .sheets import EntryInput, check_sheet, role_items, stored_entries
 
 #: Works still being graded (not settled): the ones that can be late.
@@ -224,7 +224,7 @@ def _settler_periods(session: Session) -> list[tuple[date, date | None, str]]:
 
 
 def settled_by_condition(session: Session, settler: str):
-    """SQL condition on ``GradedWork``: the rule in force on its 完成検査 names ``settler`` (``services.settled_by``
+    """SQL condition on ``GradedWork``: the rule in force on its 完成検査 names ``settler`` (``settled_by``
     of one work). The periods are read once per change of the rules, not per request."""
     periods = cached_for_rules(session, ("grading.settler_periods",), lambda: _settler_periods(session))
     parts = [and_(GradedWork.completed_on >= start, GradedWork.completed_on < until) if until
@@ -327,3 +327,61 @@ def sheet_table(rules: GradingRules, assignment: GraderAssignment) -> SheetTable
         groups[-1].lines.append(SheetLine(item, saved.get(item.key, EntryInput()), points.get(item.key),
                                           suggested.get(item.key)))
     return SheetTable(rules, groups, result)
+
+
+#: The graders every work needs before it is settled (interim inspectors only when there were such inspections).
+REQUIRED_ROLES = ("chief", "general", "final_inspector")
+
+
+# --- scores (what settling records, the screens and the forms show) ------------------------------------
+
+def work_rules(session: Session, work: GradedWork) -> GradingRules:
+    """The rules a work is graded by: those in force on its 完成検査, with its table."""
+    return rules_on(session, work.completed_on, table=work.grading_table or "standard", work_type=work.work_type_code)
+
+
+def _sheet_results(rules: GradingRules, work: GradedWork) -> tuple[dict[str, GraderResult], list[GraderResult]]:
+    results, interim = {}, []
+    for a in work.assignments:
+        result, _suggested = check_sheet(rules, a.role, stored_entries(a), complete=True)
+        if a.role == "interim_inspector":
+            interim.append(result)
+        else:
+            results[a.role] = result
+    return results, interim
+
+
+def _total(rules: GradingRules, work: GradedWork, results, interim) -> SheetScore:
+    deductions = [Deduction(d.kind, d.label, d.points) for d in work.deductions]
+    return total({role: r.score(rules.formula) for role, r in results.items()},
+                 [r.score(rules.formula) for r in interim], deductions, rules.formula)
+
+
+def score_work(session: Session, work: GradedWork, rules: GradingRules | None = None) -> SheetScore:
+    """The work's score from its submitted sheets and deductions (what settling records and corrections redo)."""
+    rules = rules or work_rules(session, work)
+    return _total(rules, work, *_sheet_results(rules, work))
+
+
+def work_breakdown(session: Session, work: GradedWork) -> dict | None:
+    """The 項目別評定点表 of a graded work: ``calculator.breakdown`` of its sheets and deductions as they stand (each
+    grader's items with letters and points, scores, weights, deductions, final). None for a past grade imported
+    without sheets."""
+    if not work.assignments:
+        return None
+    rules = work_rules(session, work)
+    results, interim = _sheet_results(rules, work)
+    return breakdown(rules, results, interim, _total(rules, work, results, interim), work_type=work.work_type_code)
+
+
+def settled_by(session: Session, work: GradedWork) -> str:
+    """Who settles the work by the ``grading.scope`` rule of its 完成検査: ``general`` or ``contract``."""
+    return get_rule(session, SCOPE_KEY, work.completed_on)["settled_by"]
+
+
+def settle_blockers(work: GradedWork) -> list[str]:
+    """What keeps the work from being settled (graders not named, sheets not submitted); empty when it may be."""
+    missing = [ROLES[r] for r in REQUIRED_ROLES if work.assignment(r) is None]
+    waiting = [f"{a.role_label}（{a.user.name}）" for a in work.assignments if a.state != "submitted"]
+    return ([f"{'・'.join(missing)}が指定されていません"] if missing else []) + \
+        ([f"{'・'.join(waiting)}が提出していません"] if waiting else [])

@@ -97,7 +97,7 @@ def _views(table: queries.SheetTable, inputs: dict[str, EntryInput] | None, erro
 
 
 def _render(work, assignment, *, mode: str, inputs=None, errors=None, form=None, status: int = 200):
-    table = queries.sheet_table(services.work_rules(db.session, work), assignment)
+    table = queries.sheet_table(queries.work_rules(db.session, work), assignment)
     by_item, summary = _split_errors(errors or {}, {line.item.key for g in table.groups for line in g.lines})
     if isinstance(form, CorrectionForm):
         summary = [(f.id, m) for f in (form.reason, form.revised_on) for m in f.errors] + summary
@@ -122,7 +122,7 @@ def sheet(work_id: int, role: str, seq: int):
     if not may_grade:
         raise PermissionDenied("この評定は入力できません（担当の評定者が、提出前にだけ入力できます）。")
     form = StepForm()
-    items = role_items(services.work_rules(db.session, work), assignment.role)
+    items = role_items(queries.work_rules(db.session, work), assignment.role)
     inputs, errors = entry_inputs(request.form, items)
     submit = request.form.get("action") == "submit"
     if not form.validate_on_submit():
@@ -153,7 +153,7 @@ def sheet_correct(work_id: int, role: str, seq: int):
     if request.method == "GET":
         return _render(work, assignment, mode="correct", form=CorrectionForm(formdata=None, revised_on=today()))
     form = CorrectionForm()
-    inputs, errors = entry_inputs(request.form, role_items(services.work_rules(db.session, work), assignment.role))
+    inputs, errors = entry_inputs(request.form, role_items(queries.work_rules(db.session, work), assignment.role))
     if form.validate_on_submit() and not errors:
         with transaction(form) as tx:
             revision = services.correct_sheet(db.session, current_user, assignment, inputs, reason=form.reason.data,

@@ -46,7 +46,7 @@ def get_work(work_id: int) -> GradedWork:
 def work_tabs(work: GradedWork, current: str) -> list[tuple[str, str, bool]]:
     """概要, and 履歴 for those who may see every grader's score (the history holds them)."""
     tabs = [("概要", "grading.works.work_detail")]
-    if permissions.can_view_scores(current_user, work, services.settled_by(db.session, work)):
+    if permissions.can_view_scores(current_user, work, queries.settled_by(db.session, work)):
         tabs.append(("履歴", "grading.works.work_history"))
     return [(label, url_for(endpoint, work_id=work.id), endpoint == current) for label, endpoint in tabs]
 
@@ -108,7 +108,7 @@ def board():
 
 def render_detail(work: GradedWork, status: int = 200, **forms):
     session, user = db.session, current_user
-    settler = services.settled_by(session, work)
+    settler = queries.settled_by(session, work)
     may_assign = permissions.can_assign_graders(user, work)
     assign_forms = {}
     if may_assign:
@@ -134,7 +134,7 @@ def render_detail(work: GradedWork, status: int = 200, **forms):
     case = work.contract.case if work.contract is not None else None
     work_type = work_types(session, work.completed_on).get(work.work_type_code)
     # The breakdown of a work graded here (a past grade imported has its score only, no sheets).
-    result = services.score_work(session, work) if work.is_settled and work.source == "system" else None
+    result = queries.score_work(session, work) if work.is_settled and work.source == "system" else None
     return render_template(
         "grading/works/detail.html", work=work, tabs=work_tabs(work, "grading.works.work_detail"), today=today(),
         late=queries.is_late(work, today()), role_labels=ROLES, graders=queries.graders(work),
@@ -144,7 +144,7 @@ def render_detail(work: GradedWork, status: int = 200, **forms):
                              permissions.can_correct(user, work)) for a in work.assignments},
         assign_forms=assign_forms, may_deduct=may_deduct, deduction_form=deduction_form, deduction_table=table,
         may_remove=may_deduct and not work.is_settled, step_form=forms.get("step_form") or StepForm(),
-        is_settler=is_settler, blockers=services.settle_blockers(work) if is_settler else [],
+        is_settler=is_settler, blockers=queries.settle_blockers(work) if is_settler else [],
         may_return=is_settler and bool(submitted), return_form=return_form,
         sees_scores=permissions.can_view_scores(user, work, settler),
         revisers=_names({r.revised_by_id for r in work.revisions} | {work.settled_by_id}),
@@ -169,7 +169,7 @@ def work_detail(work_id: int):
 def work_history(work_id: int):
     """履歴 tab: every change of the work (graders, sheets' states and scores, deductions, settling, revisions)."""
     work = get_work(work_id)
-    if not permissions.can_view_scores(current_user, work, services.settled_by(db.session, work)):
+    if not permissions.can_view_scores(current_user, work, queries.settled_by(db.session, work)):
         raise PermissionDenied("評定の履歴は契約課の職員と評定を確定する者が見られます（各評定者の評定点を含むため）。")
     return render_history(
         db.session, table="graded_works", record_id=work.id, current=services.work_snapshot(work),
