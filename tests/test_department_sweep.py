@@ -28,6 +28,8 @@ CITY_WIDE = {
     "exports.econtract_bundle": "the contract section's only (roles), who see every department's contracts",
     "bidding.inspections.inspection_": "an inspection is scoped by its assigned 検査員, not by department "
                                        "(tests/bidding/inspections/test_inspection_views.py)",
+    "portal.grading.": "a firm's own notified works: scoped by the applicant account's firm "
+                       "(tests/grading/test_notice_views.py)",
 }
 
 
@@ -145,6 +147,64 @@ def _budget_line(session, department) -> dict:
     return {"line_id": make_line(session, department).id}
 
 
+def _graded_work(session, department, state: str = "entering") -> dict:
+    """A graded work of ``department`` with its 主任監督員 (a member of it) and a 法令遵守等 deduction; a settled or
+    notified one carries its score."""
+    from datetime import date
+    from decimal import Decimal
+
+    from core.auth.models import User, UserRole
+    from grading.works.models import GradeDeduction, GradedWork, GraderAssignment
+    from registry.contractors.models import Contractor
+
+    firm = Contractor(number=f"SG{department.code}", name="掃引用の受注者", search_key="掃引用の受注者",
+                      legal_form="corporation")
+    settled = state in ("settled", "notified")
+    grader = User(login_id=f"sweep-chief-{department.code}", name="掃引 主任", department=department,
+                  role_rows=[UserRole(role=Role.DEPARTMENT_STAFF.value)])
+    work = GradedWork(contract_number=f"SWG-{department.code}", name="掃引用の評定", contractor=firm,
+                      department=department, work_type_code="010", contract_amount=10_000_000,
+                      completed_on=date(2026, 6, 1), fiscal_year=2026, grading_table="simple", state=state,
+                      source="system", due_on=date(2026, 6, 15), weighted=Decimal("80.0") if settled else None,
+                      final_score=Decimal(80) if settled else None,
+                      notified_on=date(2026, 12, 7) if state == "notified" else None)
+    work.assignments.append(GraderAssignment(role="chief", seq=1, user=grader,
+                                             state="submitted" if settled else "draft"))
+    work.deductions.append(GradeDeduction(kind="oral_warning", label="口頭注意", points=5, decided_on=date(2026, 6, 2)))
+    session.add(work)
+    session.flush()
+    return {"work_id": work.id}
+
+
+def _explanation(session, department) -> dict:
+    """A 説明請求 received on a notified work of ``department``."""
+    from datetime import date
+
+    from grading.explanations.models import ExplanationRequest
+
+    args = _graded_work(session, department, "notified")
+    request = ExplanationRequest(work_id=args["work_id"], state="received", channel="paper", filed_on=date(2026, 12, 8),
+                                 content="掃引", answer_due=date(2026, 12, 22))
+    session.add(request)
+    session.flush()
+    return {"request_id": request.id}
+
+
+def _graded_work_role(session, department) -> dict:
+    return {**_graded_work(session, department), "role": "chief"}
+
+
+def _graded_sheet(session, department) -> dict:
+    return {**_graded_work_role(session, department), "seq": 1}
+
+
+def _graded_deduction(session, department) -> dict:
+    from grading.works.models import GradedWork
+
+    args = _graded_work(session, department)
+    return {**args, "deduction_id": session.get(GradedWork, args["work_id"]).deductions[0].id}
+
+
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
 SCOPED_ROUTES: dict[str, Callable] = {
     **{f"bidding.cases.{name}": _tender_case for name in (
@@ -171,6 +231,18 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,
     "bidding.budget.line_history": _budget_line,
+    **{f"grading.notices.{name}": lambda session, department: _graded_work(session, department, "settled")
+       for name in ("notice_detail", "notice_notify")},
+    "grading.explanations.request_file": lambda session, department: _graded_work(session, department, "notified"),
+    **{f"grading.explanations.{name}": _explanation for name in (
+        "request_detail", "request_answer", "request_re_request", "request_committee", "request_correct",
+        "request_decide")},
+    **{f"grading.works.{name}": _graded_work for name in (
+        "work_detail", "work_history", "deduction_add", "work_settle", "sheet_return")},
+    "grading.works.work_assign": _graded_work_role,
+    "grading.works.deduction_remove": _graded_deduction,
+    "grading.works.sheet": _graded_sheet,
+    "grading.works.sheet_correct": _graded_sheet,
 }
 
 
