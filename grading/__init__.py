@@ -10,14 +10,21 @@ MODEL_MODULES: tuple[str, ...] = ("grading.works.models", "grading.explanations.
 def init_app(app, mode: str) -> None:
     """The grading rules (tables, formula, deductions, deadlines) and the ``flask grading`` commands."""
     from bidding.contracts.events import contract_completed
+    from core.importing.kinds import register_kind
 
     from . import rules  # noqa: F401  (defines the package's versioned settings)
     from .cli import grading_cli
+    from .statistics import init_statistics
+    from .works import import_services
+    from .works.importers import GradesImport
     from .works.services import on_contract_completed, register_labels
 
     register_labels()
+    import_services.register_labels()
+    register_kind(GradesImport())
     contract_completed.connect(on_contract_completed)
     app.cli.add_command(grading_cli)
+    init_statistics(app, grading_cli)
     if mode == "portal":
         return
     _register_staff_pages(app)
