@@ -36,9 +36,15 @@ def _register_staff_pages(app) -> None:
 
     from core import menu
 
+    from .statistics import views as statistics
+    from .statistics.permissions import VIEW_ROLES as STATISTICS_ROLES
+
     staff = Blueprint("grading", __name__, url_prefix="/grading")
-    children: list[Blueprint] = []
+    children: list[Blueprint] = [statistics.bp]
     for child in children:
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     menu.register_group(app, "工事成績評定", 40)
+    menu.register(app, "工事成績評定", "評定の統計", "grading.statistics.overview", STATISTICS_ROLES,
+                  ("grading.statistics.contractors", "grading.statistics.contractor", "grading.statistics.feed_preview"))
+    menu.register(app, "工事成績評定", "優良工事の候補", "grading.statistics.commendations", STATISTICS_ROLES)

@@ -28,6 +28,8 @@ CITY_WIDE = {
     "exports.econtract_bundle": "the contract section's only (roles), who see every department's contracts",
     "bidding.inspections.inspection_": "an inspection is scoped by its assigned 検査員, not by department "
                                        "(tests/bidding/inspections/test_inspection_views.py)",
+    "grading.statistics.contractor": "a firm belongs to no department; its statistics page counts only the works of "
+                                     "the viewer's department (tests/grading/test_statistics_views.py)",
 }
 
 

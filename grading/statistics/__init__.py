@@ -5,4 +5,12 @@ from __future__ import annotations
 
 
 def init_statistics(app, grading_cli) -> None:
-    """The ``flask grading feed-points`` command, the operation labels and the demo's past grades."""
+    """The ``flask grading feed-points`` command and the demo's past grades (after the registry's and bidding's
+    demo loaders, which ``grading`` follows in the app factory)."""
+    from core.cli import register_demo_loader
+
+    from .cli import register_commands
+    from .demo import load_demo
+
+    register_commands(grading_cli)
+    register_demo_loader(app, load_demo)
