@@ -82,7 +82,8 @@ def build() -> bytes:
             firms[row["業者番号"]].add(row["業種コード"])
     numbers = sorted(firms)
     # Some firms get many works and steady scores, some few: the statistics and the 主観点 have something to show.
-    weight = {n: rng.choice((1, 1, 2, 3, 5)) for n in numbers}
+    weight = {n: rng.choice((1, 1, 2, 3, 8)) for n in numbers}
+    main = {n: rng.choice(sorted(firms[n])) for n in numbers}  # most of a firm's works are in one 業種
     level = {n: rng.choice((68, 72, 75, 77, 79, 82, 84)) for n in numbers}
     legacy = _legacy_rows(_read("legacy_cases.csv"))
     by_year = defaultdict(list)
@@ -94,7 +95,7 @@ def build() -> bytes:
         rows = [dict(r) for r in by_year.get(year, [])]
         for seq in range(101, 101 + ROWS_PER_YEAR - len(rows)):
             firm = rng.choices(numbers, weights=[weight[n] for n in numbers])[0]
-            code = rng.choice(sorted(firms[firm]))
+            code = main[firm] if rng.random() < 0.7 else rng.choice(sorted(firms[firm]))
             department = rng.choice(DEPARTMENTS[code])
             day = date(year, 4, 1) + timedelta(days=rng.randint(30, 364))
             style = (style + 1) % 4

@@ -48,15 +48,15 @@ class TestSample:
     def test_commit_then_the_same_file_again_changes_nothing(self, db_session, legacy_registry):  # noqa: F811
         report = run_grades(db_session, SAMPLE.read_bytes())
         assert report.committed and report.new == 360 and _works(db_session) == 360
-        work = _work(db_session, "K2016-101210")  # K2016-101210,右田地区照明設備改修工事,100034,74,H28.5.7,080,210,67380000
+        work = _work(db_session, "K2016-101210")  # K2016-101210,華城地区集会所新築工事,100014,66,H29.2.23,020,210,38816000
         assert (work.name, work.contractor.number, work.final_score, work.completed_on, work.fiscal_year) == (
-            "右田地区照明設備改修工事", "100034", Decimal("74.0"), date(2016, 5, 7), 2016)
-        assert (work.work_type_code, work.department.code, work.contract_amount) == ("080", "210", 67_380_000)
+            "華城地区集会所新築工事", "100014", Decimal("66.0"), date(2017, 2, 23), 2016)
+        assert (work.work_type_code, work.department.code, work.contract_amount) == ("020", "210", 38_816_000)
         assert (work.source, work.state, work.contract_id, work.grading_table) == ("import", "notified", None, None)
         assert work.import_batch_id == report.batch_id
         assert report.summary["取込の記録"] == {"この取込で登録・更新した工事": 360}
         [created] = history_of(db_session, "graded_works", work.id)
-        assert created.operation == "grading.import" and created.change_map["final_score"] == [None, "74.0"]
+        assert created.operation == "grading.import" and created.change_map["final_score"] == [None, "66.0"]
         count = _history(db_session)
         again = run_grades(db_session, SAMPLE.read_bytes())
         assert (again.new, again.updated, again.unchanged, again.rejected_rows) == (0, 0, 360, 0)
