@@ -30,9 +30,10 @@ GRADED_STATES = ("settled", "notified")
 COLUMNS = ("id", "contractor_id", "department_id", "work_type_code", "fiscal_year", "completed_on", "final_score")
 
 
-def graded_clause():
-    """The works whose grade counts in statistics and in the 主観点: settled (確定・通知済) with a score."""
-    return and_(GradedWork.state.in_(GRADED_STATES), GradedWork.final_score.is_not(None))
+def graded_clause(work=GradedWork):
+    """The works whose grade counts in statistics and in the 主観点: settled (確定・通知済) with a score (``work``:
+    the mapped class, or its table's columns)."""
+    return and_(work.state.in_(GRADED_STATES), work.final_score.is_not(None))
 
 
 @dataclass(frozen=True)
@@ -62,31 +63,38 @@ class Figures:
 def works_statement(user, filters: Filters):
     """The graded works in ``user``'s scope (None: every department, for the feed and the command line) matching
     ``filters``, as the plain columns the frame reads."""
-    stmt = filtered(select(*(getattr(GradedWork, c) for c in COLUMNS)).where(graded_clause()), filters)
-    return stmt if user is None else restrict_to_department(stmt, user, GradedWork.department_id)
+    # Table columns, not the mapped attributes: plain rows, without the ORM's loading machinery per row.
+    table = GradedWork.__table__.c
+    stmt = filtered(select(*(table[c] for c in COLUMNS)).where(graded_clause(table)), filters, table)
+    return stmt if user is None else restrict_to_department(stmt, user, table.department_id)
 
 
-def filtered(stmt, filters: Filters):
-    """``stmt`` (over ``GradedWork``) narrowed to ``filters``."""
+def filtered(stmt, filters: Filters, work=GradedWork):
+    """``stmt`` (over the graded works: the mapped class, or its table's columns) narrowed to ``filters``."""
     if filters.year_from is not None:
-        stmt = stmt.where(GradedWork.fiscal_year >= filters.year_from)
+        stmt = stmt.where(work.fiscal_year >= filters.year_from)
     if filters.year_to is not None:
-        stmt = stmt.where(GradedWork.fiscal_year <= filters.year_to)
+        stmt = stmt.where(work.fiscal_year <= filters.year_to)
     if filters.work_type_code:
-        stmt = stmt.where(GradedWork.work_type_code == filters.work_type_code)
+        stmt = stmt.where(work.work_type_code == filters.work_type_code)
     if filters.department_id is not None:
-        stmt = stmt.where(GradedWork.department_id == filters.department_id)
+        stmt = stmt.where(work.department_id == filters.department_id)
     if filters.contractor_id is not None:
-        stmt = stmt.where(GradedWork.contractor_id == filters.contractor_id)
+        stmt = stmt.where(work.contractor_id == filters.contractor_id)
     return stmt
 
 
 def grade_frame(session: Session, user, filters: Filters) -> pd.DataFrame:
     """One row per graded work: ids, 業種, 年度, 完成日 and ``tenths`` (the score in tenths, an integer)."""
     rows = session.execute(works_statement(user, filters)).all()
-    frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
-    frame["tenths"] = pd.Series([tenths(s) for s in frame["final_score"]], index=frame.index, dtype="int64")
-    return frame.drop(columns=["final_score"])
+    # Built column by column: from_records inspects every Row object (a third of the page's time on 2,000 works).
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+    data = dict(zip(COLUMNS, columns, strict=True))
+    scores = data.pop("final_score")
+    frame = pd.DataFrame({name: pd.Series(values, dtype="int64" if name.endswith("id") or name == "fiscal_year"
+                                          else "object") for name, values in data.items()})
+    frame["tenths"] = pd.Series([tenths(s) for s in scores], index=frame.index, dtype="int64")
+    return frame
 
 
 def _median(value) -> Decimal | None:
@@ -97,21 +105,23 @@ def _median(value) -> Decimal | None:
 
 
 def figures_by(frame: pd.DataFrame, column: str, labels: dict | None = None, keys=None) -> list[Figures]:
-    """The figures per value of ``column`` (ordered by it, or by ``keys``, which also lists groups without works)."""
-    if frame.empty:
-        grouped = pd.DataFrame(columns=["count", "sum", "median", "min", "max"])
-    else:
-        grouped = frame.groupby(column)["tenths"].agg(["count", "sum", "median", "min", "max"])
-    order = list(keys) if keys is not None else sorted(grouped.index)
+    """The figures per value of ``column`` (ordered by it, or by ``keys``, which also lists groups without works).
+    The groups are read from the aggregated frame as plain tuples (one ``.loc`` per group costs ~0.1 ms: the
+    contractors' table has a group per firm)."""
+    groups = {}
+    if not frame.empty:
+        aggregated = frame.groupby(column)["tenths"].agg(["count", "sum", "median", "min", "max"])
+        groups = {key: values for key, *values in aggregated.itertuples(name=None)}
+    labels = labels or {}
     out = []
-    for key in order:
-        label = (labels or {}).get(key, str(key))
-        if key not in grouped.index:
+    for key in (list(keys) if keys is not None else sorted(groups)):
+        label = labels.get(key, str(key))
+        if key not in groups:
             out.append(Figures(key, label, 0, None, None, None, None))
             continue
-        g = grouped.loc[key]
-        out.append(Figures(key, label, int(g["count"]), mean_of(int(g["sum"]), int(g["count"])), _median(g["median"]),
-                           score_of(int(g["min"])), score_of(int(g["max"]))))
+        count, total, median, low, high = groups[key]
+        out.append(Figures(key, label, int(count), mean_of(int(total), int(count)), _median(median), score_of(int(low)),
+                           score_of(int(high))))
     return out
 
 
@@ -185,11 +195,15 @@ def department_choices(session: Session, user) -> list[tuple[int, str]]:
 
 def contractor_names(session: Session, ids) -> dict[int, tuple[str, str]]:
     """id → (業者番号, 商号) of the firms ``ids`` (one query)."""
-    ids = [int(i) for i in ids]
+    ids = {int(i) for i in ids}
     if not ids:
         return {}
-    return {i: (n, name) for i, n, name in session.execute(
-        select(Contractor.id, Contractor.number, Contractor.name).where(Contractor.id.in_(ids)))}
+    stmt = select(Contractor.id, Contractor.number, Contractor.name)
+    # A page names a few firms; the contractors' table every firm with a grade: one subquery instead of a
+    # thousand bound values.
+    stmt = stmt.where(Contractor.id.in_(ids) if len(ids) <= 200 else
+                      Contractor.id.in_(select(GradedWork.contractor_id).where(graded_clause()).distinct()))
+    return {i: (n, name) for i, n, name in session.execute(stmt) if i in ids}
 
 
 def contractor_by_number(session: Session, number: str) -> Contractor | None:
