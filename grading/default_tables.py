@@ -2,7 +2,7 @@
 (domain-japan.md §1.2-§1.4, the 宮崎県 採点表 H30 with the same values as the 建築・設備 table).
 
 Each row is one 細別 as one grader grades it: ``points`` lists ``letter=points`` in the scale's order, a bonus-only
-row has ``maximum`` instead, and ``checklist`` holds the 評価対象項目 separated by 「／」. The checklists are short
+row has ``maximum`` instead, and ``checklist`` holds the 評価対象項目, one per line. The checklists are short
 examples after the MLIT 考査項目別運用表 (別紙-1〜3) for a city to replace with its own 運用表.
 """
 
@@ -17,7 +17,7 @@ FIVE_CHIEF_HEAVY = "a=4.0, b=2.0, c=0, d=-5.0, e=-10"
 
 def _row(grader, category, label, points="", checklist=(), maximum="0"):
     return {"grader": grader, "category": category, "label": label, "points": points, "maximum": maximum,
-            "checklist": "／".join(checklist), "work_types": ""}
+            "checklist": "\n".join(checklist), "work_types": ""}
 
 
 CHECK_TAISEI = ("施工計画書を工事着手前に提出し、内容が現場の施工と一致している",

@@ -108,7 +108,7 @@ def _items_field() -> TableField:
         TextField("label", "細別", max_length=40),
         TextField("points", "評価の記号と点数（加点のみの項目は空欄）", max_length=120, required=False, mono=True),
         DecimalField("maximum", "加点の上限（加点のみの項目）", minimum="0", maximum="35", places=1, unit="点"),
-        TextField("checklist", "評価対象項目（「／」で区切る）", max_length=2000, required=False),
+        TextField("checklist", "評価対象項目（1 行に 1 項目）", max_length=2000, required=False, multiline=True),
         TextField("work_types", "対象の業種（空欄はすべて。業種コードをコンマ区切り）", max_length=200, required=False,
                   check=_codes_check, mono=True),
     ), hint=f"評価の記号は {'・'.join(LETTERS)} を良い順に「記号=点数」で書きます。検査員の項目は中間・既済部分と完成の"

@@ -96,6 +96,11 @@ class Item:
         return not self.work_types or (work_type or "") in self.work_types
 
 
+def checklist_lines(text: str | None) -> tuple[str, ...]:
+    """The 評価対象項目 of a table row: one per line."""
+    return tuple(c.strip() for c in (text or "").split("\n") if c.strip())
+
+
 def table_items(table: Mapping[str, Mapping], work_type: str | None = None) -> list[Item]:
     """The items of a validated 考査項目 table that apply to the work type, in table order."""
     items = []
@@ -104,7 +109,7 @@ def table_items(table: Mapping[str, Mapping], work_type: str | None = None) -> l
         types = frozenset(t.strip() for t in unicodedata.normalize("NFKC", row["work_types"] or "").split(",")
                           if t.strip())
         item = Item(key, row["grader"], row["category"], row["label"], scale, Decimal(row["maximum"] or 0),
-                    tuple(c.strip() for c in (row["checklist"] or "").split("／") if c.strip()), types)
+                    checklist_lines(row["checklist"]), types)
         if item.applies_to(work_type):
             items.append(item)
     return items

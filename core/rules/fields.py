@@ -236,12 +236,14 @@ class TextField(Field):
     kind = "text"
 
     def __init__(self, name, label, *, max_length: int = 100, check: Callable[[str], list[str]] | None = None,
-                 mono: bool = False, **kw):
+                 mono: bool = False, multiline: bool = False, **kw):
         super().__init__(name, label, **kw)
-        self.max_length, self.check, self.mono = max_length, check, mono
+        self.max_length, self.check, self.mono, self.multiline = max_length, check, mono, multiline
 
     def parse(self, raw, errors, key):
         text = "" if raw is None else unicodedata.normalize("NFC", str(raw)).strip()
+        if self.multiline:  # one line per entry: blank lines and trailing spaces dropped
+            text = "\n".join(line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip())
         if not text:
             if self.required:
                 add_error(errors, key, self._required_message())
@@ -250,8 +252,8 @@ class TextField(Field):
         if len(text) > self.max_length:
             add_error(errors, key, f"{self.label}は {self.max_length} 文字以内で入力してください（現在 {len(text)} 文字）。")
             return None
-        if any(not c.isprintable() for c in text):
-            add_error(errors, key, f"{self.label}に改行や制御文字は使えません。")
+        if any(not c.isprintable() and not (self.multiline and c == "\n") for c in text):
+            add_error(errors, key, f"{self.label}に{'' if self.multiline else '改行や'}制御文字は使えません。")
             return None
         problems = self.check(text) if self.check else []
         for message in problems:

@@ -164,3 +164,18 @@ def test_the_command_prints_the_breakdown(app, db_session, tmp_path):
     path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["grading", "score", str(path)])
     assert result.exit_code == 1 and "「施工管理」の評価「z」は使えません" in result.stderr
+
+
+def test_checklists_are_typed_one_item_per_line(db_session, admin):
+    from grading.scoring import table_items
+
+    values = get_rule(db_session, TABLE_KEYS["standard"], date(2027, 4, 1))
+    values["items"]["chief_taisei"]["checklist"] = "施工計画書を提出\r\n\r\n  体制台帳を整備  \r\n下請を指導"
+    rules.add_rule_version(db_session, admin, TABLE_KEYS["standard"], date(2027, 4, 1), values, "運用表の改定（テスト）")
+    stored = get_rule(db_session, TABLE_KEYS["standard"], date(2027, 4, 1))["items"]
+    item = next(i for i in table_items(stored) if i.key == "chief_taisei")
+    assert item.checklist == ("施工計画書を提出", "体制台帳を整備", "下請を指導")
+    values["items"]["chief_taisei"]["checklist"] = "制御\x07文字"
+    with pytest.raises(ValidationFailed) as info:
+        rules.add_rule_version(db_session, admin, TABLE_KEYS["standard"], date(2027, 5, 1), values, "テスト")
+    assert any("制御文字は使えません" in m for ms in info.value.errors.values() for m in ms)

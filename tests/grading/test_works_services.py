@@ -20,10 +20,11 @@ FINAL = {"inspector_management": "b", "inspector_shape": "a'", "inspector_qualit
 def _entries(values: dict) -> dict:
     """Entries whose checklists agree with the letter (b: 4 of 5 ticked; c: 3 of 5); another letter with a reason."""
     from grading.default_tables import STANDARD_ITEMS
+    from grading.scoring import checklist_lines
 
     out = {}
     for key, value in values.items():
-        size = len([c for c in STANDARD_ITEMS[key]["checklist"].split("／") if c])
+        size = len(checklist_lines(STANDARD_ITEMS[key]["checklist"]))
         ticks = {"b": round(size * 0.8 + 0.49), "c": round(size * 0.6 + 0.49)}.get(value)
         if ticks is None and size:  # a letter beyond the checklist's b/c/d: the grader's judgement with a reason
             out[key] = EntryInput(value, tuple(range(size)), override_reason="評価対象項目を上回る出来")
