@@ -72,6 +72,14 @@ PAGES = [
     ("budget_chapters", "/bidding/budget?level=chapter"),
     ("budget_line", "/bidding/budget/1"),
     ("budget_line_history", "/bidding/budget/1/history"),
+    ("grading_notices", "/grading/notices"),
+    ("grading_notices_notified", "/grading/notices?state=notified"),
+    ("grading_notice_detail", "/grading/notices/2"),
+    ("grading_notice_notified", "/grading/notices/1"),
+    ("grading_publication", "/grading/publication"),
+    ("grading_explanations", "/grading/explanations"),
+    ("grading_explanation", "/grading/explanations/1"),
+    ("form_grading_notice", "/exports/reports/grading_notice?work=2026-K0001"),
     ("grading_statistics", "/grading/statistics"),
     ("grading_statistics_filtered", "/grading/statistics?year_from=2021&work_type=010#results"),
     ("grading_statistics_contractors", "/grading/statistics/contractors?sort=recent"),
@@ -85,6 +93,7 @@ PAGES = [
 ROLE_PAGES = {
     "keiyaku": [("home_contract_staff", "/"), ("transfer_contract_staff", "/registry/applications/transfer")],
     "douro": [("home_department_staff", "/")],
+    "soukatsu": [("home_grading_department_staff", "/"), ("grading_explanation_department_staff", "/grading/explanations/1")],
     "doboku": [("cases_department_staff", "/bidding/cases"), ("case_draft_department_staff", "/bidding/cases/2"),
                ("budget_department_staff", "/bidding/budget"), ("grading_statistics_department_staff", "/grading/statistics")],
     "kensa": [("home_inspector", "/")],
@@ -97,6 +106,11 @@ PORTAL_PAGES = [
     ("portal_company", "/portal/applications/1/company"),
     ("portal_keishin", "/portal/applications/1/rows/keishin"),
     ("portal_attachments", "/portal/applications/1/attachments"),
+]
+#: Pages of the demo firm whose grade was notified (工事成績評定の通知 and its 説明請求).
+GRADING_PORTAL_PAGES = [
+    ("portal_grading_notices", "/portal/grading/"),
+    ("portal_grading_notice", "/portal/grading/notices/1"),
 ]
 
 
@@ -227,6 +241,15 @@ def main(out: Path, only_imports: bool = False) -> None:
         for name, path in PORTAL_PAGES:
             applicant.goto(base + path)
             applicant.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        firm = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP").new_page()
+        firm.goto(base + "/login")
+        firm.get_by_label("ログインID").fill("seiseki@example.jp")
+        firm.get_by_label("パスワード").fill(passwords["seiseki@example.jp"])
+        firm.get_by_role("button", name="ログイン").click()
+        for name, path in GRADING_PORTAL_PAGES:
+            firm.goto(base + path)
+            firm.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        firm.context.close()
         # Returned: the applicant corrects the company data and resubmits through the confirmation page.
         applicant.goto(base + "/portal/applications/1/company")
         applicant.locator("#representative_title").fill("代表取締役社長")

@@ -28,6 +28,8 @@ CITY_WIDE = {
     "exports.econtract_bundle": "the contract section's only (roles), who see every department's contracts",
     "bidding.inspections.inspection_": "an inspection is scoped by its assigned 検査員, not by department "
                                        "(tests/bidding/inspections/test_inspection_views.py)",
+    "portal.grading.": "a firm's own notified works: scoped by the applicant account's firm "
+                       "(tests/grading/test_notice_views.py)",
     "grading.statistics.contractor": "a firm belongs to no department; its statistics page counts only the works of "
                                      "the viewer's department (tests/grading/test_statistics_views.py)",
 }
@@ -147,6 +149,40 @@ def _budget_line(session, department) -> dict:
     return {"line_id": make_line(session, department).id}
 
 
+def _graded_work(session, department, state: str = "settled") -> dict:
+    """A graded work of ``department`` settled (or notified), inserted directly."""
+    from datetime import date
+    from decimal import Decimal
+
+    from grading.works.models import GradedWork
+    from registry.contractors.models import Contractor
+
+    firm = Contractor(number=f"SG{department.code}", name="掃引用の受注者", search_key="掃引用の受注者",
+                      legal_form="corporation")
+    work = GradedWork(contract_number=f"SWG-{department.code}", name="掃引用の工事", contractor=firm,
+                      department=department, work_type_code="010", contract_amount=30_000_000,
+                      completed_on=date(2026, 12, 1), fiscal_year=2026, grading_table="standard", state=state,
+                      source="system", weighted=Decimal("80.0"), final_score=Decimal(80),
+                      notified_on=date(2026, 12, 7) if state == "notified" else None)
+    session.add(work)
+    session.flush()
+    return {"work_id": work.id}
+
+
+def _explanation(session, department) -> dict:
+    """A 説明請求 received on a notified work of ``department``."""
+    from datetime import date
+
+    from grading.explanations.models import ExplanationRequest
+
+    args = _graded_work(session, department, "notified")
+    request = ExplanationRequest(work_id=args["work_id"], state="received", channel="paper", filed_on=date(2026, 12, 8),
+                                 content="掃引", answer_due=date(2026, 12, 22))
+    session.add(request)
+    session.flush()
+    return {"request_id": request.id}
+
+
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
 SCOPED_ROUTES: dict[str, Callable] = {
     **{f"bidding.cases.{name}": _tender_case for name in (
@@ -173,6 +209,12 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,
     "bidding.budget.line_history": _budget_line,
+    "grading.notices.notice_detail": _graded_work,
+    "grading.notices.notice_notify": _graded_work,
+    "grading.explanations.request_file": lambda session, department: _graded_work(session, department, "notified"),
+    **{f"grading.explanations.{name}": _explanation for name in (
+        "request_detail", "request_answer", "request_re_request", "request_committee", "request_correct",
+        "request_decide")},
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth.models import User
 from core.db import Base, utcnow
+from core.errors import InvalidTransition
 from registry.contractors.models import in_values
 
 from ..works.models import GradedWork
@@ -21,6 +22,17 @@ STATES = {"received": "受付", "answered": "回答済", "re_requested": "再説
 STATE_BADGES = {"received": "badge--warning", "answered": "badge--info", "re_requested": "badge--warning",
                 "committee": "badge--warning", "closed": "badge--neutral", "corrected": "badge--success"}
 CHANNELS = {"portal": "申請者ページ", "paper": "書面（職員が登録）"}
+#: The committee's answer to a 再説明請求: keep the grade, or correct it.
+OUTCOMES = {"keep": "評定維持", "correct": "評定修正"}
+#: step → (states it may start from, state it leads to, refusal naming the current state).
+TRANSITIONS = {
+    "answer": (frozenset({"received"}), "answered", "「{state}」の説明請求には回答できません（受付中の請求に回答します）。"),
+    "re_request": (frozenset({"answered"}), "re_requested",
+                   "「{state}」の説明請求には再説明請求できません（回答のあった請求について請求できます）。"),
+    "committee": (frozenset({"re_requested"}), "committee", "「{state}」の説明請求は委員会審議に付せません。"),
+    "keep": (frozenset({"committee"}), "closed", "委員会審議中の再説明請求にだけ回答できます（状態: {state}）。"),
+    "correct": (frozenset({"committee"}), "corrected", "委員会審議中の再説明請求にだけ回答できます（状態: {state}）。"),
+}
 
 
 class ExplanationRequest(Base):
@@ -69,3 +81,13 @@ class ExplanationRequest(Base):
     @property
     def is_open(self) -> bool:
         return self.state not in {"closed", "corrected"}
+
+    def can(self, step: str) -> bool:
+        return self.state in TRANSITIONS[step][0]
+
+    def transition(self, step: str) -> None:
+        """Take ``step`` (see ``TRANSITIONS``) or raise ``InvalidTransition`` with the Japanese reason."""
+        sources, target, refusal = TRANSITIONS[step]
+        if self.state not in sources:
+            raise InvalidTransition(refusal.format(state=self.state_label))
+        self.state = target

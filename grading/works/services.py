@@ -21,9 +21,9 @@ from core.history import record_change, register_fields
 from core.jp import fiscal_year, format_date
 from core.rules import deadline_for, get_rule
 
-from ..calculator import GradingRules, rules_on, table_for_amount
+from ..calculator import GradingRules, breakdown, rules_on, table_for_amount
 from ..rules import DEADLINES_KEY, DEDUCTIONS_KEY, SCOPE_KEY
-from ..scoring import Deduction, ScoreError, SheetScore, check_deductions, total
+from ..scoring import Deduction, GraderResult, ScoreError, SheetScore, check_deductions, total
 from . import permissions
 from .models import ROLES, GradeDeduction, GradedWork, GradeEntry, GraderAssignment, GradeRevision
 from .sheets import EntryInput, check_sheet, indexes_text, stored_entries
@@ -219,19 +219,38 @@ def return_sheet(session: Session, actor, assignment: GraderAssignment, reason: 
 
 # --- deductions, settling, corrections ------------------------------------------------------------------
 
+def _sheet_results(rules: GradingRules, work: GradedWork) -> tuple[dict[str, GraderResult], list[GraderResult]]:
+    results, interim = {}, []
+    for a in work.assignments:
+        result, _suggested = check_sheet(rules, a.role, stored_entries(a), complete=True)
+        if a.role == "interim_inspector":
+            interim.append(result)
+        else:
+            results[a.role] = result
+    return results, interim
+
+
+def _total(rules: GradingRules, work: GradedWork, results, interim) -> SheetScore:
+    deductions = [Deduction(d.kind, d.label, d.points) for d in work.deductions]
+    return total({role: r.score(rules.formula) for role, r in results.items()},
+                 [r.score(rules.formula) for r in interim], deductions, rules.formula)
+
+
 def score_work(session: Session, work: GradedWork, rules: GradingRules | None = None) -> SheetScore:
     """The work's score from its submitted sheets and deductions (what settling records and corrections redo)."""
     rules = rules or work_rules(session, work)
-    scores, interim = {}, []
-    for a in work.assignments:
-        result, _suggested = check_sheet(rules, a.role, stored_entries(a), complete=True)
-        score = result.score(rules.formula)
-        if a.role == "interim_inspector":
-            interim.append(score)
-        else:
-            scores[a.role] = score
-    deductions = [Deduction(d.kind, d.label, d.points) for d in work.deductions]
-    return total(scores, interim, deductions, rules.formula)
+    return _total(rules, work, *_sheet_results(rules, work))
+
+
+def work_breakdown(session: Session, work: GradedWork) -> dict | None:
+    """The 項目別評定点表 of a graded work: ``calculator.breakdown`` of its sheets and deductions as they stand (each
+    grader's items with letters and points, scores, weights, deductions, final). None for a past grade imported
+    without sheets."""
+    if not work.assignments:
+        return None
+    rules = work_rules(session, work)
+    results, interim = _sheet_results(rules, work)
+    return breakdown(rules, results, interim, _total(rules, work, results, interim), work_type=work.work_type_code)
 
 
 def add_deduction(session: Session, actor, work: GradedWork, *, kind: str, points: Decimal | None,

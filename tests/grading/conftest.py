@@ -21,6 +21,7 @@ from tests.bidding.conftest import (  # noqa: F401  (fixtures shared with the bi
     make_case,
 )
 from tests.bidding.contracts.test_contract_services import _contract, awarded  # noqa: F401
+from tests.grading.notice_fixtures import applicant_of, notified, settled  # noqa: F401  (notification, 説明請求)
 
 
 @pytest.fixture
