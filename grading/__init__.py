@@ -34,8 +34,12 @@ def init_app(app, mode: str) -> None:
     from core.cli import register_demo_loader
 
     from .notices.demo import load_demo as load_notice_demo
+    from .works.demo import load_demo as load_works_demo
+    from .works.queries import score_text
 
+    register_demo_loader(app, load_works_demo)
     register_demo_loader(app, load_notice_demo)
+    app.add_template_filter(score_text, "score")
     init_statistics(app, grading_cli)  # its demo feeds the 主観点 from the notices' demo grades too
     if mode != "portal":
         _register_staff_pages(app)
@@ -56,13 +60,21 @@ def _register_staff_pages(app) -> None:
     from .notices.permissions import NOTICE_ROLES, PUBLICATION_ROLES
     from .statistics import views as statistics
     from .statistics.permissions import VIEW_ROLES as STATISTICS_ROLES
+    from .works import sheet_views  # noqa: F401  (the sheet routes join the works blueprint)
+    from .works import views as works
+    from .works.home import register_queues as register_works_queues
+    from .works.permissions import GRADING_ROLES
 
     staff = Blueprint("grading", __name__, url_prefix="/grading")
-    children: list[Blueprint] = [notices.bp, explanations.bp, statistics.bp]
+    children: list[Blueprint] = [works.bp, notices.bp, explanations.bp, statistics.bp]
     for child in children:
         staff.register_blueprint(child)
     app.register_blueprint(staff)
     menu.register_group(app, "工事成績評定", 40)
+    menu.register(app, "工事成績評定", "評定の入力", "grading.works.index", GRADING_ROLES,
+                  ("grading.works.sheet", "grading.works.sheet_correct"))
+    menu.register(app, "工事成績評定", "評定の進捗", "grading.works.board", GRADING_ROLES,
+                  ("grading.works.work_detail", "grading.works.work_history"))
     menu.register(app, "工事成績評定", "評定の通知", "grading.notices.notice_list", NOTICE_ROLES,
                   ("grading.notices.notice_detail",))
     menu.register(app, "工事成績評定", "評定の公表", "grading.notices.publication", PUBLICATION_ROLES)
@@ -71,6 +83,7 @@ def _register_staff_pages(app) -> None:
     menu.register(app, "工事成績評定", "評定の統計", "grading.statistics.overview", STATISTICS_ROLES,
                   ("grading.statistics.contractors", "grading.statistics.contractor", "grading.statistics.feed_preview"))
     menu.register(app, "工事成績評定", "優良工事の候補", "grading.statistics.commendations", STATISTICS_ROLES)
+    register_works_queues(app)
     register_explanation_queues(app)
 
 

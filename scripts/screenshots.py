@@ -72,6 +72,12 @@ PAGES = [
     ("budget_chapters", "/bidding/budget?level=chapter"),
     ("budget_line", "/bidding/budget/1"),
     ("budget_line_history", "/bidding/budget/1/history"),
+    ("grading_board", "/grading/board"),
+    ("grading_board_late", "/grading/board?late=y"),
+    ("grading_work_settled", "/grading/works/1"),
+    ("grading_work_entering", "/grading/works/2"),
+    ("grading_sheet_submitted", "/grading/works/1/sheets/chief/1"),
+    ("form_grading_summary", "/exports/reports/grading_summary?work=2026-K0001"),
     ("grading_notices", "/grading/notices"),
     ("grading_notices_notified", "/grading/notices?state=notified"),
     ("grading_notice_detail", "/grading/notices/2"),
@@ -93,11 +99,14 @@ PAGES = [
 ROLE_PAGES = {
     "keiyaku": [("home_contract_staff", "/"), ("transfer_contract_staff", "/registry/applications/transfer")],
     "douro": [("home_department_staff", "/")],
-    "soukatsu": [("home_grading_department_staff", "/"), ("grading_explanation_department_staff", "/grading/explanations/1")],
+    "soukatsu": [("home_grading_department_staff", "/"), ("grading_explanation_department_staff", "/grading/explanations/1"),
+                 ("grading_work_general", "/grading/works/2")],
     "doboku": [("cases_department_staff", "/bidding/cases"), ("case_draft_department_staff", "/bidding/cases/2"),
                ("budget_department_staff", "/bidding/budget"), ("grading_statistics_department_staff", "/grading/statistics")],
     "kensa": [("home_inspector", "/")],
     "etsuran": [("home_viewer", "/")],
+    "shunin": [("home_grader", "/"), ("grading_index", "/grading/"), ("grading_entry", "/grading/works/2/sheets/chief/1"),
+               ("grading_board_grader", "/grading/board")],
 }
 #: Pages of the demo applicant (the portal), after the admin's.
 PORTAL_PAGES = [
@@ -149,6 +158,23 @@ def import_screens(app, page, base: str, tmp: Path, out: Path) -> None:
         running_id = running.id
     page.goto(f"{base}/admin/imports/{running_id}")
     page.screenshot(path=str(out / "import_progress.png"), full_page=True)
+
+
+def grading_screens(browser, base: str, passwords: dict, out: Path) -> None:
+    """The chief's entry screen refused (a letter above the checklist's suggestion without a reason, a bonus above
+    its maximum): the messages beside their items; then the keyboard focus on the first field in error."""
+    chief = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP").new_page()
+    chief.goto(base + "/login")
+    chief.get_by_label("ログインID").fill("shunin")
+    chief.get_by_label("パスワード").fill(passwords["shunin"])
+    chief.get_by_role("button", name="ログイン").click()
+    chief.goto(base + "/grading/works/2/sheets/chief/1")
+    chief.locator('input[name="chief_taisei-value"][value="a"]').check()
+    chief.locator("#chief_creativity-value").fill("9")
+    chief.get_by_role("button", name="一時保存").click()
+    chief.screenshot(path=str(out / "grading_entry_errors.png"), full_page=True)
+    chief.screenshot(path=str(out / "grading_entry_errors_top.png"))
+    chief.context.close()
 
 
 def _busiest_firm(app) -> int:
@@ -231,6 +257,7 @@ def main(out: Path, only_imports: bool = False) -> None:
                 staff.goto(base + path)
                 staff.screenshot(path=str(out / f"{name}.png"), full_page=True)
             staff.context.close()
+        grading_screens(browser, base, passwords, out)
         applicant = browser.new_page(viewport={"width": 1366, "height": 768}, locale="ja-JP")
         applicant.goto(base + "/portal/signup")
         applicant.screenshot(path=str(out / "portal_signup.png"), full_page=True)

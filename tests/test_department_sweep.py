@@ -149,21 +149,30 @@ def _budget_line(session, department) -> dict:
     return {"line_id": make_line(session, department).id}
 
 
-def _graded_work(session, department, state: str = "settled") -> dict:
-    """A graded work of ``department`` settled (or notified), inserted directly."""
+def _graded_work(session, department, state: str = "entering") -> dict:
+    """A graded work of ``department`` with its 主任監督員 (a member of it) and a 法令遵守等 deduction; a settled or
+    notified one carries its score."""
     from datetime import date
     from decimal import Decimal
 
-    from grading.works.models import GradedWork
+    from core.auth.models import User, UserRole
+    from grading.works.models import GradeDeduction, GradedWork, GraderAssignment
     from registry.contractors.models import Contractor
 
     firm = Contractor(number=f"SG{department.code}", name="掃引用の受注者", search_key="掃引用の受注者",
                       legal_form="corporation")
-    work = GradedWork(contract_number=f"SWG-{department.code}", name="掃引用の工事", contractor=firm,
-                      department=department, work_type_code="010", contract_amount=30_000_000,
-                      completed_on=date(2026, 12, 1), fiscal_year=2026, grading_table="standard", state=state,
-                      source="system", weighted=Decimal("80.0"), final_score=Decimal(80),
+    settled = state in ("settled", "notified")
+    grader = User(login_id=f"sweep-chief-{department.code}", name="掃引 主任", department=department,
+                  role_rows=[UserRole(role=Role.DEPARTMENT_STAFF.value)])
+    work = GradedWork(contract_number=f"SWG-{department.code}", name="掃引用の評定", contractor=firm,
+                      department=department, work_type_code="010", contract_amount=10_000_000,
+                      completed_on=date(2026, 6, 1), fiscal_year=2026, grading_table="simple", state=state,
+                      source="system", due_on=date(2026, 6, 15), weighted=Decimal("80.0") if settled else None,
+                      final_score=Decimal(80) if settled else None,
                       notified_on=date(2026, 12, 7) if state == "notified" else None)
+    work.assignments.append(GraderAssignment(role="chief", seq=1, user=grader,
+                                             state="submitted" if settled else "draft"))
+    work.deductions.append(GradeDeduction(kind="oral_warning", label="口頭注意", points=5, decided_on=date(2026, 6, 2)))
     session.add(work)
     session.flush()
     return {"work_id": work.id}
@@ -181,6 +190,21 @@ def _explanation(session, department) -> dict:
     session.add(request)
     session.flush()
     return {"request_id": request.id}
+
+
+def _graded_work_role(session, department) -> dict:
+    return {**_graded_work(session, department), "role": "chief"}
+
+
+def _graded_sheet(session, department) -> dict:
+    return {**_graded_work_role(session, department), "seq": 1}
+
+
+def _graded_deduction(session, department) -> dict:
+    from grading.works.models import GradedWork
+
+    args = _graded_work(session, department)
+    return {**args, "deduction_id": session.get(GradedWork, args["work_id"]).deductions[0].id}
 
 
 #: endpoint → factory(session, department) → URL arguments of a record owned by ``department``.
@@ -209,12 +233,18 @@ SCOPED_ROUTES: dict[str, Callable] = {
         "case_nominations_unpick", "case_nominations_review")},
     "bidding.budget.line_detail": _budget_line,
     "bidding.budget.line_history": _budget_line,
-    "grading.notices.notice_detail": _graded_work,
-    "grading.notices.notice_notify": _graded_work,
+    **{f"grading.notices.{name}": lambda session, department: _graded_work(session, department, "settled")
+       for name in ("notice_detail", "notice_notify")},
     "grading.explanations.request_file": lambda session, department: _graded_work(session, department, "notified"),
     **{f"grading.explanations.{name}": _explanation for name in (
         "request_detail", "request_answer", "request_re_request", "request_committee", "request_correct",
         "request_decide")},
+    **{f"grading.works.{name}": _graded_work for name in (
+        "work_detail", "work_history", "deduction_add", "work_settle", "sheet_return")},
+    "grading.works.work_assign": _graded_work_role,
+    "grading.works.deduction_remove": _graded_deduction,
+    "grading.works.sheet": _graded_sheet,
+    "grading.works.sheet_correct": _graded_sheet,
 }
 
 

@@ -39,6 +39,17 @@ def test_sweep_covers_admin_routes(app):
     assert {"admin.user_list", "admin.user_deactivate", "audit.entry_list", "admin.session_end"} <= endpoints
 
 
+def test_sweep_covers_grading_routes(app):
+    """The grading screens admit the staff roles of grading only (each screen then checks the work)."""
+    from grading.works.permissions import GRADING_ROLES
+
+    grading = {e: declared_access(app.view_functions[e]) for e, _, _ in _routes(app) if e.startswith("grading.works.")}
+    assert {"grading.works.index", "grading.works.board", "grading.works.work_detail", "grading.works.sheet",
+            "grading.works.sheet_correct", "grading.works.work_settle"} <= set(grading)
+    assert all(access == frozenset(GRADING_ROLES) for access in grading.values())
+    assert Role.APPLICANT not in GRADING_ROLES
+
+
 def test_anonymous_sent_to_login_everywhere(app, client):
     for endpoint, method, url in _routes(app):
         if declared_access(app.view_functions[endpoint]) == PUBLIC:

@@ -1,5 +1,5 @@
 """Letters and lists of the grading notice (SPEC GR4, CM11; domain-japan.md §1.7-§1.9): 工事成績評定通知書 with its
-別紙 項目別評定点表 (from the settled grade: ``grading.works.services.work_breakdown``), the answers to a 説明請求
+別紙 項目別評定点表 (from the settled grade: ``grading.works.queries.work_breakdown``), the answers to a 説明請求
 (説明書（回答）) and to a 再説明請求 (再説明書（回答）), and the publication list (公表) of a period.
 
 The work is found by its 契約番号 in the user's department scope (another department's is refused as missing). The
@@ -17,7 +17,7 @@ from grading.explanations.queries import corrections, requests_of_work
 from grading.notices import queries as notices
 from grading.notices.permissions import NOTICE_ROLES, PUBLICATION_ROLES
 from grading.notices.rules import KEY as WORDING_KEY
-from grading.works.services import work_breakdown
+from grading.works.queries import work_breakdown
 
 from . import register
 from .base import Column, Document, Param, ReportDefinition, label_for, today

@@ -27,7 +27,7 @@ from ..notices.permissions import can_view_notice
 from ..notices.queries import request_deadline
 from ..notices.views import portal_link, send_mails
 from ..works.models import GradedWork, GraderAssignment
-from ..works.services import work_breakdown, work_rules
+from ..works.queries import work_breakdown, work_rules
 from ..works.sheets import role_items
 from . import queries, services
 from .forms import AnswerForm, CommitteeForm, CorrectionForm, DecisionForm, PaperRequestForm, RequestFilterForm

@@ -145,7 +145,8 @@ def _sheet(rules, role: str, ratio: float = 0.8) -> dict:
 def _graded_work(session: Session, staff, chief, general, inspector, name: str, amount: int, age: int,
                  ratio: float, index: int):
     from ..works.models import GradedWork
-    from ..works.services import assign_grader, save_sheet, settle_work, work_rules
+    from ..works.queries import work_rules
+    from ..works.services import assign_grader, save_sheet, settle_work
 
     contract = _completed_contract(session, staff, chief, inspector, name, amount, age, index)
     if contract is None:

@@ -33,7 +33,7 @@ from ..explanations.queries import requests_of_work
 from ..explanations.services import pending_request
 from ..works.models import GradedWork
 from ..works.permissions import can_notify
-from ..works.services import work_breakdown
+from ..works.queries import work_breakdown
 from . import exports, queries, services
 from .forms import NoticeFilterForm, NotifyForm, PublicationFilterForm
 from .permissions import NOTICE_ROLES, PUBLICATION_ROLES, can_view_notice

@@ -25,7 +25,7 @@ from ..explanations.forms import PortalRequestForm
 from ..explanations.models import ExplanationRequest
 from ..explanations.queries import requests_of_work
 from ..works.models import GradedWork
-from ..works.services import work_breakdown
+from ..works.queries import work_breakdown
 from . import queries
 
 bp = Blueprint("grading", __name__)

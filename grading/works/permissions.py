@@ -73,3 +73,9 @@ def can_notify(user, work) -> bool:
 
 def can_correct(user, work) -> bool:
     return is_contract_section(user) and work.is_settled
+
+
+def can_view_scores(user, work, settled_by: str = "general") -> bool:
+    """Every grader's score at once (the breakdown's lines, the work's history): those who see every submitted
+    sheet — the contract section, viewers and the settler."""
+    return sees_every_work(user) or is_settler(user, work, settled_by)

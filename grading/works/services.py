@@ -21,14 +21,14 @@ from core.history import record_change, register_fields
 from core.jp import fiscal_year, format_date
 from core.rules import deadline_for, get_rule
 
-from ..calculator import GradingRules, breakdown, rules_on, table_for_amount
+from ..calculator import table_for_amount
 from ..rules import DEADLINES_KEY, DEDUCTIONS_KEY, SCOPE_KEY
-from ..scoring import Deduction, GraderResult, ScoreError, SheetScore, check_deductions, total
+from ..scoring import ScoreError, check_deductions
 from . import permissions
 from .models import ROLES, GradeDeduction, GradedWork, GradeEntry, GraderAssignment, GradeRevision
+from .queries import REQUIRED_ROLES, score_work, settle_blockers, settled_by, work_rules
 from .sheets import EntryInput, check_sheet, indexes_text, stored_entries
 
-REQUIRED_ROLES = ("chief", "general", "final_inspector")
 REASON_MAX = 1000
 
 
@@ -51,11 +51,6 @@ def register_labels() -> None:
         "grading.submit": "評定の提出", "grading.return": "評定の差戻し", "grading.deduct": "法令遵守等の減点",
         "grading.settle": "評定の確定", "grading.correct": "評定の修正",
     })
-
-
-def work_rules(session: Session, work: GradedWork) -> GradingRules:
-    """The rules a work is graded by: those in force on its 完成検査, with its table."""
-    return rules_on(session, work.completed_on, table=work.grading_table or "standard", work_type=work.work_type_code)
 
 
 # --- opening and assigning ------------------------------------------------------------------------------
@@ -201,8 +196,8 @@ def _all_submitted(work: GradedWork) -> bool:
 def return_sheet(session: Session, actor, assignment: GraderAssignment, reason: str | None) -> GraderAssignment:
     """The settler sends a submitted sheet back to its grader (before settling), with the reason."""
     work = assignment.work
-    settled_by = get_rule(session, SCOPE_KEY, work.completed_on)["settled_by"]
-    require(permissions.is_settler(actor, work, settled_by) and not work.is_settled, "この評定は差し戻せません。")
+    require(permissions.is_settler(actor, work, settled_by(session, work)) and not work.is_settled,
+            "この評定は差し戻せません。")
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
         raise ValidationFailed({"reason": [f"差戻しの理由を {REASON_MAX} 文字以内で入力してください。"]})
@@ -218,40 +213,6 @@ def return_sheet(session: Session, actor, assignment: GraderAssignment, reason: 
 
 
 # --- deductions, settling, corrections ------------------------------------------------------------------
-
-def _sheet_results(rules: GradingRules, work: GradedWork) -> tuple[dict[str, GraderResult], list[GraderResult]]:
-    results, interim = {}, []
-    for a in work.assignments:
-        result, _suggested = check_sheet(rules, a.role, stored_entries(a), complete=True)
-        if a.role == "interim_inspector":
-            interim.append(result)
-        else:
-            results[a.role] = result
-    return results, interim
-
-
-def _total(rules: GradingRules, work: GradedWork, results, interim) -> SheetScore:
-    deductions = [Deduction(d.kind, d.label, d.points) for d in work.deductions]
-    return total({role: r.score(rules.formula) for role, r in results.items()},
-                 [r.score(rules.formula) for r in interim], deductions, rules.formula)
-
-
-def score_work(session: Session, work: GradedWork, rules: GradingRules | None = None) -> SheetScore:
-    """The work's score from its submitted sheets and deductions (what settling records and corrections redo)."""
-    rules = rules or work_rules(session, work)
-    return _total(rules, work, *_sheet_results(rules, work))
-
-
-def work_breakdown(session: Session, work: GradedWork) -> dict | None:
-    """The 項目別評定点表 of a graded work: ``calculator.breakdown`` of its sheets and deductions as they stand (each
-    grader's items with letters and points, scores, weights, deductions, final). None for a past grade imported
-    without sheets."""
-    if not work.assignments:
-        return None
-    rules = work_rules(session, work)
-    results, interim = _sheet_results(rules, work)
-    return breakdown(rules, results, interim, _total(rules, work, results, interim), work_type=work.work_type_code)
-
 
 def add_deduction(session: Session, actor, work: GradedWork, *, kind: str, points: Decimal | None,
                   reason: str | None, decided_on: date | None, now: date | None = None) -> GradeDeduction:
@@ -302,17 +263,14 @@ def remove_deduction(session: Session, actor, deduction: GradeDeduction) -> None
 
 def settle_work(session: Session, actor, work: GradedWork, *, now: datetime | None = None) -> GradedWork:
     """確定: every grader submitted; the weighted total and final score are recorded with the rules of the 完成検査."""
-    settled_by = get_rule(session, SCOPE_KEY, work.completed_on)["settled_by"]
-    require(permissions.is_settler(actor, work, settled_by),
-            "評定を確定できるのは総括監督員です。" if settled_by == "general" else "評定を確定できるのは契約課の職員です。")
+    settler = settled_by(session, work)
+    require(permissions.is_settler(actor, work, settler),
+            "評定を確定できるのは総括監督員です。" if settler == "general" else "評定を確定できるのは契約課の職員です。")
     if work.is_settled:
         raise ValidationFailed("この工事の評定は確定済みです。")
-    missing = [ROLES[r] for r in REQUIRED_ROLES if work.assignment(r) is None]
-    waiting = [f"{a.role_label}（{a.user.name}）" for a in work.assignments if a.state != "submitted"]
-    if missing or waiting:
-        parts = ([f"{'・'.join(missing)}が指定されていません"] if missing else []) + \
-                ([f"{'・'.join(waiting)}が提出していません"] if waiting else [])
-        raise ValidationFailed(f"すべての評定者の提出の後に確定します（{'。'.join(parts)}）。")
+    blockers = settle_blockers(work)
+    if blockers:
+        raise ValidationFailed(f"すべての評定者の提出の後に確定します（{'。'.join(blockers)}）。")
     result = score_work(session, work)
     before = work_snapshot(work)
     work.weighted, work.final_score = result.weighted, result.final

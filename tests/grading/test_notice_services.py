@@ -10,7 +10,7 @@ import pytest
 from core.errors import PermissionDenied, ValidationFailed
 from core.history import history_of
 from grading.notices import queries, services
-from grading.works import services as works
+from grading.works import queries as work_queries
 from tests.grading.notice_fixtures import NOTIFIED_ON, REQUEST_DEADLINE
 
 
@@ -66,7 +66,7 @@ def test_a_work_not_settled_cannot_be_notified(db_session, work, contract_staff)
 
 
 def test_the_breakdown_is_the_settled_grade(db_session, settled):
-    breakdown = works.work_breakdown(db_session, settled)
+    breakdown = work_queries.work_breakdown(db_session, settled)
     assert Decimal(str(breakdown["final"])) == settled.final_score == Decimal(80)
     assert Decimal(str(breakdown["weighted"])) == settled.weighted
     chief = breakdown["graders"]["chief"]
