@@ -24,6 +24,7 @@ from registry.contractors.models import Contractor
 
 from ..rules import DEADLINES_KEY
 from ..works.models import GradedWork
+from ..works.queries import score_text
 
 #: The notice list's filter of states: 未通知 (settled, waiting for the notice), 通知済, or both.
 NOTICE_STATES = {"waiting": "未通知（確定済み）", "notified": "通知済"}
@@ -191,10 +192,8 @@ class PublicationRow:
 
 
 def format_score(score: Decimal | None) -> str:
-    """A 評定点 as published: an integer without decimals (80), a fraction as kept (80.5)."""
-    if score is None:
-        return ""
-    return str(int(score)) if score == score.to_integral_value() else str(score.normalize())
+    """A 評定点 as published (``works.queries.score_text``: 80, 80.5), empty for none."""
+    return "" if score is None else score_text(score)
 
 
 PUBLICATION_SORTS = {"notified": (GradedWork.notified_on, GradedWork.contract_number),

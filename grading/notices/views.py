@@ -32,7 +32,7 @@ from ..explanations.forms import PaperRequestForm
 from ..explanations.queries import requests_of_work
 from ..explanations.services import pending_request
 from ..works.models import GradedWork
-from ..works.permissions import can_notify
+from ..works.permissions import can_notify, can_view_work
 from ..works.queries import work_breakdown
 from . import exports, queries, services
 from .forms import NoticeFilterForm, NotifyForm, PublicationFilterForm
@@ -114,7 +114,7 @@ def notice_detail(work_id: int):
         may_notify=can_notify(current_user, work) and work.state == "settled",
         may_record=is_contract_section(current_user) and work.state == "notified",
         notify_form=NotifyForm(formdata=None, notified_on=day), paper_form=PaperRequestForm(formdata=None, filed_on=day),
-        format_score=queries.format_score)
+        format_score=queries.format_score, sees_work=can_view_work(current_user, work))
 
 
 @bp.route("/notices/<int:work_id>/notify", methods=["POST"])

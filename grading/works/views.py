@@ -25,6 +25,7 @@ from core.timefmt import today
 from core.transaction import general_errors, transaction
 from registry.codes import work_types
 
+from ..notices.permissions import can_view_notice
 from ..rules import DEDUCTIONS_KEY
 from . import permissions, queries, services
 from .exports import export_response
@@ -146,7 +147,7 @@ def render_detail(work: GradedWork, status: int = 200, **forms):
         may_remove=may_deduct and not work.is_settled, step_form=forms.get("step_form") or StepForm(),
         is_settler=is_settler, blockers=queries.settle_blockers(work) if is_settler else [],
         may_return=is_settler and bool(submitted), return_form=return_form,
-        sees_scores=permissions.can_view_scores(user, work, settler),
+        sees_scores=permissions.can_view_scores(user, work, settler), sees_notice=can_view_notice(user, work),
         revisers=_names({r.revised_by_id for r in work.revisions} | {work.settled_by_id}),
         general_errors=general_errors()), status
 

@@ -182,3 +182,11 @@ def test_modes_register_their_own_grading_pages(app, database_url, mode, present
         assert present in made.view_functions and absent not in made.view_functions
     finally:
         made.extensions["keiyaku_db"]["engine"].dispose()
+
+
+def test_the_work_and_its_notice_link_to_each_other(db_session, settled, contract_staff, login_as):
+    client = login_as(contract_staff)
+    work_page = client.get(f"/grading/works/{settled.id}").get_data(as_text=True)
+    assert f'href="/grading/notices/{settled.id}"' in work_page and "評定の通知の画面（通知する）" in work_page
+    notice_page = client.get(f"/grading/notices/{settled.id}").get_data(as_text=True)
+    assert f'href="/grading/works/{settled.id}"' in notice_page
