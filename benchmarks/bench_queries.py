@@ -7,7 +7,10 @@ Logs in as ``--login`` (default ``bench.contract01``, a contract-staff user of `
 benchmark password), requests each path once to warm up, then ``--repeat`` times, and prints per path: the
 status, the number of SQL statements of one request (counted with a ``before_cursor_execute`` listener, so
 the login-session lookup of the request counts too), the time spent in them, the wall time of the request
-(median of the repeats) and the size of the response. ``--top N`` lists the N statements run most often.
+(p50 and p95 of the repeats; each time as well for 10 repeats or fewer), the CPU time of the request's thread
+(p50: steadier than the wall time on a shared machine; the database server's work is not in it) and the size of
+the response.
+``--top N`` lists the N statements run most often.
 Production settings (real app, CSRF on, a random secret key).
 """
 
@@ -68,20 +71,26 @@ def build_client(database_url: str, login_id: str, password: str):
 
 def measure(client, counter: QueryCounter, path: str, repeat: int) -> dict:
     client.get(path)  # warm-up: templates compiled, rules cached, database pages read
-    walls, result = [], {}
+    walls, cpus, result = [], [], {}
     for _ in range(max(1, repeat)):
         counter.reset()
         counter.active = True
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         response = client.get(path)
         body = response.get_data()
         walls.append(time.perf_counter() - started)
+        cpus.append(time.thread_time() - cpu)
         counter.active = False
         result = {"path": path, "status": response.status_code, "queries": len(counter.statements),
                   "sql_ms": round(sum(t for _, t in counter.statements) * 1000, 1), "bytes": len(body),
                   "statements": list(counter.statements)}
     result["wall_ms"] = round(statistics.median(walls) * 1000, 1)
+    result["wall_p95_ms"] = round((statistics.quantiles(walls, n=20)[18] if len(walls) > 1 else walls[0]) * 1000, 1)
+    result["cpu_ms"] = round(statistics.median(cpus) * 1000, 1)
     result["wall_ms_all"] = [round(w * 1000, 1) for w in walls]
+    #: This process's CPU time per request (the app's side; a PostgreSQL server's work is not in it): steadier than
+    #: the wall time on a host other jobs share.
+    result["cpu_ms_all"] = [round(c * 1000, 1) for c in cpus]
     return result
 
 
@@ -99,8 +108,9 @@ def main() -> None:
     print(f"database: {args.database_url.split('@')[-1]}  login: {args.login}  repeats: {args.repeat}")
     for path in args.paths:
         r = measure(client, counter, path, args.repeat)
+        each = "" if len(r["wall_ms_all"]) > 10 else f" (each: {', '.join(f'{w:,.0f}' for w in r['wall_ms_all'])})"
         print(f"\n{path}\n  HTTP {r['status']}  queries {r['queries']:,}  SQL {r['sql_ms']:,.1f} ms  "
-              f"wall {r['wall_ms']:,.1f} ms (each: {', '.join(f'{w:,.0f}' for w in r['wall_ms_all'])})  "
+              f"wall p50 {r['wall_ms']:,.1f} ms  p95 {r['wall_p95_ms']:,.1f} ms{each}  CPU p50 {r['cpu_ms']:,.1f} ms  "
               f"response {r['bytes']:,} bytes")
         if args.top:
             shapes = Counter()

@@ -19,11 +19,16 @@ runs the migrations, then fills it with SQLAlchemy Core bulk inserts, step by st
   nominated firms or applicants (6–10 / 3–12 per case) drawn from the firms registered for the case's 業種, and
   for the opened cases ~110,000 bids in ~18,000 rounds, ~1,700 電子くじ and ~16,000 awards consistent with each
   case's state (``datagen/bids.py``);
+- ``contracts``: the contracts of the 契約済 and 完成 cases with a decided award (~15,000), ~3,700 change contracts,
+  前払金・部分払・完成払 claims (a few unpaid past their deadline), 完成届 and inspections (``datagen/contracts.py``);
+- ``grading``: ~2,000 graded works over 10 years from the completed construction cases (the last three 年度 graded
+  in this system with their graders, the older ones past grades), and ~80 works of this 年度 being graded
+  (``datagen/grading.py``);
 - ``bare_rows``: ``bench_bare_rows``, the plain indexed table the bare reference page of ``load.py`` lists.
 
 Each feature package adds its own step: a function ``generate(ctx: Context) -> None`` in
 ``benchmarks/datagen/<package>.py`` appended to ``STEPS`` (bidding adds ~18,000 tender cases over 10 years,
-grading adds grade sheets). A step reads what earlier steps made from ``ctx.shared`` and draws its random
+grading adds ~2,000 graded works). A step reads what earlier steps made from ``ctx.shared`` and draws its random
 numbers from ``ctx.rng(<step name>)``, so adding a step never changes the data of the steps before it.
 
 Generator code reads tables by name from ``Base.metadata`` (after ``core.factory.import_models()``) and code
@@ -50,7 +55,7 @@ from sqlalchemy import func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import BENCH_PASSWORD, STAFF_LOGINS  # noqa: E402
-from benchmarks.datagen import applications, bare, bidding, registry, staff  # noqa: E402
+from benchmarks.datagen import applications, bare, bidding, contracts, grading, registry, staff  # noqa: E402
 from benchmarks.datagen.context import Context  # noqa: E402
 
 STEPS: list[tuple[str, Callable[[Context], None]]] = [
@@ -58,6 +63,8 @@ STEPS: list[tuple[str, Callable[[Context], None]]] = [
     ("registry", registry.generate),
     ("applications", applications.generate),
     ("bidding", bidding.generate),
+    ("contracts", contracts.generate),
+    ("grading", grading.generate),
     ("bare_rows", bare.generate),
 ]
 

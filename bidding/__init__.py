@@ -62,10 +62,12 @@ def init_app(app: Flask, mode: str) -> None:
     from core.cli import register_demo_loader
 
     from .budget.demo import load_demo as load_budget_demo
+    from .contracts.demo import load_demo as load_contract_demo
     from .demo import load_demo
 
     register_demo_loader(app, load_budget_demo)  # first: the demo cases are charged to its lines
     register_demo_loader(app, load_demo)
+    register_demo_loader(app, load_contract_demo)  # after the cases: its cases follow theirs in numbering
     if mode != "portal":
         _init_staff(app)
 

@@ -68,6 +68,12 @@ PAGES = [
     ("case_history", "/bidding/cases/1/history"),
     ("case_bids_opened", "/bidding/cases/4/bids"),
     ("case_bids_record", "/bidding/cases/1/bids"),
+    ("contracts", "/bidding/contracts"),
+    ("contracts_filtered", "/bidding/contracts?changes=yes&sort=-amount#results"),
+    ("contracts_filter_error", "/bidding/contracts?amount_min=3%E5%8D%83%E4%B8%87#results"),
+    ("case_contract_completed", "/bidding/cases/5/contract"),
+    ("case_contract_changed", "/bidding/cases/6/contract"),
+    ("form_contracts", "/exports/reports/contracts?changes=yes&sort=-amount"),
     ("budget", "/bidding/budget"),
     ("budget_chapters", "/bidding/budget?level=chapter"),
     ("budget_line", "/bidding/budget/1"),
@@ -86,6 +92,13 @@ PAGES = [
     ("grading_explanations", "/grading/explanations"),
     ("grading_explanation", "/grading/explanations/1"),
     ("form_grading_notice", "/exports/reports/grading_notice?work=2026-K0001"),
+    ("grading_statistics", "/grading/statistics"),
+    ("grading_statistics_filtered", "/grading/statistics?year_from=2021&work_type=010#results"),
+    ("grading_statistics_contractors", "/grading/statistics/contractors?sort=recent"),
+    ("grading_statistics_firm", "/grading/statistics/contractors/{firm}"),
+    ("grading_commendations", "/grading/statistics/commendations"),
+    ("grading_feed", "/grading/statistics/feed"),
+    ("rank_review_performance", "/registry/ranks/review?category=construction&start_year=2025&work_type=020&changed=all"),
     ("not_found", "/admin/users/9999"),
 ]
 #: The home page of each staff role (its work queues follow the role), then one page each role often opens.
@@ -95,7 +108,8 @@ ROLE_PAGES = {
     "soukatsu": [("home_grading_department_staff", "/"), ("grading_explanation_department_staff", "/grading/explanations/1"),
                  ("grading_work_general", "/grading/works/2")],
     "doboku": [("cases_department_staff", "/bidding/cases"), ("case_draft_department_staff", "/bidding/cases/2"),
-               ("budget_department_staff", "/bidding/budget")],
+               ("budget_department_staff", "/bidding/budget"), ("contracts_department_staff", "/bidding/contracts"),
+               ("grading_statistics_department_staff", "/grading/statistics")],
     "kensa": [("home_inspector", "/")],
     "etsuran": [("home_viewer", "/")],
     "shunin": [("home_grader", "/"), ("grading_index", "/grading/"), ("grading_entry", "/grading/works/2/sheets/chief/1"),
@@ -170,6 +184,18 @@ def grading_screens(browser, base: str, passwords: dict, out: Path) -> None:
     chief.context.close()
 
 
+def _busiest_firm(app) -> int:
+    """The id of the firm with the most graded works of the demo (its statistics page has the most to show)."""
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from core.db import db
+        from grading.works.models import GradedWork
+
+        return db.session.scalar(select(GradedWork.contractor_id).group_by(GradedWork.contractor_id)
+                                 .order_by(func.count().desc(), GradedWork.contractor_id).limit(1)) or 1
+
+
 def main(out: Path, only_imports: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp())
@@ -197,8 +223,9 @@ def main(out: Path, only_imports: bool = False) -> None:
         page.get_by_label("ログインID").fill("admin")
         page.get_by_label("パスワード").fill(passwords["admin"])
         page.get_by_role("button", name="ログイン").click()
+        firm = _busiest_firm(app)
         for name, path in ([] if only_imports else PAGES):
-            page.goto(base + path)
+            page.goto(base + path.format(firm=firm))
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
         if not only_imports:
             page.goto(base + "/admin/users/new")

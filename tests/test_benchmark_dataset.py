@@ -16,7 +16,8 @@ from core.factory import import_models
 AS_OF = date(2026, 12, 6)
 GENERATED = ("contractors", "contractor_registrations", "registered_work_types", "construction_permits",
              "keishin_scores", "technicians", "jv_members", "suspensions", "applications", "application_events",
-             "applicant_accounts", "bench_bare_rows", "bid_rounds", "bids", "lot_draws", "awards")
+             "applicant_accounts", "bench_bare_rows", "bid_rounds", "bids", "lot_draws", "awards", "contracts",
+             "contract_changes", "contract_payments", "inspections", "graded_works", "grader_assignments")
 
 
 def _fingerprints(url: str) -> dict[str, str]:
@@ -64,6 +65,31 @@ def test_small_dataset_is_readable_by_the_app_and_deterministic(tmp_path):
         assert conn.scalar(select(func.count()).select_from(t["awards"])) == awarded
         assert conn.scalar(select(func.count()).select_from(t["awards"]).where(
             a.case_id.in_(select(c.id).where(c.state == "failed")))) == 0
+        # Every 契約済 or 完成 case with an award has its contract, made after the award; completed ones passed
+        # their 完成検査; no claim exceeds what the contract came to be.
+        k, ch, p, i = (t[name].c for name in ("contracts", "contract_changes", "contract_payments", "inspections"))
+        contracted = conn.scalar(select(func.count()).select_from(t["awards"]).join(t["tender_cases"], c.id == a.case_id)
+                                 .where(c.state.in_(("contracted", "completed"))))
+        assert conn.scalar(select(func.count()).select_from(t["contracts"])) == contracted > 0
+        assert conn.scalar(select(func.count()).select_from(t["contracts"]).join(t["awards"], a.id == k.award_id)
+                           .where(k.contract_date < a.decided_on)) == 0
+        completed = select(k.id).where(k.state == "completed")
+        assert conn.scalar(select(func.count(func.distinct(i.contract_id))).where(
+            i.kind == "final", i.result == "pass", i.contract_id.in_(completed))) == conn.scalar(
+            select(func.count()).select_from(completed.subquery()))
+        current = func.coalesce(select(ch.amount_after).where(ch.contract_id == k.id).order_by(ch.seq.desc()).limit(1)
+                                .scalar_subquery(), k.amount)
+        claimed = select(p.contract_id, func.sum(p.amount).label("total")).group_by(p.contract_id).subquery()
+        assert conn.scalar(select(func.count()).select_from(t["contracts"]).join(claimed, claimed.c.contract_id == k.id)
+                           .where(claimed.c.total > current)) == 0
+        # Graded works come from completed construction cases, scored once settled; the system's have graders.
+        w = t["graded_works"].c
+        scored = conn.scalar(select(func.count()).where(w.final_score.is_not(None)))
+        assert scored >= 5 and scored == conn.scalar(select(func.count()).where(w.state.in_(("settled", "notified"))))
+        assert conn.scalar(select(func.count()).select_from(t["graded_works"]).where(
+            w.contract_number.not_in(select("K" + c.number).where(c.state == "completed", c.category == "construction")))) == 0
+        assert set(conn.scalars(select(w.source).distinct())) == {"system", "import"}
+        assert conn.scalar(select(func.count()).select_from(t["grader_assignments"])) > 0
     engine.dispose()
 
     app = create_app({"KEIYAKU_ENV": "test", "DATABASE_URL": url, "STORAGE_DIR": str(tmp_path / "storage"),
@@ -79,6 +105,11 @@ def test_small_dataset_is_readable_by_the_app_and_deterministic(tmp_path):
     assert review.status_code == 200 and "土木一式工事" in review.get_data(as_text=True)
     results = client.get("/bidding/results?fiscal_year=0&result=awarded").get_data(as_text=True)
     assert "落札" in results and "全 0 件" not in results
+    contracts = client.get("/bidding/contracts?sort=-amount").get_data(as_text=True)
+    assert "契約一覧" in contracts and "全 0 件" not in contracts
+    statistics = client.get("/grading/statistics").get_data(as_text=True)
+    assert f"集計（{scored} 件）" in statistics
+    assert client.get(f"/grading/statistics/contractors/{ctx.shared['graded_firm']}").status_code == 200
     app.extensions["keiyaku_db"]["engine"].dispose()
 
     again = f"sqlite:///{tmp_path / 'b.sqlite3'}"

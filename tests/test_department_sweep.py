@@ -30,6 +30,8 @@ CITY_WIDE = {
                                        "(tests/bidding/inspections/test_inspection_views.py)",
     "portal.grading.": "a firm's own notified works: scoped by the applicant account's firm "
                        "(tests/grading/test_notice_views.py)",
+    "grading.statistics.contractor": "a firm belongs to no department; its statistics page counts only the works of "
+                                     "the viewer's department (tests/grading/test_statistics_views.py)",
 }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from core.formtools import AmountField, DateInputField, JapaneseForm, choices
+from core.formtools import AmountField, DateInputField, IntegerSelectField, JapaneseForm, choices
 
-from .models import GUARANTEE_METHODS, PAYMENT_KINDS
+from .models import CONTRACT_STATES, GUARANTEE_METHODS, PAYMENT_KINDS
+from .queries import APPROVAL_FILTERS, CHANGE_FILTERS
 
 
 class ContractForm(JapaneseForm):
@@ -49,3 +50,29 @@ class PaymentForm(JapaneseForm):
 
 class PaidForm(JapaneseForm):
     paid_on = DateInputField("支払日", validators=[Optional()])
+
+
+def _any(pairs) -> list:
+    return choices([("", "すべて")] + list(pairs))
+
+
+class ContractFilterForm(JapaneseForm):
+    """The contract list's filters (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("件名・案件番号・契約番号", validators=[Optional(), Length(max=100)])
+    fiscal_year = IntegerSelectField("年度", minimum=0, maximum=9999, default=0)
+    department_id = IntegerSelectField("担当課", default=0)
+    contractor = StringField("契約者（名称・業者番号）", validators=[Optional(), Length(max=100)])
+    date_from = DateInputField("契約日（から）", validators=[Optional()])
+    date_to = DateInputField("契約日（まで）", validators=[Optional()])
+    amount_min = AmountField("契約金額（以上）")
+    amount_max = AmountField("契約金額（以下）")
+    state = SelectField("状態", validate_choice=False, default="", choices=_any(CONTRACT_STATES.items()))
+    approval = SelectField("決裁", validate_choice=False, default="",
+                           choices=_any((k, label) for k, (label, _c) in APPROVAL_FILTERS.items()))
+    changes = SelectField("変更契約", validate_choice=False, default="",
+                          choices=_any((k, label) for k, (label, _c) in CHANGE_FILTERS.items()))
+    overdue = BooleanField("支払期限を過ぎた未払の請求がある")

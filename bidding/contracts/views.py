@@ -7,20 +7,23 @@ from flask_login import current_user
 
 from bidding.bids.queries import current_award
 from bidding.budget.queries import choice_label
+from bidding.cases import queries as case_queries
 from bidding.cases.permissions import DRAFT_ROLES, VIEW_ROLES, can_manage_case
 from bidding.cases.tabs import case_tabs
 from bidding.cases.views import get_case
 from bidding.prices import tax_included
+from core.audit.services import record_export
 from core.db import db
 from core.errors import NotFound, PermissionDenied
 from core.formtools import JapaneseForm, choices
-from core.pagination import paginate, parse_page
+from core.pagination import parse_page
 from core.permissions import roles_required
 from core.timefmt import today
 from core.transaction import general_errors, transaction
 
 from . import queries, services
-from .forms import ChangeForm, CompletionForm, ContractForm, PaidForm, PaymentForm
+from .exports import export_response, report_args
+from .forms import ChangeForm, CompletionForm, ContractFilterForm, ContractForm, PaidForm, PaymentForm
 from .models import Payment
 
 bp = Blueprint("contracts", __name__)
@@ -174,15 +177,44 @@ def case_contract_paid(case_id: int, payment_id: int):
     return _render(case, 422)
 
 
+def _filters(form: ContractFilterForm) -> queries.ContractFilters:
+    """The filters of the list from the form; a field with an error is left out (its message shows on the page)."""
+    form.validate()
+
+    def ok(field):
+        return field.data if not field.errors else None
+
+    return queries.ContractFilters(
+        fiscal_year=ok(form.fiscal_year) or None, department_id=ok(form.department_id) or None,
+        contractor=(ok(form.contractor) or "").strip() or None, date_from=ok(form.date_from),
+        date_to=ok(form.date_to), amount_min=ok(form.amount_min), amount_max=ok(form.amount_max),
+        state=form.state.data or None, approval=form.approval.data or None, changes=form.changes.data or None,
+        overdue=bool(form.overdue.data), q=(ok(form.q) or "").strip() or None,
+        sort=queries.sort_key(request.args.get("sort")))
+
+
 @bp.route("/contracts")
 @roles_required(*VIEW_ROLES)
 def contract_list():
-    """Contracts in the user's scope with their current amounts, and the claims past their deadline."""
-    q = (request.args.get("q") or "").strip()[:100] or None
-    stmt = queries.contract_list(current_user, q=q)
-    page = paginate(db.session, stmt, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_template("bidding/contracts/list.html", page=page, q=q or "",
-                           late=queries.late_payments(db.session, current_user, today()))
+    """Contracts in the user's scope with filters (年度, 担当課, 契約者, 契約日, 契約金額, 状態, 決裁, 変更契約, 支払遅延,
+    件名), sort, pages and CSV/Excel export of the filtered list; the claims past their deadline above it."""
+    form = ContractFilterForm(request.args)
+    form.fiscal_year.choices = choices([(0, "すべて")] + [(y, f"{y} 年度") for y in case_queries.fiscal_years(db.session)])
+    form.department_id.choices = choices([(0, "すべて")] + case_queries.department_choices(db.session, current_user))
+    filters = _filters(form)
+    day = today()
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        with transaction():
+            record_export(db.session, current_user, "契約一覧", request.args.to_dict(),
+                          file_format="Excel" if fmt == "xlsx" else "CSV")
+        return export_response(db.session, queries.contract_list(current_user, filters, day), fmt)
+    page = queries.contract_page(db.session, current_user, filters, day, parse_page(request.args.get("page")),
+                                 current_app.config["PAGE_SIZE"])
+    return render_template("bidding/contracts/list.html", page=page, filters=form, sort=filters.sort,
+                           late=queries.late_payments(db.session, current_user, day),
+                           all_departments=current_user.sees_all_departments,
+                           report_args=report_args(db.session, form, filters))
 
 
 @bp.route("/cases/<int:case_id>/contract/changes/<int:seq>/approve", methods=["POST"])

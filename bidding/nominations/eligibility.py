@@ -41,6 +41,7 @@ class EligibilityRow:
     rank: str | None
     objective_points: int | None
     subjective_points: int | None
+    performance_points: int | None
     reasons: list[str] = field(default_factory=list)
     #: Fairness columns: nominations this 年度 and last 年度, last nomination date.
     nominated_this_year: int = 0
@@ -56,7 +57,7 @@ class EligibilityRow:
 
     @property
     def total_points(self) -> int | None:
-        return RegisteredWorkType.points_total(self.objective_points, self.subjective_points)
+        return RegisteredWorkType.points_total(self.objective_points, self.subjective_points, self.performance_points)
 
     @property
     def area_label(self) -> str:
@@ -94,6 +95,7 @@ def _statement(case: TenderCase, nominate_on: date, bid_on: date, contractor_ids
     needs_keishin = case.category == "construction"
     columns = [Contractor.id, Contractor.number, Contractor.name, Contractor.area, Contractor.is_jv, Contractor.status,
                RegisteredWorkType.rank, RegisteredWorkType.objective_points, RegisteredWorkType.subjective_points,
+               RegisteredWorkType.performance_points,
                suspended_clause(nominate_on, Contractor.id).label("suspended"),
                (_keishin_condition(case, bid_on) if needs_keishin else literal(True)).label("keishin_ok"),
                (_technician_condition(case.required_qualification) if case.required_qualification
@@ -179,7 +181,7 @@ def eligibility_rows(session: Session, case: TenderCase, today: date, contractor
     raw = session.execute(_statement(case, nominate_on, bid_on, contractor_ids)).all()
     texts = _suspension_texts(session, [r.id for r in raw if r.suspended], nominate_on)
     rows = [EligibilityRow(r.id, r.number, r.name, r.area, r.is_jv, r.rank, r.objective_points, r.subjective_points,
-                           _reasons(case, r, bid_on, texts)) for r in raw]
+                           r.performance_points, _reasons(case, r, bid_on, texts)) for r in raw]
     _fairness(session, case.fiscal_year, rows)
     return rows
 

@@ -17,7 +17,7 @@ _NEVER = date.min
 #: Sorts of the eligibility list: label, key on an ``EligibilityRow``, descending.
 SORTS = {
     "rank": ("等級・総合点の順", lambda r: (_RANK_ORDER.get(r.rank, 99), -(r.total_points or 0), r.number), False),
-    "points": ("総合点（P＋主観点）の高い順", lambda r: (r.total_points or 0, r.number), True),
+    "points": ("総合点（P＋主観点＋工事成績）の高い順", lambda r: (r.total_points or 0, r.number), True),
     "area": ("地域区分の順", lambda r: (list(AREAS).index(r.area) if r.area in AREAS else 9, r.number), False),
     "fewest": ("今年度の指名回数の少ない順", lambda r: (r.nominated_this_year, r.nominated_last_year, r.number), False),
     "longest": ("前回の指名から長い順", lambda r: (r.last_nominated_on or _NEVER, r.number), False),

@@ -53,7 +53,7 @@ _FORMS: dict[str, ReportDefinition] = {}
 _MODULES = ("exports.reports.admin", "exports.reports.registry", "exports.reports.bidding",
             "exports.reports.bidding_records", "exports.reports.bidding_bids", "exports.reports.bidding_bid_letters",
             "exports.reports.bidding_contracts", "exports.reports.bidding_payments", "exports.reports.grading_notices",
-            "exports.reports.grading_sheets")
+            "exports.reports.grading_sheets", "exports.reports.grading_statistics")
 
 
 def register(definition: ReportDefinition) -> ReportDefinition:

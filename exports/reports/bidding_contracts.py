@@ -6,15 +6,26 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bidding.contracts.models import Contract
-from bidding.contracts.queries import contract_list, contract_of_case
+from bidding.contracts import queries as contracts
+from bidding.contracts.models import CONTRACT_STATES, Contract
+from bidding.contracts.queries import contract_of_case
 from bidding.inspections.models import Inspection
+from core.auth import queries as auth_queries
 from core.errors import ValidationFailed
-from core.jp import daiji_amount, format_date
+from core.jp import JpParseError, daiji_amount, format_date, parse_amount
 
 from . import register
-from .base import Column, Document, Param, ReportDefinition
-from .bidding import CASE_PARAM, VIEW, ServerOperator, find_case, place_label, yen_text
+from .base import Column, Document, Param, ReportDefinition, label_for, period_check, today
+from .bidding import (
+    CASE_PARAM,
+    VIEW,
+    ServerOperator,
+    _department_choices,
+    _year_choices,
+    find_case,
+    place_label,
+    yen_text,
+)
 from .formdoc import Approvals, Dateline, Fields, FormDocument, FormPage, Grid, Heading, Issuer, Note, Text, Title
 
 APPROVERS = ("市長", "部長", "課長", "係長", "担当")
@@ -178,16 +189,95 @@ register(ReportDefinition(
 
 # --- 契約一覧 ---------------------------------------------------------------------------------------------
 
+#: The list's own filters and sort (``bidding.contracts.queries``), as the form's choices.
+STATE_CHOICES = (("", "すべて"), *CONTRACT_STATES.items())
+APPROVAL_CHOICES = (("", "すべて"), *((k, label) for k, (label, _c) in contracts.APPROVAL_FILTERS.items()))
+CHANGE_CHOICES = (("", "すべて"), *((k, label) for k, (label, _c) in contracts.CHANGE_FILTERS.items()))
+OVERDUE_CHOICES = (("", "すべて"), ("y", "支払期限を過ぎた未払の請求がある"))
+SORT_CHOICES = (("-date", "契約日の新しい順"), ("date", "契約日の古い順"), ("number", "契約番号順"),
+                ("-number", "契約番号の逆順"), ("-amount", "契約金額の大きい順"), ("amount", "契約金額の小さい順"),
+                ("work_to", "工期至の早い順"), ("-work_to", "工期至の遅い順"), ("contractor", "契約者（よみ）順"),
+                ("-contractor", "契約者（よみ）の逆順"))
+
+
+def _amount(params: dict, name: str, label: str) -> int | None:
+    text = params.get(name) or ""
+    if not text:
+        return None
+    try:
+        return parse_amount(text)
+    except JpParseError:
+        raise ValidationFailed({name: [f"{label}は円単位の整数で指定してください（例: 12,345,000）。"]}) from None
+
+
 def build_contract_list(session, params: dict, actor) -> Document:
+    from bidding.contracts.exports import EXPORT_HEADER, contract_row  # the list's own columns
+
     user = actor if actor is not None else ServerOperator()
-    rows = ([c.number, c.case.name, c.case.department.name, c.contractor.name, c.contract_date, c.current_amount,
-             c.current_work_to, c.state_label] for c in session.scalars(contract_list(user)).unique())
-    return Document("契約一覧", [Column("契約番号"), Column("件名", width=2.5), Column("担当課", width=1.2),
-                                 Column("契約者", width=2.0), Column("契約日", "date"), Column("契約金額（税込）", "yen"),
-                                 Column("工期（終期）", "date"), Column("状態")], rows)
+    departments = {d.code: d for d in session.scalars(auth_queries.departments())}
+    department = departments.get(params.get("department") or "")
+    filters = contracts.ContractFilters(
+        fiscal_year=int(params["fiscal_year"]) if params.get("fiscal_year") else None,
+        department_id=department.id if department else None, contractor=params.get("contractor") or None,
+        date_from=params.get("date_from"), date_to=params.get("date_to"),
+        amount_min=_amount(params, "amount_min", "契約金額（以上）"),
+        amount_max=_amount(params, "amount_max", "契約金額（以下）"),
+        state=params.get("state") or None, approval=params.get("approval") or None,
+        changes=params.get("changes") or None, overdue=params.get("overdue") == "y", q=params.get("q") or None,
+        sort=contracts.sort_key(params.get("sort")))
+    stmt = contracts.contract_list(user, filters, today())
+
+    def rows():
+        for row in contracts.contract_rows(session, stmt):
+            values = contract_row(row, False)
+            yield [values[i] for i, *_ in LIST_COLUMNS[:-1]] + [row.state_label]
+
+    columns = [Column(label or EXPORT_HEADER[i], kind, width) for i, kind, width, label in LIST_COLUMNS]
+    conditions = [("年度", label_for(_year_choices(session), params.get("fiscal_year") or "")),
+                  ("担当課", f"{department.code} {department.name}" if department else "すべて")]
+    for name, label, choices in (("state", "状態", STATE_CHOICES), ("approval", "決裁", APPROVAL_CHOICES),
+                                 ("changes", "変更契約", CHANGE_CHOICES), ("overdue", "支払", OVERDUE_CHOICES)):
+        if params.get(name):
+            conditions.append((label, label_for(choices, params[name])))
+    if params.get("date_from") or params.get("date_to"):
+        conditions.append(("契約日", (params.get("date_from"), params.get("date_to"))))
+    if filters.amount_min is not None or filters.amount_max is not None:
+        low = f"{filters.amount_min:,} 円" if filters.amount_min is not None else ""
+        high = f"{filters.amount_max:,} 円" if filters.amount_max is not None else ""
+        conditions.append(("契約金額", f"{low}〜{high}"))
+    for name, label in (("contractor", "契約者"), ("q", "件名等")):
+        if params.get(name):
+            conditions.append((label, params[name]))
+    conditions.append(("並び順", label_for(SORT_CHOICES, filters.sort)))
+    return Document("契約一覧", columns, rows(), conditions=conditions, empty_message="条件に当てはまる契約はありません。")
+
+
+#: The printed list: columns of the list's CSV (``bidding.contracts.exports.EXPORT_HEADER``, by position) with their
+#: type, relative width and printed label; the last one is the 状態 (not in the CSV, whose rows carry the 完成日).
+LIST_COLUMNS = ((0, "text", 1.2, None), (2, "text", 2.1, None), (3, "text", 1.8, None), (4, "text", 1.9, None),
+                (5, "date", 0.95, None), (7, "yen", 1.0, "契約金額\n（税込・現在）"), (8, "int", 0.45, "変更\n回数"),
+                (10, "date", 0.95, "工期至"), (13, "yen", 1.0, "支払済額"), (None, "text", 0.9, "状態"))
 
 
 register(ReportDefinition(
-    name="contracts", title="契約一覧", description="契約の一覧（現在の契約金額と工期）です。", params=(),
-    build=build_contract_list, roles=VIEW, landscape=True,
+    name="contracts", title="契約一覧",
+    description="年度・担当課・契約者・契約日・契約金額・状態・決裁・変更契約・支払遅延で絞り込んだ契約の一覧です（現在の契約金額と"
+                "工期。一覧画面の「PDF 出力」から画面と同じ条件で開けます。すべての列は一覧画面の CSV・Excel 出力にあります）。"
+                "担当課の職員は自分の課の契約だけが載ります。",
+    params=(
+        Param("fiscal_year", "年度", "choice", choices=_year_choices),
+        Param("department", "担当課", "choice", choices=_department_choices),
+        Param("contractor", "契約者（名称・業者番号）", "text", max_length=100),
+        Param("date_from", "契約日（から）", "date"),
+        Param("date_to", "契約日（まで）", "date"),
+        Param("amount_min", "契約金額（以上）", "text", max_length=20),
+        Param("amount_max", "契約金額（以下）", "text", max_length=20),
+        Param("state", "状態", "choice", choices=STATE_CHOICES),
+        Param("approval", "決裁", "choice", choices=APPROVAL_CHOICES),
+        Param("changes", "変更契約", "choice", choices=CHANGE_CHOICES),
+        Param("overdue", "支払", "choice", choices=OVERDUE_CHOICES),
+        Param("q", "件名・案件番号・契約番号", "text", max_length=100),
+        Param("sort", "並び順", "choice", choices=SORT_CHOICES),
+    ),
+    build=build_contract_list, roles=VIEW, landscape=True, check=period_check("date_from", "date_to", 3660 * 2),
 ))

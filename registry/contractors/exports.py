@@ -27,7 +27,7 @@ class RegistrationSummary:
     category: str
     period_start: date
     period_end: date
-    work_types: list = field(default_factory=list)  # (code, objective, subjective, rank)
+    work_types: list = field(default_factory=list)  # (code, objective, subjective, performance, rank)
 
     covers = Registration.covers  # the same rule as the ORM row
 
@@ -36,13 +36,13 @@ def registrations_of(session: Session, ids, covering: date | None = None) -> dic
     """Registrations per firm for ``ids`` (a list or a select of ids), in one query (``covering``: only those
     in force on that day)."""
     regs: dict[int, list[RegistrationSummary]] = {}
-    for cid, category, start, end, code, objective, subjective, rank in queries.registration_rows(session, ids,
-                                                                                                   covering):
+    for cid, category, start, end, code, objective, subjective, performance, rank in queries.registration_rows(
+            session, ids, covering):
         items = regs.setdefault(cid, [])
         if not items or (items[-1].category, items[-1].period_start) != (category, start):
             items.append(RegistrationSummary(category, start, end))
         if code is not None:
-            items[-1].work_types.append((code, objective, subjective, rank))
+            items[-1].work_types.append((code, objective, subjective, performance, rank))
     return regs
 
 
@@ -50,7 +50,7 @@ def work_type_summary(regs: list[RegistrationSummary], codes: dict, day) -> list
     """(code, title, rank) of the registrations in force on ``day`` (else the latest)."""
     current = [r for r in regs if r.covers(day)] or regs[-1:]
     return [(code, codes[code].title if code in codes else code, rank)
-            for r in current for code, _o, _s, rank in r.work_types]
+            for r in current for code, _o, _s, _p, rank in r.work_types]
 
 
 def page_summaries(session: Session, ids: list[int], codes: dict, day: date) -> dict[int, list]:
@@ -115,13 +115,14 @@ def _xlsx(firms, regs: dict, codes: dict, day, suspended: dict) -> Response:
         for c in firms:
             for r in regs.get(c.id, []):
                 category = CATEGORIES.get(r.category, r.category)
-                for code, objective, subjective, rank in r.work_types:
-                    total = RegisteredWorkType.points_total(objective, subjective)
+                for code, objective, subjective, performance, rank in r.work_types:
+                    total = RegisteredWorkType.points_total(objective, subjective, performance)
                     yield [c.number, c.name, category, r.period_start, r.period_end, code,
-                           codes[code].title if code in codes else "", objective, subjective, total, rank]
+                           codes[code].title if code in codes else "", objective, subjective, performance, total, rank]
 
     return xlsx_response([
         ("業者一覧", EXPORT_HEADER, {1: 12, 2: 36, 3: 30, 9: 40, 22: 48}, firm_rows),
         ("業種・等級", ["業者番号", "商号又は名称", "登録区分", "有効期間の始期", "有効期間の終期", "業種コード", "業種",
-                     "客観点", "主観点", "総合点", "等級"], {1: 12, 2: 36, 3: 16, 4: 14, 5: 14, 7: 28}, work_type_rows()),
+                     "客観点", "主観点（入力）", "主観点（工事成績）", "総合点", "等級"],
+         {1: 12, 2: 36, 3: 16, 4: 14, 5: 14, 7: 28}, work_type_rows()),
     ], "業者一覧")

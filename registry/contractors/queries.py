@@ -322,11 +322,11 @@ def list_rows(rows) -> list[ListRow]:
 
 def registration_rows(session: Session, contractor_ids: Select | list | None = None, covering: date | None = None):
     """Flat rows (contractor_id, category, period_start, period_end, work_type_code, objective_points,
-    subjective_points, rank) of the firms selected by ``contractor_ids`` (a select of ids or a list of ids; None =
-    all firms); with ``covering``, of the registrations whose period contains that day only."""
+    subjective_points, performance_points, rank) of the firms selected by ``contractor_ids`` (a select of ids or a
+    list of ids; None = all firms); with ``covering``, of the registrations whose period contains that day only."""
     stmt = (select(Registration.contractor_id, Registration.category, Registration.period_start,
                    Registration.period_end, RegisteredWorkType.work_type_code, RegisteredWorkType.objective_points,
-                   RegisteredWorkType.subjective_points, RegisteredWorkType.rank)
+                   RegisteredWorkType.subjective_points, RegisteredWorkType.performance_points, RegisteredWorkType.rank)
             .join(RegisteredWorkType, RegisteredWorkType.registration_id == Registration.id, isouter=True)
             .order_by(Registration.contractor_id, Registration.period_start, RegisteredWorkType.work_type_code))
     if contractor_ids is not None:

@@ -32,7 +32,8 @@ def registration_snapshot(r: Registration) -> dict:
 
 def work_type_snapshot(w: RegisteredWorkType) -> dict:
     return {"registration_id": w.registration_id, "work_type_code": w.work_type_code,
-            "objective_points": w.objective_points, "subjective_points": w.subjective_points, "rank": w.rank,
+            "objective_points": w.objective_points, "subjective_points": w.subjective_points,
+            "performance_points": w.performance_points, "performance_basis": w.performance_basis, "rank": w.rank,
             "rank_confirmed_at": w.rank_confirmed_at.isoformat(timespec="seconds") if w.rank_confirmed_at else None}
 
 
@@ -110,9 +111,10 @@ def register_labels() -> None:
         snapshot=(Registration, registration_snapshot))
     register_fields("registered_work_types", {
         "registration_id": "資格登録", "work_type_code": "業種", "objective_points": "客観点", "subjective_points": "主観点",
-        "rank": "等級", "rank_confirmed_at": "等級の確定日時"},
+        "performance_points": "主観点（工事成績）", "performance_basis": "工事成績の主観点の根拠", "rank": "等級",
+        "rank_confirmed_at": "等級の確定日時"},
         {"registration_id": _registration, "work_type_code": _work_type, "objective_points": _figure,
-         "subjective_points": _figure, "rank_confirmed_at": _timestamp},
+         "subjective_points": _figure, "performance_points": _figure, "rank_confirmed_at": _timestamp},
         snapshot=(RegisteredWorkType, work_type_snapshot))
     register_fields("technicians", {
         "contractor_id": "業者", "name": "氏名", "name_kana": "フリガナ", "qualifications": "資格",
@@ -131,6 +133,7 @@ def register_labels() -> None:
         "registry.work_type.add": "登録業種の追加",
         "registry.work_type.remove": "登録業種の削除",
         "registry.work_type.points": "客観点・主観点の変更",
+        "registry.work_type.performance": "工事成績による主観点の更新",
         "registry.rank.confirm": "格付の確定",
         "registry.technician.create": "技術者の登録",
         "registry.technician.update": "技術者の変更",

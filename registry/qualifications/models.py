@@ -103,15 +103,17 @@ class RegisteredWorkType(Base):
 
     @property
     def total_points(self) -> int | None:
-        """総合点 = 客観点 + 主観点 (unknown without a 客観点)."""
-        return self.points_total(self.objective_points, self.subjective_points)
+        """総合点 = 客観点 + 主観点 (entered) + 主観点 from the 工事成績 (unknown without a 客観点)."""
+        return self.points_total(self.objective_points, self.subjective_points, self.performance_points)
 
     @staticmethod
-    def points_total(objective: int | None, subjective: int | None) -> int | None:
-        """The one rule of the 総合点, for rows read without ORM objects too (lists, exports, the review)."""
+    def points_total(objective: int | None, subjective: int | None, performance: int | None) -> int | None:
+        """The one rule of the 総合点, for rows read without ORM objects too (lists, exports, the review): the
+        客観点 plus the 主観点 entered by the city plus the 主観点 from the works' grades (工事成績). Every caller
+        gives all three, so a column read for a list cannot be left out of the total by mistake."""
         if objective is None:
             return None
-        return objective + (subjective or 0)
+        return objective + (subjective or 0) + (performance or 0)
 
 
 class Permit(Base):

@@ -72,6 +72,7 @@ def test_excel_export_opens_with_numbers_as_numbers(staff_client, create_contrac
     firm = create_contractor("エクセル建設", number="70030", work_types={"010": "A"})
     firm.registrations[0].work_types[0].objective_points = 1200
     firm.registrations[0].work_types[0].subjective_points = 30
+    firm.registrations[0].work_types[0].performance_points = -10
     db_session.flush()
     response = staff_client.get("/registry/contractors?q=エクセル&format=xlsx")
     assert response.status_code == 200 and "spreadsheetml" in response.mimetype
@@ -79,7 +80,7 @@ def test_excel_export_opens_with_numbers_as_numbers(staff_client, create_contrac
     main, detail = wb["業者一覧"], wb["業種・等級"]
     assert main["A1"].value == "業者番号" and main["A2"].value == "70030" and main["B2"].value == "エクセル建設"
     row = [cell.value for cell in detail[2]]
-    assert row[0] == "70030" and row[5] == "010" and row[7:11] == [1200, 30, 1230, "A"]
+    assert row[0] == "70030" and row[5] == "010" and row[7:12] == [1200, 30, -10, 1220, "A"]
     assert row[3].year == 2025  # a real date, not text
     assert main["A1"].font.b and main.freeze_panes == "A2"
     from sqlalchemy import select

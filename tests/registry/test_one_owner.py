@@ -104,9 +104,11 @@ def test_jv_member_lookup_normalises_the_number(staff_client, create_contractor,
 
 
 def test_total_points_one_rule():
-    assert RegisteredWorkType.points_total(None, 30) is None
-    assert RegisteredWorkType.points_total(1200, None) == 1200
+    assert RegisteredWorkType.points_total(None, 30, 20) is None
+    assert RegisteredWorkType.points_total(1200, None, None) == 1200
+    assert RegisteredWorkType.points_total(1200, 30, -10) == 1220
     assert RegisteredWorkType(objective_points=1200, subjective_points=-20).total_points == 1180
+    assert RegisteredWorkType(objective_points=1200, subjective_points=-20, performance_points=20).total_points == 1200
 
 
 @pytest.mark.parametrize("status, step, allowed", [

@@ -33,6 +33,9 @@ class Proposal:
     work_type_code: str
     objective_points: int | None
     subjective_points: int | None
+    #: The 主観点 from the 工事成績 (written by the grading package) and what it was computed from.
+    performance_points: int | None
+    performance_basis: str | None
     #: The rank stored on the row now, and whether it was confirmed by a review.
     stored_rank: str | None
     confirmed: bool
@@ -44,8 +47,8 @@ class Proposal:
 
     @property
     def total(self) -> int | None:
-        """総合点 (客観点 + 主観点), the same rule as ``RegisteredWorkType.total_points``."""
-        return RegisteredWorkType.points_total(self.objective_points, self.subjective_points)
+        """総合点 (客観点 + 主観点 + 工事成績), the same rule as ``RegisteredWorkType.total_points``."""
+        return RegisteredWorkType.points_total(self.objective_points, self.subjective_points, self.performance_points)
 
     @property
     def changed(self) -> bool:
@@ -86,7 +89,8 @@ def propose_ranks(session: Session, category: str, period_start: date, on_date: 
              Contractor.status == "active", Contractor.is_jv.is_(False), RegisteredWorkType.work_type_code.in_(graded)]
     rows = session.execute(
         select(RegisteredWorkType.id, RegisteredWorkType.work_type_code, RegisteredWorkType.objective_points,
-               RegisteredWorkType.subjective_points, RegisteredWorkType.rank, RegisteredWorkType.rank_confirmed_at,
+               RegisteredWorkType.subjective_points, RegisteredWorkType.performance_points,
+               RegisteredWorkType.performance_basis, RegisteredWorkType.rank, RegisteredWorkType.rank_confirmed_at,
                Contractor.id, Contractor.number, Contractor.name)
         .join(Registration, RegisteredWorkType.registration_id == Registration.id)
         .join(Contractor, Registration.contractor_id == Contractor.id)
@@ -95,13 +99,13 @@ def propose_ranks(session: Session, category: str, period_start: date, on_date: 
         Registration.category == category, Registration.period_start == period_start)
     previous = _previous_ranks(session, category, period_start, firms, graded) if rows else {}
     out = []
-    for wt_id, code, objective, subjective, rank, confirmed_at, firm_id, number, name in rows:
+    for wt_id, code, objective, subjective, performance, basis, rank, confirmed_at, firm_id, number, name in rows:
         current = (rank if confirmed_at is not None else None) or previous.get((firm_id, code)) or rank
         is_new = current is None
-        total = RegisteredWorkType.points_total(objective, subjective)
+        total = RegisteredWorkType.points_total(objective, subjective, performance)
         proposed, reason = compute_rank(rule, code, total, current, is_new=is_new)
-        out.append(Proposal(wt_id, firm_id, number, name, code, objective, subjective, rank, confirmed_at is not None,
-                            current, proposed, reason, is_new))
+        out.append(Proposal(wt_id, firm_id, number, name, code, objective, subjective, performance, basis, rank,
+                            confirmed_at is not None, current, proposed, reason, is_new))
     return out
 
 

@@ -139,6 +139,43 @@ def set_subjective_points(session: Session, actor, row: RegisteredWorkType, poin
     return row
 
 
+#: The 主観点 from the 工事成績 stays within the range the entered 主観点 may take.
+PERFORMANCE_MIN, PERFORMANCE_MAX = -1000, 2000
+BASIS_MAX = 200
+
+
+def set_performance_points(session: Session, actor, row: RegisteredWorkType, points: int | None,
+                           basis: str | None) -> bool:
+    """The 主観点 from the firm's 工事成績評定 in this 業種, with what it was computed from (平均点・件数・年度), as
+    the grading package computes it (None with no basis clears it: no grades to go by). The registry never reads
+    the grades itself: the grading package writes here (DESIGN: reads never go upward). History per row; returns
+    whether anything changed (an unchanged row writes nothing)."""
+    check_editor(actor)
+    basis = (basis or "").strip() or None
+    errors: dict[str, list[str]] = {}
+    if points is not None and (isinstance(points, bool) or not isinstance(points, int)
+                               or not PERFORMANCE_MIN <= points <= PERFORMANCE_MAX):
+        add_error(errors, "performance_points",
+                  f"工事成績の主観点は {PERFORMANCE_MIN:,}〜{PERFORMANCE_MAX:,} の整数です（{points}）。")
+    if points is not None and basis is None:
+        add_error(errors, "performance_basis", "工事成績の主観点には根拠（平均点・件数・年度）を添えてください。")
+    if basis is not None and len(basis) > BASIS_MAX:
+        add_error(errors, "performance_basis", f"工事成績の主観点の根拠は {BASIS_MAX} 文字以内です（{len(basis)} 文字）。")
+    if errors:
+        raise ValidationFailed(errors)
+    if (row.performance_points, row.performance_basis) == (points, basis):
+        return False
+    before = work_type_snapshot(row)
+    row.performance_points, row.performance_basis = points, basis
+    session.flush()
+    contractor = row.registration.contractor
+    record_change(session, actor, "registry.work_type.performance",
+                  f"{contractor.name} {work_type_title(session, row.work_type_code)} 主観点（工事成績） "
+                  f"{_points(before['performance_points'])} → {_points(points)}（{basis or '評定なし'}）",
+                  target=row, before=before, after=work_type_snapshot(row))
+    return True
+
+
 def confirm_ranks(session: Session, actor, proposals: list[Proposal]) -> int:
     """Set each proposal's rank as confirmed (history per 業種); returns how many ranks were written.
 
