@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
@@ -30,12 +31,17 @@ PASSWORD = "Grading-Journey-2026x"
 CASE_NAME = "市道成績評定線道路改良工事"
 APPLICANT = "gj.seiseki@example.jp"
 CHIEF, GENERAL, INSPECTOR, STAFF = "gj.shunin", "gj.soukatsu", "gj.kensa", "gj.keiyaku"
+#: The 基準日 of the 主観点 feed: its window is 2025〜2026年度 (the 年度 of the day and the one before), whenever the
+#: test runs.
+FEED_DAY = date(2027, 3, 31)
 NAMES = {CHIEF: "主任 評定", GENERAL: "総括 評定", INSPECTOR: "検査 評定", STAFF: "契約 評定"}
 
 
-def _seed(app) -> None:
-    """道路課 (two department staff), 工事検査課 (an 検査員), a contract staff user, a firm with its applicant login,
-    and a contract of 30,250,000 円 whose 完成届 is in and whose 完成検査 is assigned to the 検査員."""
+def _seed(app) -> int:
+    """道路課 (two department staff), 工事検査課 (an 検査員), a contract staff user, a firm with its applicant login and
+    two past grades of 道路課 imported (85 and 82 in 2025年度, so the firm's 工事成績 主観点 as of ``FEED_DAY`` is 0:
+    fewer than three works), and a contract of 30,250,000 円 whose 完成届 is in and whose 完成検査 is assigned to the
+    検査員. Returns the firm's id."""
     from bidding.bids import award
     from bidding.bids import services as bids
     from bidding.budget.models import BudgetLine
@@ -49,7 +55,10 @@ def _seed(app) -> None:
     from core.auth.roles import Role
     from core.auth.services import find_user
     from core.db import db, utcnow
+    from core.history import BulkWriter
     from core.jp import search_key
+    from grading.statistics.feed import feed_performance_points
+    from grading.works.import_services import PastGrade, import_past_grade
     from registry.applications import accounts
     from registry.contractors.models import Contractor
     from registry.qualifications.models import KeishinScore, RegisteredWorkType, Registration
@@ -110,7 +119,17 @@ def _seed(app) -> None:
         contracts.report_completion(session, staff, contract, reported_on=date(2026, 11, 25))
         inspections.assign_inspection(session, staff, contract, kind="final", inspector=users[INSPECTOR],
                                       scheduled_on=date(2026, 11, 27))
+        # The firm's past grades, imported as the legacy system's export would bring them, then fed into the registry.
+        writer = BulkWriter(session, staff)
+        for number, completed, score in (("R7-0412", date(2025, 10, 15), "85"), ("R7-0877", date(2026, 2, 20), "82")):
+            import_past_grade(writer, PastGrade(
+                contract_number=f"GJ-{number}", name=f"市道成績評定線舗装工事（{number}）", contractor_id=firm.id,
+                department_id=works.id, work_type_code="010", contract_amount=28_600_000, completed_on=completed,
+                fiscal_year=2025, final_score=Decimal(score), contract_id=None))
+        writer.write()
+        feed_performance_points(session, staff, FEED_DAY)
         session.commit()
+        return firm.id
 
 
 def _open(new_page, base: str, login_id: str):
@@ -154,7 +173,7 @@ def _submit(page, flash: str) -> None:
 def test_grading_journey(live_app, live_server, new_page, tmp_path):
     from core import mail
 
-    _seed(live_app)
+    firm_id = _seed(live_app)
     mail.clear_outbox()
 
     # 1. The 検査員 passes the 完成検査: the graded work opens.
@@ -297,3 +316,35 @@ def test_grading_journey(live_app, live_server, new_page, tmp_path):
     requests = applicant.locator(".card")
     expect(requests).to_contain_text(answer)
     expect(requests).to_contain_text("回答済")
+
+    # 9. The statistics hold the new grade; the 主観点 feed (a dry view, then apply) moves the firm's 工事成績 points
+    # from 0 (two works) to +20: (85 + 82 + 81) / 3 = 82.67, in the band of 80 点以上.
+    _menu(staff, "評定の統計")
+    staff.get_by_role("link", name="業者別の統計").click()
+    staff.get_by_role("link", name="成績道路株式会社").click()
+    expect(staff.locator("h1")).to_contain_text("成績道路株式会社")
+    works = staff.get_by_role("table", name="成績道路株式会社の評定した工事（完成日の新しい順）")
+    expect(works.get_by_role("row")).to_have_count(4)  # the header and three works
+    expect(works.get_by_role("row", name=re.compile(CASE_NAME))).to_contain_text("81")
+    registered = staff.get_by_role("table", name="登録業種ごとの工事成績による主観点と根拠")
+    expect(registered).to_contain_text("2 件")
+    expect(registered).to_contain_text("3 件未満のため 0 点")
+
+    _menu(staff, "評定の統計")
+    staff.get_by_role("link", name="主観点への反映").click()
+    staff.get_by_role("textbox", name="基準日").fill(FEED_DAY.isoformat())
+    staff.get_by_role("button", name="この基準日で確認").click()
+    changes = staff.get_by_role("table", name="反映で変わる登録業種: 現在と反映後の主観点と根拠")
+    row = changes.get_by_role("row", name=re.compile("成績道路株式会社"))
+    expect(row).to_contain_text("+0")
+    expect(row).to_contain_text("+20")
+    expect(row).to_contain_text("3 件・平均 82.67 点（80 点以上）")
+    staff.get_by_role("button", name=re.compile(r"件を反映する$")).click()
+    expect(staff.locator(".notice--success")).to_contain_text("工事成績による主観点を反映しました")
+
+    staff.goto(f"{live_server}/grading/statistics/contractors/{firm_id}")
+    staff.get_by_role("link", name="業者の登録内容").click()
+    staff.get_by_role("link", name="格付", exact=True).click()
+    ranks = staff.get_by_role("row", name=re.compile("^010"))
+    expect(ranks).to_contain_text("+20")
+    expect(ranks).to_contain_text("2025〜2026年度の評定 3 件・平均 82.67 点（80 点以上）")
