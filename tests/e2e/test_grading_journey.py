@@ -2,11 +2,12 @@
 the works department names the 主任監督員 and 総括監督員; three graders of two departments enter their sheets with
 the checklists (a draft, an override with its reason, a refused submit), the 総括監督員 settles, the contract section
 previews the 工事成績評定表 and notifies the grade; the firm reads the notice with its 項目別評定点表 on the portal and
-files a 説明請求, which the contract section answers within the deadline.
+files a 説明請求, which the contract section answers within the deadline; the statistics list the new grade and the
+主観点 feed moves the firm's 工事成績 points in its 格付 tab (SPEC GR5, CM9).
 
 The seed (through the services) stops at the 完成検査 assigned to the 検査員; the rest is done in the browser. Dates
 are fixed up to the 完成検査 (2026-11-27); the notice, the 説明請求 and its answer are dated today (the forms'
-defaults), so their deadlines lie ahead whenever the test runs.
+defaults), so their deadlines lie ahead whenever the test runs; the feed is run on a fixed 基準日 (``FEED_DAY``).
 
 The score by hand (標準, 基本点 65, weights 0.4・0.2・0.4, each grader's score and the total rounded half up):
   主任監督員 施工体制一般 b 0.5, 配置技術者 b 1.5, 施工管理 b 2.0, 工程管理 c 0 (3 of 5 ticked), 安全対策 b 2.5,
