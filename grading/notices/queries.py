@@ -58,16 +58,18 @@ def firm_addresses(session: Session, firm: Contractor) -> list[str]:
 
 
 def firm_notices(session: Session, firm: Contractor) -> list[GradedWork]:
-    """A firm's notified works, the latest notice first (what its portal page lists)."""
+    """A firm's works notified in this system, the latest notice first (what its portal page lists). A past grade
+    imported is 通知済 without a notice here (no notice day, no 説明請求 period): not listed."""
     return list(session.scalars(select(GradedWork).options(joinedload(GradedWork.department)).where(
-        GradedWork.contractor_id == firm.id, GradedWork.state == "notified")
+        GradedWork.contractor_id == firm.id, GradedWork.state == "notified", GradedWork.notified_on.is_not(None))
         .order_by(GradedWork.notified_on.desc(), GradedWork.id.desc())))
 
 
 def firm_notice(session: Session, firm: Contractor, work_id: int) -> GradedWork | None:
-    """One notified work of the firm; None for another firm's work or one not notified (the portal answers 404)."""
+    """One work of the firm notified in this system; None for another firm's work, one not notified or a past grade
+    imported (the portal answers 404)."""
     work = session.get(GradedWork, work_id)
-    if work is None or work.contractor_id != firm.id or work.state != "notified":
+    if work is None or work.contractor_id != firm.id or work.state != "notified" or work.notified_on is None:
         return None
     return work
 

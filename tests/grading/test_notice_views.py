@@ -168,6 +168,19 @@ def test_a_work_not_notified_is_not_on_the_portal(db_session, settled, applicant
     assert "通知された工事成績評定はありません" in page_text(client.get("/portal/grading/"))
 
 
+def test_a_past_grade_imported_is_not_a_notice_on_the_portal(db_session, notified, doboku, applicant_of, login_as):
+    """A past grade is 通知済 without a notice in this system (no notice day, no 説明請求 period): the firm's list
+    shows its notices only and the past grade answers 404 (the list failed on its missing deadline)."""
+    from tests.grading.stats_support import add_work
+
+    past = add_work(db_session, notified.contractor, doboku, "010", 2024, 84, number="R6-0001")
+    client = login_as(applicant_of(notified.contractor, "own@example.jp"))
+    listing = client.get("/portal/grading/")
+    assert listing.status_code == 200
+    assert "市道中央線道路改良工事" in page_text(listing) and "R6-0001" not in page_text(listing)
+    assert client.get(f"/portal/grading/notices/{past.id}").status_code == 404
+
+
 def test_staff_cannot_open_the_portal_pages(db_session, notified, contract_staff, login_as):
     assert login_as(contract_staff).get(f"/portal/grading/notices/{notified.id}").status_code == 403
 
