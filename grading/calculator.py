@@ -91,7 +91,7 @@ def _grader(role: str, raw, rules: GradingRules, place: str) -> GraderResult:
 
 def _grader_out(result: GraderResult, formula: Mapping) -> dict:
     out = {"title": ROLE_LABELS[result.role], "score": _number(result.score(formula))}
-    if result.given_score is None:
+    if result.lines:  # a grader given by score only has none
         out["items"] = [{"key": line.item.key, "category": line.item.category, "item": line.item.label,
                          "value": _number(line.value) if isinstance(line.value, Decimal) else line.value,
                          "points": _number(line.points)} for line in result.lines]

@@ -17,7 +17,8 @@ from grading.explanations.queries import corrections, requests_of_work
 from grading.notices import queries as notices
 from grading.notices.permissions import NOTICE_ROLES, PUBLICATION_ROLES
 from grading.notices.rules import KEY as WORDING_KEY
-from grading.works.queries import work_breakdown
+from grading.works.permissions import can_view_scores
+from grading.works.queries import settled_by, work_breakdown
 
 from . import register
 from .base import Column, Document, Param, ReportDefinition, label_for, today
@@ -85,6 +86,9 @@ def _item_pages(breakdown: dict) -> list:
 def build_notice(session, params: dict, actor) -> FormDocument:
     work = _work(session, params, actor)
     notified = work.notified_on is not None
+    if not notified and actor is not None and not can_view_scores(actor, work, settled_by(session, work)):
+        raise ValidationFailed({"work": ["通知前の評定通知書（項目別評定点表）は、評定を確定した者と契約課の職員だけが確認"
+                                         "できます。"]})
     day = work.notified_on if notified else today()
     wording = get_rule(session, WORDING_KEY, day)
     deadline = notices.request_deadline(session, work) if notified else None

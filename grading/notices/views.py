@@ -32,8 +32,8 @@ from ..explanations.forms import PaperRequestForm
 from ..explanations.queries import requests_of_work
 from ..explanations.services import pending_request
 from ..works.models import GradedWork
-from ..works.permissions import can_notify, can_view_work
-from ..works.queries import work_breakdown
+from ..works.permissions import can_notify, can_view_scores, can_view_work
+from ..works.queries import settled_by, work_breakdown
 from . import exports, queries, services
 from .forms import NoticeFilterForm, NotifyForm, PublicationFilterForm
 from .permissions import NOTICE_ROLES, PUBLICATION_ROLES, can_view_notice
@@ -107,8 +107,11 @@ def notice_detail(work_id: int):
     """One work's notice: the 項目別評定点表 from its sheets, the notify form or the notice sent, its 説明請求."""
     work = _work(work_id)
     day = today()
+    # Before the notice, each grader's items are for those who see every sheet (as on the work's page); once
+    # notified, the 項目別評定点表 is the firm's and the department's too.
+    sees_items = work.state == "notified" or can_view_scores(current_user, work, settled_by(db.session, work))
     return render_template(
-        "grading/notices/detail.html", work=work, breakdown=work_breakdown(db.session, work),
+        "grading/notices/detail.html", work=work, breakdown=work_breakdown(db.session, work) if sees_items else None,
         deadline=queries.request_deadline(db.session, work), requests=requests_of_work(db.session, work.id),
         running=pending_request(db.session, work, day) if work.state == "notified" else None, today=day,
         may_notify=can_notify(current_user, work) and work.state == "settled",

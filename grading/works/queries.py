@@ -341,9 +341,19 @@ def work_rules(session: Session, work: GradedWork) -> GradingRules:
 
 
 def _sheet_results(rules: GradingRules, work: GradedWork) -> tuple[dict[str, GraderResult], list[GraderResult]]:
+    """Each grader's result. A submitted sheet keeps the score it was submitted with (frozen then; only a correction
+    re-scores it), so a later correction of the rule changes no settled or published score; its lines are shown as
+    the rules in force read them, and left out when those rules no longer read the sheet."""
     results, interim = {}, []
     for a in work.assignments:
-        result, _suggested = check_sheet(rules, a.role, stored_entries(a), complete=True)
+        try:
+            result, _suggested = check_sheet(rules, a.role, stored_entries(a), complete=True)
+        except ScoreError:
+            if a.score is None:
+                raise
+            result = GraderResult(a.role)
+        if a.score is not None:
+            result = GraderResult(a.role, lines=result.lines, given_score=Decimal(a.score))
         if a.role == "interim_inspector":
             interim.append(result)
         else:

@@ -70,7 +70,10 @@ def open_work(session: Session, actor, contract, inspection) -> GradedWork | Non
     case, day = contract.case, inspection.inspected_on
     if not is_graded(session, contract.amount, case.work_type_code, day):
         return None
-    if session.scalar(select(GradedWork.id).where(GradedWork.contract_id == contract.id)) is not None:
+    # Opened already, or its number is in the grade database from the past grades import (a contract of the legacy
+    # system completed again here would clash with that row): nothing to open.
+    if session.scalar(select(GradedWork.id).where((GradedWork.contract_id == contract.id)
+                                                  | (GradedWork.contract_number == contract.number))) is not None:
         return None
     scope = get_rule(session, SCOPE_KEY, day)
     work = GradedWork(contract=contract, contract_number=contract.number, name=case.name,

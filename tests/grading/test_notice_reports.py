@@ -129,3 +129,9 @@ def test_the_publication_list(db_session, notified, contract_staff, kenchiku_sta
     clock(monkeypatch, date(2027, 1, 5))  # before the notice day
     before = _produce("grading_publication", {"fiscal_year": "2026"}, db_session, contract_staff)
     assert notified.contract_number not in _texts(before)[0]
+
+
+def test_before_the_notice_only_those_who_see_every_sheet_print_it(db_session, settled, chief, contract_staff):
+    with pytest.raises(ValidationFailed, match="確定した者と契約課の職員だけ"):
+        _produce("grading_notice", {"work": settled.contract_number}, db_session, chief)
+    assert _produce("grading_notice", {"work": settled.contract_number}, db_session, contract_staff).pages

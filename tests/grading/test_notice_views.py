@@ -47,7 +47,9 @@ def test_a_bad_notice_day_is_flashed_and_changes_nothing(db_session, settled, co
 def test_department_staff_look_but_do_not_notify(db_session, settled, chief, kenchiku_staff, login_as):
     own, other = login_as(chief), login_as(kenchiku_staff)
     detail = page_text(own.get(f"/grading/notices/{settled.id}"))
-    assert "項目別評定点表" in detail and "工程管理" in detail and "総合評定点" in detail and "通知する" not in detail
+    # Before the notice, a grader who does not settle sees the score but not the others' items.
+    assert "総合評定点" in detail and "通知する" not in detail
+    assert "工程管理" not in detail and "通知の後に表示します" in detail
     assert own.post(f"/grading/notices/{settled.id}/notify", data={"notified_on": "2027-01-06"}).status_code == 403
     assert other.get(f"/grading/notices/{settled.id}").status_code == 404
     assert other.post(f"/grading/notices/{settled.id}/notify", data={"notified_on": "2027-01-06"}).status_code == 404

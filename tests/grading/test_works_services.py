@@ -17,6 +17,12 @@ GENERAL = {"general_schedule": "b", "general_safety": "c", "general_conditions":
 FINAL = {"inspector_management": "b", "inspector_shape": "a'", "inspector_quality": "b", "inspector_finish": "b"}
 
 
+def _contract_for(db_session, actor, case):
+    from tests.bidding.contracts.test_contract_services import _contract
+
+    return _contract(db_session, actor, case)
+
+
 def _entries(values: dict) -> dict:
     """Entries whose checklists agree with the letter (b: 4 of 5 ticked; c: 3 of 5); another letter with a reason."""
     from grading.default_tables import STANDARD_ITEMS
@@ -165,3 +171,42 @@ def test_small_or_excluded_works_are_not_graded(db_session, contract_staff, admi
     values["excluded_work_types"] = "010, 020"
     rules.add_rule_version(db_session, admin, "grading.scope", date(2027, 4, 1), values, "維持修繕を除く（テスト）")
     assert not services.is_graded(db_session, 50_000_000, "010", date(2027, 4, 1))
+
+
+def test_a_later_rule_version_changes_no_settled_score(db_session, work, chief, general, inspector, contract_staff,
+                                                       admin):
+    from core.rules import get_rule
+    from core.rules import services as rules
+    from grading.works import queries
+
+    _grade_all(db_session, work, chief, general, inspector)
+    services.settle_work(db_session, general, work)
+    values = get_rule(db_session, "grading.formula", date(2026, 12, 1))
+    values["base_points"] = Decimal(60)  # registered afterwards, effective before the 完成検査
+    rules.add_rule_version(db_session, admin, "grading.formula", date(2026, 12, 1), values, "基本点の変更（テスト）")
+    breakdown = queries.work_breakdown(db_session, work)
+    assert breakdown["graders"]["chief"]["score"] == 79 and breakdown["final"] == 80 == work.final_score
+    # A deduction decided later revises the final score only by its points: no grader is re-scored.
+    services.add_deduction(db_session, contract_staff, work, kind="oral_warning", points=None,
+                           reason="口頭注意（通知後）", decided_on=date(2027, 2, 1))
+    assert work.final_score == Decimal(75) and [a.score for a in work.assignments] == [85, 79, 73]
+
+
+def test_an_imported_past_grade_of_the_same_number_is_not_opened_again(db_session, awarded, contract_staff,  # noqa: F811
+                                                                       inspector, firm, doboku):
+    from bidding.contracts import services as contracts
+    from bidding.inspections import services as inspections
+    from grading.works.models import GradedWork
+
+    contract = _contract_for(db_session, contract_staff, awarded)
+    db_session.add(GradedWork(contract_number=contract.number, name="旧システムの評定", contractor_id=contract.contractor_id,
+                              department_id=doboku.id, work_type_code="010", contract_amount=30_250_000,
+                              completed_on=date(2020, 3, 1), fiscal_year=2019, state="notified", source="import",
+                              final_score=Decimal(78)))
+    db_session.flush()
+    contracts.report_completion(db_session, contract_staff, contract, reported_on=date(2026, 12, 20))
+    final = inspections.assign_inspection(db_session, contract_staff, contract, kind="final", inspector=inspector,
+                                          scheduled_on=date(2026, 12, 22))
+    inspections.record_result(db_session, inspector, final, inspected_on=date(2026, 12, 22), result="pass")
+    assert contract.state == "completed"
+    assert db_session.query(GradedWork).filter_by(contract_number=contract.number).one().source == "import"
