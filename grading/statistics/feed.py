@@ -128,8 +128,10 @@ def firm_scores(session: Session, first: int, last: int, day: date,
                 contractor_id: int | None = None) -> dict[tuple[int, str], list[int]]:
     """(firm id, 業種) → the scores in tenths of the firm's works completed in the window by ``day`` (every
     department: the 主観点 is the firm's, whoever looks)."""
+    # Only grades the firm has been told of count (a settled grade may still change through a 説明請求).
     stmt = select(GradedWork.contractor_id, GradedWork.work_type_code, GradedWork.final_score).where(
-        graded_clause(), GradedWork.fiscal_year.between(first, last), GradedWork.completed_on <= day)
+        graded_clause(), GradedWork.state == "notified", GradedWork.fiscal_year.between(first, last),
+        GradedWork.completed_on <= day)
     if contractor_id is not None:
         stmt = stmt.where(GradedWork.contractor_id == contractor_id)
     scores: dict[tuple[int, str], list[int]] = defaultdict(list)
@@ -149,7 +151,9 @@ def plan_performance_points(session: Session, day: date, contractor_id: int | No
                    Contractor.name)
             .join(Registration, RegisteredWorkType.registration_id == Registration.id)
             .join(Contractor, Registration.contractor_id == Contractor.id)
-            .where(Registration.category == "construction", Registration.period_end >= day)
+            # A confirmed rank keeps the points it was confirmed with: the feed fills the periods under review.
+            .where(Registration.category == "construction", Registration.period_end >= day,
+                   RegisteredWorkType.rank_confirmed_at.is_(None))
             .order_by(Contractor.number, Registration.period_start, RegisteredWorkType.work_type_code))
     if contractor_id is not None:
         stmt = stmt.where(Contractor.id == contractor_id)

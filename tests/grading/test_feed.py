@@ -4,7 +4,7 @@ of 年度, the write through the registry's service with history, the rank revie
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -165,3 +165,17 @@ class TestCommand:
     def test_a_bad_date_is_refused(self, app, db_session):
         result = app.test_cli_runner().invoke(args=["grading", "feed-points", "--date", "令和8年2月30日"])
         assert result.exit_code == 2 and "基準日を読めません" in result.output
+
+
+class TestWhatTheFeedLeavesAlone:
+    def test_a_grade_settled_but_not_notified_does_not_count_yet(self, db_session, graded):
+        add_work(db_session, graded.a, graded.doboku, "010", Y0, 40, state="settled", source="system")
+        rows = _rows(feed.plan_performance_points(db_session, TODAY))
+        assert rows[("810001", "010")][:3] == (3, D("80.00"), 20)  # the 40 waits for its notice
+
+    def test_a_confirmed_rank_keeps_its_points(self, db_session, graded):
+        row = next(w for w in graded.a.registrations[0].work_types if w.work_type_code == "010")
+        row.rank_confirmed_at = datetime(2026, 4, 1, 9, 0)
+        db_session.flush()
+        rows = _rows(feed.plan_performance_points(db_session, TODAY))
+        assert ("810001", "010") not in rows and ("810001", "020") in rows
