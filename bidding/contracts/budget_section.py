@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bidding.cases.models import TenderCase
 from core.scope import in_scope
 
 from .commitments import changes_on_line
@@ -13,8 +12,7 @@ from .commitments import changes_on_line
 def line_changes(session, user, line) -> dict:
     """The line's change contracts the user may see (another department's are counted, not shown)."""
     rows = changes_on_line(session, line.id)
-    visible = [(change, pending) for change, pending in rows
-               if in_scope(user, session.get(TenderCase, change.contract.case_id).department_id)]
+    visible = [(change, pending) for change, pending in rows if in_scope(user, change.contract.case.department_id)]
     return {"changes": visible, "hidden": len(rows) - len(visible)}
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bidding.cases.models import CaseBudgetCharge
 from core.importing.models import ImportBatch
@@ -56,11 +56,7 @@ def changes_on_line(session: Session, line_id: int) -> list[tuple[ContractChange
     """(change, still pending) of the change contracts whose 増減 was charged to the line, newest first."""
     since = last_finance_import(session)
     changes = session.scalars(select(ContractChange).where(ContractChange.budget_line_id == line_id)
+                              .options(joinedload(ContractChange.contract).joinedload(Contract.case))
                               .order_by(ContractChange.created_at.desc(), ContractChange.id.desc()))
     return [(change, since is None or change.created_at > since) for change in changes]
 
-
-def contract_pending(session: Session, contract: Contract) -> bool:
-    """Whether the contract was recorded after the last budget import (its charges still commit the lines)."""
-    since = last_finance_import(session)
-    return since is None or contract.created_at > since
